@@ -1,0 +1,178 @@
+"""Connects to SQLite or PostgreSQL, serialises writers, migrates, and translates driver errors.
+
+Writers are serialised per database: SQLite by `BEGIN IMMEDIATE` (one writer
+holds the reserved lock), PostgreSQL by a transaction-scoped advisory lock.
+Either way positions are assigned as max + 1 under the lock, so they are
+gapless and in commit order and the hash chain never forks.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine, create_engine, event, exc, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+from core.config import mask_url, mask_urls
+from core.errors import NotInitialised, StoreBusy, StoreUnavailable, TimelineError
+from core.schema import HEAD_REVISION
+
+__all__ = ["Database"]
+
+_T = TypeVar("_T")
+_ADVISORY_LOCK_KEY = 0x64746C  # "dtl": one log per database (or per schema search path)
+_SQLITE_BUSY_SECONDS = 30.0
+_RETRY_SECONDS = 60.0
+
+
+def _is_locked(error: BaseException) -> bool:
+    message = str(error).lower()
+    return "database is locked" in message or "database is busy" in message
+
+
+class Database:
+    """One database: its engine, its dialect's way to lock writers, and its migrations."""
+
+    def __init__(self, url: str, *, create: bool = False) -> None:
+        self.url = url
+        self.masked_url = mask_url(url)
+        parsed = make_url(url)
+        self.dialect = parsed.get_backend_name()
+        if self.dialect == "sqlite":
+            self.engine = self._sqlite_engine(parsed.database, create=create)
+        elif self.dialect == "postgresql":
+            self.engine = create_engine(url, poolclass=NullPool, connect_args={"connect_timeout": 10})
+        else:
+            raise StoreUnavailable(
+                f"unsupported database {self.masked_url}", hint="use sqlite:///FILE or postgresql+psycopg://…"
+            )
+
+    def _sqlite_engine(self, database: str | None, *, create: bool) -> Engine:
+        if database and database != ":memory:" and not database.startswith("file:"):
+            path = Path(database)
+            if not path.exists():
+                if not create:
+                    raise NotInitialised(f"no database at {path}")
+                path.parent.mkdir(parents=True, exist_ok=True)
+                # a new log is readable by its owner only
+                os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        engine = create_engine(
+            self.url, poolclass=NullPool, connect_args={"timeout": _SQLITE_BUSY_SECONDS, "isolation_level": None}
+        )
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(connection: Connection) -> None:
+            immediate = connection.get_execution_options().get("dtl_write", False)
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+        return engine
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """Yield a connection in a read transaction."""
+        with self._translated(), self.engine.connect() as connection, connection.begin():
+            yield connection
+
+    def writing(self, work: Callable[[Connection], _T]) -> _T:
+        """Run `work` in one serialised write transaction, retrying while the database is locked.
+
+        Nothing `work` wrote survives if it raises.
+        """
+        deadline = time.monotonic() + _RETRY_SECONDS
+        delay = 0.01
+        while True:
+            try:
+                with self._translated(locked_is_busy=False), self.engine.connect() as connection:
+                    connection = connection.execution_options(dtl_write=True)
+                    with connection.begin():
+                        if self.dialect == "postgresql":
+                            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY})
+                        return work(connection)
+            except exc.OperationalError as error:
+                if not _is_locked(error) or time.monotonic() > deadline:
+                    raise self._translate(error) from error
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
+
+    @contextmanager
+    def _translated(self, *, locked_is_busy: bool = True) -> Iterator[None]:
+        try:
+            yield
+        except TimelineError:
+            raise
+        except exc.OperationalError as error:
+            if not locked_is_busy and _is_locked(error):
+                raise
+            raise self._translate(error) from error
+        except exc.ProgrammingError as error:
+            raise self._translate(error) from error
+        except exc.DBAPIError as error:
+            raise self._translate(error) from error
+
+    def _translate(self, error: exc.DBAPIError) -> TimelineError:
+        message = mask_urls(str(error.orig) if error.orig is not None else str(error)).strip().splitlines()[0]
+        if _is_locked(error):
+            return StoreBusy(f"the database {self.masked_url} stayed locked: {message}")
+        lowered = message.lower()
+        if "no such table" in lowered or ("relation" in lowered and "does not exist" in lowered):
+            return NotInitialised(f"the database {self.masked_url} has no timeline schema")
+        if isinstance(error, exc.OperationalError) and self.dialect == "postgresql":
+            return StoreUnavailable(
+                f"cannot reach {self.masked_url}: {message}",
+                hint="check that PostgreSQL is running and the URL in --db or DTL_DATABASE_URL is right",
+            )
+        return StoreUnavailable(f"the database {self.masked_url} refused the operation: {message}")
+
+    def revision(self) -> str | None:
+        """Return the schema revision the database is at, or None when it has none."""
+        try:
+            with self.reading() as connection:
+                return connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one_or_none()
+        except NotInitialised:
+            return None
+        except StoreUnavailable as error:
+            if "alembic_version" in str(error):
+                return None
+            raise
+
+    def require_schema(self) -> None:
+        """Raise NotInitialised unless the schema is at the revision this code expects."""
+        revision = self.revision()
+        if revision != HEAD_REVISION:
+            state = "has no timeline schema" if revision is None else f"is at schema {revision}, not {HEAD_REVISION}"
+            raise NotInitialised(f"the database {self.masked_url} {state}")
+
+    def migrate(self) -> tuple[str | None, str]:
+        """Bring the schema to head with Alembic; return the revisions before and after."""
+        from alembic import command
+        from alembic.config import Config
+
+        before = self.revision()
+        config = Config()
+        config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+
+        def _upgrade(connection: Connection) -> None:
+            # one serialised transaction: two `dtl init`s at once cannot both create the tables
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+        self.writing(_upgrade)
+        return before, HEAD_REVISION
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()

@@ -1,0 +1,123 @@
+"""The project's one error tree; the CLI maps it onto exit codes in one place.
+
+TimelineError
+├── InputError                  bad input or usage; names file, line and field   (exit 2)
+│   └── DuplicateIdError        an id already used for other content              (exit 2)
+├── ConflictError               the command ran and found a problem               (exit 1)
+│   ├── ConcurrencyError        a stream was not at the expected version
+│   └── IntegrityViolation      the hash chain or a stored row does not match
+└── StoreUnavailable            the database cannot be reached or used            (exit 3)
+    ├── NotInitialised          the schema is missing or behind: run `dtl init`
+    └── StoreBusy               the database stayed locked past the bounded wait
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "ConcurrencyError",
+    "ConflictError",
+    "DuplicateIdError",
+    "InputError",
+    "IntegrityViolation",
+    "Location",
+    "NotInitialised",
+    "StoreBusy",
+    "StoreUnavailable",
+    "TimelineError",
+]
+
+
+class TimelineError(Exception):
+    """Root of every error the project raises on purpose."""
+
+    hint: str | None = None
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        if hint is not None:
+            self.hint = hint
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where bad input came from: a file (or a flag), a line and a field."""
+
+    file: str | None = None
+    line: int | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        parts = []
+        if self.file is not None:
+            parts.append(self.file if self.line is None else f"{self.file}:{self.line}")
+        elif self.line is not None:
+            parts.append(f"line {self.line}")
+        if self.field is not None:
+            parts.append(f"field {self.field}")
+        return ", ".join(parts)
+
+
+class InputError(TimelineError):
+    """Input that cannot be accepted; nothing was written."""
+
+    def __init__(self, message: str, location: Location | None = None, *, hint: str | None = None) -> None:
+        self.location = location or Location()
+        self.reason = message
+        where = str(self.location)
+        super().__init__(f"{where}: {message}" if where else message, hint=hint)
+
+    def at(self, file: str | None = None, line: int | None = None) -> InputError:
+        """Return the same error placed at a file and line (keeping its field)."""
+        located = type(self).__new__(type(self))
+        InputError.__init__(
+            located,
+            self.reason,
+            Location(file if file is not None else self.location.file, line or self.location.line, self.location.field),
+            hint=self.hint,
+        )
+        return located
+
+
+class DuplicateIdError(InputError):
+    """An event id that the log already holds with different content."""
+
+
+class ConflictError(TimelineError):
+    """The command ran and found a problem (exit 1)."""
+
+
+class ConcurrencyError(ConflictError):
+    """A stream was not at the version the writer expected; nothing was written."""
+
+    def __init__(self, stream: str, expected: int, actual: int) -> None:
+        self.stream, self.expected, self.actual = stream, expected, actual
+        super().__init__(
+            f"stream {stream!r} is at version {actual}, not the expected version {expected}; nothing was written",
+            hint="read the stream again and retry with the current version",
+        )
+
+
+class IntegrityViolation(ConflictError):
+    """The stored log does not match its hash chain; `position` is the first bad row."""
+
+    def __init__(self, message: str, position: int | None = None) -> None:
+        self.position = position
+        super().__init__(message)
+
+
+class StoreUnavailable(TimelineError):
+    """The database could not be reached or used."""
+
+
+class NotInitialised(StoreUnavailable):
+    """The database has no schema, or an older one."""
+
+    hint = "run `dtl init` to create or upgrade the schema"
+
+
+class StoreBusy(StoreUnavailable):
+    """Another writer held the database lock for longer than the bounded wait."""
+
+    hint = "another process is writing; try again in a moment"

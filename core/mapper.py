@@ -1,0 +1,98 @@
+"""Turns events into stored rows (canonical JSON body, chained hash) and rows back into events."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from events import NewEvent, RecordedEvent, canonical_json, edtf_bounds, spec_for, upcast
+
+__all__ = ["GENESIS_HASH", "chain_hash", "from_row", "row_mismatch", "to_row"]
+
+GENESIS_HASH = "0" * 64
+
+
+def chain_hash(prev_hash: str, body: str) -> str:
+    """Return sha256(prev_hash || body): the hash that links a row to the one before it."""
+    return hashlib.sha256(prev_hash.encode("ascii") + body.encode("utf-8")).hexdigest()
+
+
+def to_row(event: NewEvent, *, position: int, stream_version: int, recorded_at: str, prev_hash: str) -> dict[str, Any]:
+    """Return the row that stores `event` at `position`, its body hashed onto `prev_hash`."""
+    assert event.id is not None, "the store assigns ids before mapping"
+    schema_version = spec_for(event.type).schema_version
+    record = event.content()
+    record.update(
+        position=position, stream_version=stream_version, recorded_at=recorded_at, schema_version=schema_version
+    )
+    body = canonical_json(record).decode("utf-8")
+    earliest, latest = edtf_bounds(event.occurred)
+    return {
+        "position": position,
+        "event_id": event.id,
+        "stream": event.stream,
+        "stream_version": stream_version,
+        "type": event.type,
+        "schema_version": schema_version,
+        "occurred": event.occurred,
+        "occurred_earliest": earliest.isoformat(),
+        "occurred_latest": latest.isoformat(),
+        "actor": event.actor,
+        "recorded_at": recorded_at,
+        "body": body,
+        "prev_hash": prev_hash,
+        "hash": chain_hash(prev_hash, body),
+    }
+
+
+def from_row(row: Mapping[Any, Any]) -> RecordedEvent:
+    """Return the event a stored row holds, its data brought up to the current schema version."""
+    body = json.loads(row["body"])
+    data = body["data"]
+    if body["schema_version"] != spec_for(body["type"]).schema_version:
+        data = upcast(body["type"], body["schema_version"], data)
+    return RecordedEvent(
+        position=body["position"],
+        id=body["id"],
+        type=body["type"],
+        stream=body["stream"],
+        stream_version=body["stream_version"],
+        occurred=body["occurred"],
+        actor=body.get("actor"),
+        data=data,
+        sources=tuple((ref["source"], ref.get("quote")) for ref in body["sources"]),
+        recorded_at=body["recorded_at"],
+        schema_version=body["schema_version"],
+        occurred_text=body.get("occurred_text"),
+        note=body.get("note"),
+        prev_hash=row["prev_hash"],
+        hash=row["hash"],
+    )
+
+
+def row_mismatch(row: Mapping[Any, Any]) -> str | None:
+    """Say which indexed column disagrees with the row's hashed body, or None when all agree."""
+    try:
+        body = json.loads(row["body"])
+        earliest, latest = edtf_bounds(body["occurred"])
+        expected = {
+            "position": body["position"],
+            "event_id": body["id"],
+            "stream": body["stream"],
+            "stream_version": body["stream_version"],
+            "type": body["type"],
+            "schema_version": body["schema_version"],
+            "occurred": body["occurred"],
+            "occurred_earliest": earliest.isoformat(),
+            "occurred_latest": latest.isoformat(),
+            "actor": body.get("actor"),
+            "recorded_at": body["recorded_at"],
+        }
+    except (ValueError, KeyError, TypeError) as error:
+        return f"the stored body cannot be read ({error})"
+    for column, value in expected.items():
+        if row[column] != value:
+            return f"column {column} holds {row[column]!r} but the hashed body says {value!r}"
+    return None

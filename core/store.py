@@ -1,0 +1,606 @@
+"""The event log: append (one event or a whole file in one transaction), read, verify, sources.
+
+Every write runs in one serialised transaction (see core.database): checks
+(ids, expected versions, sources, quotes, correction targets) and inserts
+succeed together or leave the database exactly as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select
+
+from core.database import Database
+from core.errors import ConcurrencyError, DuplicateIdError, InputError, IntegrityViolation, Location
+from core.mapper import GENESIS_HASH, chain_hash, from_row, row_mismatch, to_row
+from core.schema import events, source_texts
+from events import (
+    EventValidationError,
+    NewEvent,
+    RecordedEvent,
+    SourceText,
+    canonical_json,
+    parse_event,
+    source_text,
+    validate_payload,
+)
+
+__all__ = [
+    "AppendResult",
+    "Appended",
+    "EventFilter",
+    "EventStore",
+    "Located",
+    "Source",
+    "VerifyReport",
+    "utc_timestamp",
+]
+
+Clock = Callable[[], datetime]
+Progress = Callable[[int], None]
+
+_TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+_INSERT_CHUNK = 1000
+
+
+def utc_timestamp(moment: datetime) -> str:
+    """Format a moment as the fixed-width UTC timestamp the log records."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime(_TIMESTAMP_FORMAT)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Located:
+    """An event together with where it came from, for error messages."""
+
+    event: NewEvent
+    location: Location = field(default_factory=Location)
+
+
+@dataclass(frozen=True)
+class Source:
+    """A registered source: its metadata and whether its text is stored."""
+
+    id: str
+    publisher: str
+    published: str
+    title: str | None
+    url: str | None
+    sha256: str | None
+    event_id: str
+    has_text: bool
+
+
+@dataclass(frozen=True)
+class Appended:
+    """Where one appended event landed."""
+
+    id: str
+    position: int
+    stream: str
+    stream_version: int
+
+
+@dataclass(frozen=True)
+class AppendResult:
+    """What an append did: how many events it wrote, the first and last, and the ids already present."""
+
+    count: int
+    first: Appended | None
+    last: Appended | None
+    unchanged: list[str]
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """Which events to read; every criterion is optional."""
+
+    stream: str | None = None
+    type: str | None = None
+    actor: str | None = None
+    since: int | None = None
+    known_at: int | str | None = None
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    """The outcome of checking the hash chain: how many rows, and the head."""
+
+    count: int
+    head_position: int
+    head_hash: str
+
+
+class _WriteBatch:
+    """What one write transaction knows while it checks and stages events."""
+
+    def __init__(self, connection: Connection, recorded_at: str) -> None:
+        self.connection = connection
+        self.recorded_at = recorded_at
+        head = connection.execute(
+            select(events.c.position, events.c.hash).order_by(events.c.position.desc()).limit(1)
+        ).first()
+        self.position: int = head.position if head else 0
+        self.hash: str = head.hash if head else GENESIS_HASH
+        self.count = 0
+        self.first: Appended | None = None
+        self.last: Appended | None = None
+        self.rows: list[dict[str, Any]] = []
+        # per id staged in this transaction: the digest of its content and its type
+        self.staged: dict[str, tuple[bytes, str]] = {}
+        self.existing: dict[str, RecordedEvent] = {}
+        self.stream_versions: dict[str, int] = {}
+        self.sources: dict[str, Source] | None = None
+        self.texts: dict[str, SourceText | None] = {}
+        self.target_types: dict[str, str | None] = {}
+
+    def prefetch(self, chunk: Sequence[Located]) -> None:
+        """Load the stored events whose ids a chunk of input reuses, in one query."""
+        ids = [item.event.id for item in chunk if item.event.id is not None and item.event.id not in self.staged]
+        self.existing = {}
+        if ids:
+            rows = self.connection.execute(select(events).where(events.c.event_id.in_(ids))).mappings()
+            self.existing = {event.id: event for event in map(from_row, rows)}
+
+    def stream_version(self, stream: str) -> int:
+        if stream not in self.stream_versions:
+            current = self.connection.execute(
+                select(func.max(events.c.stream_version)).where(events.c.stream == stream)
+            ).scalar_one_or_none()
+            self.stream_versions[stream] = current or 0
+        return self.stream_versions[stream]
+
+    def known_sources(self) -> dict[str, Source]:
+        if self.sources is None:
+            self.sources = {source.id: source for source in _read_sources(self.connection)}
+        return self.sources
+
+    def text_of(self, source: Source) -> SourceText | None:
+        if source.sha256 is None:
+            return None
+        if source.sha256 not in self.texts:
+            stored = self.connection.execute(
+                select(source_texts.c.text).where(source_texts.c.sha256 == source.sha256)
+            ).scalar_one_or_none()
+            self.texts[source.sha256] = None if stored is None else source_text(stored)
+        return self.texts[source.sha256]
+
+    def type_of(self, event_id: str) -> str | None:
+        if event_id in self.staged:
+            return self.staged[event_id][1]
+        if event_id not in self.target_types:
+            self.target_types[event_id] = self.connection.execute(
+                select(events.c.type).where(events.c.event_id == event_id)
+            ).scalar_one_or_none()
+        return self.target_types[event_id]
+
+    def stage(self, event: NewEvent) -> None:
+        assert event.id is not None
+        version = self.stream_version(event.stream) + 1
+        self.position += 1
+        row = to_row(
+            event, position=self.position, stream_version=version, recorded_at=self.recorded_at, prev_hash=self.hash
+        )
+        self.hash = row["hash"]
+        self.stream_versions[event.stream] = version
+        self.rows.append(row)
+        self.staged[event.id] = (_digest(event), event.type)
+        self.count += 1
+        self.last = Appended(event.id, self.position, event.stream, version)
+        self.first = self.first or self.last
+        if event.type == "source.registered":
+            data = event.data
+            self.known_sources()[data["source_id"]] = Source(
+                id=data["source_id"],
+                publisher=data["publisher"],
+                published=data["published"],
+                title=data.get("title"),
+                url=data.get("url"),
+                sha256=data.get("sha256"),
+                event_id=event.id,
+                has_text=False,
+            )
+
+    def flush(self) -> None:
+        if self.rows:
+            self.connection.execute(insert(events), self.rows)
+            self.rows = []
+
+
+def _chunks(items: Iterable[Located], size: int) -> Iterator[tuple[Located, ...]]:
+    """Yield tuples of up to `size` items (itertools.batched arrived only in Python 3.12)."""
+    iterator = iter(items)
+    while chunk := tuple(itertools.islice(iterator, size)):
+        yield chunk
+
+
+def _digest(event: NewEvent) -> bytes:
+    return hashlib.sha256(canonical_json(event.content())).digest()
+
+
+def _read_sources(connection: Connection) -> Iterator[Source]:
+    texts = set(connection.execute(select(source_texts.c.sha256)).scalars())
+    rows = connection.execute(
+        select(events).where(events.c.type == "source.registered").order_by(events.c.position)
+    ).mappings()
+    for row in rows:
+        event = from_row(row)
+        data = event.data
+        yield Source(
+            id=data["source_id"],
+            publisher=data["publisher"],
+            published=data["published"],
+            title=data.get("title"),
+            url=data.get("url"),
+            sha256=data.get("sha256"),
+            event_id=event.id,
+            has_text=data.get("sha256") in texts,
+        )
+
+
+def _field_error(message: str, location: Location, field_path: str, *, hint: str | None = None) -> InputError:
+    return InputError(message, Location(location.file, location.line, field_path), hint=hint)
+
+
+class EventStore:
+    """The append-only log of events on one database."""
+
+    def __init__(self, database: Database, *, clock: Clock = _now) -> None:
+        self.database = database
+        self._clock = clock
+
+    @classmethod
+    def open(cls, url: str, *, create: bool = False, clock: Clock = _now) -> EventStore:
+        """Open the log at a database URL; with create, make a new SQLite file if needed."""
+        return cls(Database(url, create=create), clock=clock)
+
+    def initialise(self) -> tuple[str | None, str]:
+        """Create or upgrade the schema; return the revisions before and after."""
+        return self.database.migrate()
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.database.dispose()
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def append(self, event: NewEvent, *, expected_version: int | None = None, unverified: bool = False) -> AppendResult:
+        """Append one event; with expected_version, only if its stream is at that version."""
+        return self.append_many([Located(event)], expected_version=expected_version, unverified=unverified)
+
+    def append_many(
+        self,
+        batch: Iterable[Located],
+        *,
+        expected_version: int | None = None,
+        unverified: bool = False,
+        on_progress: Progress | None = None,
+    ) -> AppendResult:
+        """Append events in one transaction: all of them, or (on any error) none.
+
+        An event whose id the log already holds with the same content is left
+        alone; with other content it is a DuplicateIdError. `expected_version`
+        applies to the stream of the first event. `on_progress` is called with
+        the number of events handled since its last call.
+        """
+        return self._append(batch, expected_version=expected_version, unverified=unverified, on_progress=on_progress)
+
+    def _append(
+        self,
+        batch: Iterable[Located],
+        *,
+        expected_version: int | None = None,
+        unverified: bool = False,
+        on_progress: Progress | None = None,
+        also: Callable[[Connection, str], None] | None = None,
+    ) -> AppendResult:
+        self.database.require_schema()
+        recorded_at = utc_timestamp(self._clock())
+
+        def _work(connection: Connection) -> AppendResult:
+            state = _WriteBatch(connection, recorded_at)
+            unchanged: list[str] = []
+            for chunk in _chunks(batch, _INSERT_CHUNK):
+                if expected_version is not None and state.count == 0 and not unchanged:
+                    stream = chunk[0].event.stream
+                    actual = state.stream_version(stream)
+                    if actual != expected_version:
+                        raise ConcurrencyError(stream, expected_version, actual)
+                state.prefetch(chunk)
+                for item in chunk:
+                    event = self._checked(state, item, unverified=unverified)
+                    if event is None:
+                        unchanged.append(item.event.id or "")
+                    else:
+                        state.stage(event)
+                state.flush()
+                if on_progress is not None:
+                    on_progress(len(chunk))
+            if also is not None:
+                also(connection, recorded_at)
+            return AppendResult(count=state.count, first=state.first, last=state.last, unchanged=unchanged)
+
+        return self.database.writing(_work)
+
+    def _checked(self, state: _WriteBatch, item: Located, *, unverified: bool) -> NewEvent | None:
+        """Return the event ready to stage (id assigned), or None if already present; raise on bad input."""
+        event, location = item.event, item.location
+        if event.id is None:
+            event = replace(event, id=str(uuid.uuid4()))
+        assert event.id is not None
+        if event.id in state.staged:
+            if state.staged[event.id][0] == _digest(event):
+                return None
+            raise DuplicateIdError(
+                f"id {event.id!r} is used twice in this input with different content",
+                Location(location.file, location.line, "id"),
+            )
+        stored = state.existing.get(event.id)
+        if stored is not None:
+            if stored.envelope() == event.content():
+                return None
+            raise DuplicateIdError(
+                f"id {event.id!r} is already in the log at position {stored.position} with different content",
+                Location(location.file, location.line, "id"),
+                hint="give the new event another id, or record a correction (event.corrected) of the old one",
+            )
+        self._check_sources(state, event, location, unverified=unverified)
+        if event.type in ("event.corrected", "event.retracted"):
+            event = self._checked_amendment(state, event, location)
+        if event.type == "source.registered":
+            source_id = event.data["source_id"]
+            existing = state.known_sources().get(source_id)
+            if existing is not None:
+                raise _field_error(
+                    f"source {source_id!r} is already registered (by event {existing.event_id!r})",
+                    location,
+                    "data.source_id",
+                )
+        return event
+
+    def _check_sources(self, state: _WriteBatch, event: NewEvent, location: Location, *, unverified: bool) -> None:
+        known = state.known_sources()
+        for index, (source_id, quote) in enumerate(event.sources):
+            source = known.get(source_id)
+            if source is None:
+                raise _field_error(
+                    f"unknown source {source_id!r}",
+                    location,
+                    f"sources[{index}].source",
+                    hint="register it first with `dtl source add`",
+                )
+            text = state.text_of(source)
+            if text is None or quote is None or unverified:
+                continue
+            if not text.contains(quote):
+                raise _field_error(
+                    f"the quote is not in the text of source {source_id!r}: {quote[:80]!r}",
+                    location,
+                    f"sources[{index}].quote",
+                    hint="copy the quote verbatim from the source, or pass --unverified to record it unverified",
+                )
+
+    def _checked_amendment(self, state: _WriteBatch, event: NewEvent, location: Location) -> NewEvent:
+        target = event.data["target"]
+        target_type = state.type_of(target)
+        if target_type is None:
+            raise _field_error(f"no event with id {target!r} to amend", location, "data.target")
+        if target_type in ("event.corrected", "event.retracted"):
+            raise _field_error(
+                f"{target!r} is itself a correction or retraction; amend the original event",
+                location,
+                "data.target",
+            )
+        if event.type == "event.corrected" and "data" in event.data["changes"]:
+            try:
+                corrected = validate_payload(target_type, event.data["changes"]["data"], prefix="data.changes.data")
+            except EventValidationError as error:
+                raise _field_error(str(error.problems[0].message), location, error.field) from None
+            data = {**event.data, "changes": {**event.data["changes"], "data": corrected}}
+            event = replace(event, data=data)
+        return event
+
+    def register_source(
+        self,
+        *,
+        source_id: str,
+        publisher: str,
+        published: str,
+        title: str | None = None,
+        url: str | None = None,
+        sha256: str | None = None,
+        text: str | None = None,
+        stream: str = "sources",
+    ) -> AppendResult:
+        """Register a source as a source.registered event, storing its text when given."""
+        if text is not None:
+            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+            if sha256 is not None and sha256 != digest:
+                raise InputError(f"the file's sha256 is {digest}, not the given {sha256}", Location(field="--sha256"))
+            sha256 = digest
+        data = {"source_id": source_id, "publisher": publisher, "published": published}
+        data.update({k: v for k, v in (("title", title), ("url", url), ("sha256", sha256)) if v is not None})
+        raw = {"id": f"source:{source_id}", "type": "source.registered", "stream": stream, "occurred": published}
+        try:
+            event = parse_event({**raw, "data": data}, stream)
+        except EventValidationError as error:
+            flag = "--" + error.field.removeprefix("data.").replace("source_id", "id").replace("_", "-")
+            raise InputError(error.problems[0].message, Location(field=flag)) from None
+
+        def _store(connection: Connection, recorded_at: str) -> None:
+            if text is not None and sha256 is not None:
+                _store_text(connection, sha256, text, recorded_at)
+
+        try:
+            return self._append([Located(event, Location(field="--id"))], also=_store)
+        except DuplicateIdError:
+            raise DuplicateIdError(
+                f"source {source_id!r} is already registered with other metadata", Location(field="--id")
+            ) from None
+
+    def attach_source_text(self, source_id: str, text: str, *, file: str | None = None) -> Source:
+        """Store a registered source's text; refused unless it matches the registered sha256."""
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        self.database.require_schema()
+        recorded_at = utc_timestamp(self._clock())
+
+        def _work(connection: Connection) -> Source:
+            sources = {source.id: source for source in _read_sources(connection)}
+            source = sources.get(source_id)
+            if source is None:
+                raise InputError(f"unknown source {source_id!r}", Location(field="ID"), hint="see `dtl source list`")
+            if source.sha256 is None:
+                raise InputError(
+                    f"source {source_id!r} was registered without a sha256, so no text can be checked against it",
+                    Location(field="ID"),
+                    hint="register the article under a new id with `dtl source add PATH`",
+                )
+            if source.sha256 != digest:
+                raise InputError(
+                    f"the file's sha256 is {digest}, but source {source_id!r} was registered with {source.sha256}",
+                    Location(file=file, field="PATH"),
+                    hint="attach the exact file that was registered",
+                )
+            _store_text(connection, digest, text, recorded_at)
+            return Source(**{**source.__dict__, "has_text": True})
+
+        return self.database.writing(_work)
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def read(self, criteria: EventFilter | None = None) -> Iterator[RecordedEvent]:
+        """Yield events in position order, streamed, filtered by `criteria`."""
+        criteria = criteria or EventFilter()
+        self.database.require_schema()
+        query = select(events.c.body, events.c.prev_hash, events.c.hash).order_by(events.c.position)
+        if criteria.stream is not None:
+            query = query.where(events.c.stream == criteria.stream)
+        if criteria.type is not None:
+            query = query.where(events.c.type == criteria.type)
+        if criteria.actor is not None:
+            query = query.where(events.c.actor == criteria.actor)
+        if criteria.since is not None:
+            query = query.where(events.c.position > criteria.since)
+        if isinstance(criteria.known_at, int):
+            query = query.where(events.c.position <= criteria.known_at)
+        elif isinstance(criteria.known_at, str):
+            query = query.where(events.c.recorded_at <= criteria.known_at)
+        with self.database.reading() as connection:
+            result = connection.execution_options(stream_results=True, yield_per=2000).execute(query).mappings()
+            for row in result:
+                yield from_row(row)
+
+    def get(self, event_id: str) -> RecordedEvent | None:
+        """Return the event with this id, or None."""
+        self.database.require_schema()
+        with self.database.reading() as connection:
+            row = connection.execute(select(events).where(events.c.event_id == event_id)).mappings().first()
+        return None if row is None else from_row(row)
+
+    def head(self) -> tuple[int, str]:
+        """Return the last position and its hash (0 and the genesis hash for an empty log)."""
+        self.database.require_schema()
+        with self.database.reading() as connection:
+            row = connection.execute(
+                select(events.c.position, events.c.hash).order_by(events.c.position.desc()).limit(1)
+            ).first()
+        return (row.position, row.hash) if row else (0, GENESIS_HASH)
+
+    def stream_version(self, stream: str) -> int:
+        """Return the version a stream is at (0 when it has no events)."""
+        self.database.require_schema()
+        with self.database.reading() as connection:
+            current = connection.execute(
+                select(func.max(events.c.stream_version)).where(events.c.stream == stream)
+            ).scalar_one_or_none()
+        return int(current or 0)
+
+    def sources(self) -> list[Source]:
+        """Return every registered source, in registration order."""
+        self.database.require_schema()
+        with self.database.reading() as connection:
+            return list(_read_sources(connection))
+
+    def source_texts(self) -> dict[str, str]:
+        """Return the stored text of each registered source that has one, by source id."""
+        self.database.require_schema()
+        with self.database.reading() as connection:
+            texts = dict(connection.execute(select(source_texts.c.sha256, source_texts.c.text)).tuples().all())
+            return {
+                source.id: texts[source.sha256]
+                for source in _read_sources(connection)
+                if source.sha256 is not None and source.sha256 in texts
+            }
+
+    def stored_texts(self) -> dict[str, str]:
+        """Return every stored text by the sha256 it was stored under (for integrity checks)."""
+        self.database.require_schema()
+        with self.database.reading() as connection:
+            return dict(connection.execute(select(source_texts.c.sha256, source_texts.c.text)).tuples().all())
+
+    # -- checking ------------------------------------------------------------------------------
+
+    def verify(self, *, on_progress: Progress | None = None, expect: str | None = None) -> VerifyReport:
+        """Recompute the hash chain and check every row; raise IntegrityViolation at the first bad one.
+
+        With `expect`, a head hash published earlier must still be the hash of
+        some position: otherwise history was truncated or rewritten since.
+        """
+        self.database.require_schema()
+        query = select(events).order_by(events.c.position)
+        expected_position, prev_hash, count = 1, GENESIS_HASH, 0
+        expect_found = expect is None or expect == GENESIS_HASH
+        with self.database.reading() as connection:
+            rows = connection.execution_options(stream_results=True, yield_per=5000).execute(query).mappings()
+            for row in rows:
+                position = row["position"]
+                if position != expected_position:
+                    raise IntegrityViolation(
+                        f"position {expected_position} is missing (the next row is at {position})", expected_position
+                    )
+                if row["prev_hash"] != prev_hash:
+                    raise IntegrityViolation(
+                        f"position {position} does not follow position {position - 1}: its prev_hash does not match",
+                        position,
+                    )
+                if chain_hash(prev_hash, row["body"]) != row["hash"]:
+                    raise IntegrityViolation(f"position {position} was modified: its hash does not match", position)
+                mismatch = row_mismatch(row)
+                if mismatch is not None:
+                    raise IntegrityViolation(f"position {position} was modified: {mismatch}", position)
+                prev_hash = row["hash"]
+                expect_found = expect_found or prev_hash == expect
+                expected_position += 1
+                count += 1
+                if on_progress is not None and count % 5000 == 0:
+                    on_progress(5000)
+            texts = connection.execute(select(source_texts.c.sha256, source_texts.c.text)).tuples().all()
+        if on_progress is not None:
+            on_progress(count % 5000)
+        for digest, text in texts:
+            if hashlib.sha256(text.encode("utf-8")).hexdigest() != digest:
+                raise IntegrityViolation(f"the stored text with sha256 {digest} no longer matches its hash")
+        if not expect_found:
+            raise IntegrityViolation(
+                f"the expected head hash {expect} is not in the chain (now {count} events, head {prev_hash}): "
+                "history was truncated or rewritten since it was published"
+            )
+        return VerifyReport(count=count, head_position=expected_position - 1, head_hash=prev_hash)
+
+
+def _store_text(connection: Connection, digest: str, text: str, recorded_at: str) -> None:
+    present = connection.execute(select(source_texts.c.sha256).where(source_texts.c.sha256 == digest)).first()
+    if present is None:
+        connection.execute(insert(source_texts).values(sha256=digest, text=text, attached_at=recorded_at))

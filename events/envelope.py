@@ -1,0 +1,219 @@
+"""The envelope every event travels in: parsed from interchange JSON, read back from the log."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from events.dates import edtf_bounds
+from events.registry import spec_for
+from events.vocabulary import Actor, EdtfDate, Payload
+
+__all__ = [
+    "EventValidationError",
+    "FieldProblem",
+    "NewEvent",
+    "RecordedEvent",
+    "SourceRef",
+    "canonical_json",
+    "interchange",
+    "parse_event",
+    "validate_payload",
+]
+
+# The envelope keys of the interchange format, in the order they are written.
+ENVELOPE_KEYS = ("id", "type", "stream", "occurred", "occurred_text", "actor", "data", "sources", "note")
+
+
+def canonical_json(value: Any) -> bytes:
+    """Serialise a JSON value canonically: sorted keys, no spaces, UTF-8."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One thing wrong with one field of an event."""
+
+    field: str
+    message: str
+
+
+class EventValidationError(ValueError):
+    """An event that does not fit the vocabulary; `problems` names each bad field."""
+
+    def __init__(self, problems: Sequence[FieldProblem]) -> None:
+        self.problems = list(problems)
+        super().__init__("; ".join(f"{p.field}: {p.message}" for p in self.problems))
+
+    @property
+    def field(self) -> str:
+        """The first offending field's path."""
+        return self.problems[0].field
+
+
+def _field_path(prefix: str, loc: tuple[int | str, ...]) -> str:
+    path = prefix
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path = f"{path}.{part}" if path else str(part)
+    return path or "(event)"
+
+
+def _problems(error: ValidationError, prefix: str = "") -> list[FieldProblem]:
+    problems = []
+    for item in error.errors(include_url=False):
+        message = str(item["msg"]).removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "unknown field"
+        problems.append(FieldProblem(_field_path(prefix, tuple(item["loc"])), message))
+    return problems
+
+
+class SourceRef(BaseModel):
+    """A source an event rests on, with the verbatim quote that supports it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    source: Annotated[str, Field(min_length=1, max_length=128)]
+    quote: Annotated[str, Field(min_length=1, max_length=4000)] | None = None
+
+
+class _Envelope(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    id: Annotated[str, Field(min_length=1, max_length=128)] | None = None
+    type: Annotated[str, Field(min_length=1, max_length=64)]
+    stream: Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")] | None = None
+    occurred: EdtfDate
+    occurred_text: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    actor: Actor | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+    sources: list[SourceRef] = Field(default_factory=list, max_length=50)
+    note: Annotated[str, Field(max_length=4000)] | None = None
+
+
+def validate_payload(type_name: str, data: Mapping[str, Any], prefix: str = "data") -> dict[str, Any]:
+    """Validate an event type's data and return it normalised (actors as codes, no nulls)."""
+    model: type[Payload] = spec_for(type_name).model
+    try:
+        payload = model.model_validate(data)
+    except ValidationError as error:
+        raise EventValidationError(_problems(error, prefix)) from None
+    return payload.model_dump(mode="json", exclude_none=True)
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """A validated event not yet in the log; `id` is None until the store assigns one."""
+
+    id: str | None
+    type: str
+    stream: str
+    occurred: str
+    actor: str | None
+    data: dict[str, Any]
+    sources: tuple[tuple[str, str | None], ...] = ()
+    occurred_text: str | None = None
+    note: str | None = None
+
+    def content(self) -> dict[str, Any]:
+        """Return the interchange JSON object of this event (absent optional fields left out)."""
+        return interchange(self)
+
+
+def parse_event(raw: Any, default_stream: str) -> NewEvent:
+    """Validate one interchange JSON object and return it as a NewEvent.
+
+    Raises EventValidationError naming every offending field.
+    """
+    if not isinstance(raw, Mapping):
+        raise EventValidationError([FieldProblem("(event)", "an event must be a JSON object")])
+    try:
+        envelope = _Envelope.model_validate(raw)
+    except ValidationError as error:
+        raise EventValidationError(_problems(error)) from None
+    try:
+        spec = spec_for(envelope.type)
+    except ValueError as error:
+        raise EventValidationError([FieldProblem("type", str(error))]) from None
+    data = validate_payload(envelope.type, envelope.data)
+    if spec.actor_required and envelope.actor is None:
+        raise EventValidationError([FieldProblem("actor", f"{envelope.type} needs an actor")])
+    return NewEvent(
+        id=envelope.id,
+        type=envelope.type,
+        stream=envelope.stream or default_stream,
+        occurred=envelope.occurred,
+        actor=envelope.actor,
+        data=data,
+        sources=tuple((ref.source, ref.quote) for ref in envelope.sources),
+        occurred_text=envelope.occurred_text,
+        note=envelope.note,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedEvent:
+    """An event as the log holds it: the envelope plus what the store added on append.
+
+    `data` is shared, not copied: treat it as read-only.
+    """
+
+    position: int
+    id: str
+    type: str
+    stream: str
+    stream_version: int
+    occurred: str
+    actor: str | None
+    data: dict[str, Any]
+    sources: tuple[tuple[str, str | None], ...]
+    recorded_at: str
+    schema_version: int = 1
+    occurred_text: str | None = None
+    note: str | None = None
+    prev_hash: str = ""
+    hash: str = ""
+
+    @property
+    def earliest(self) -> date:
+        """The earliest day the event can have happened."""
+        return edtf_bounds(self.occurred)[0]
+
+    @property
+    def latest(self) -> date:
+        """The latest day the event can have happened."""
+        return edtf_bounds(self.occurred)[1]
+
+    @property
+    def source_ids(self) -> tuple[str, ...]:
+        """The ids of the sources the event cites, in order."""
+        return tuple(source for source, _ in self.sources)
+
+    def envelope(self) -> dict[str, Any]:
+        """Return the interchange JSON object of this event, as `dtl export` writes it."""
+        return interchange(self)
+
+
+def interchange(event: NewEvent | RecordedEvent) -> dict[str, Any]:
+    """Return an event's interchange JSON object, optional fields left out when absent."""
+    content: dict[str, Any] = {"id": event.id, "type": event.type, "stream": event.stream, "occurred": event.occurred}
+    if event.occurred_text is not None:
+        content["occurred_text"] = event.occurred_text
+    if event.actor is not None:
+        content["actor"] = event.actor
+    content["data"] = event.data
+    content["sources"] = [
+        {"source": source, "quote": quote} if quote is not None else {"source": source}
+        for source, quote in event.sources
+    ]
+    if event.note is not None:
+        content["note"] = event.note
+    return content

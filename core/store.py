@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import itertools
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -498,9 +499,10 @@ class EventStore:
         elif isinstance(criteria.known_at, str):
             query = query.where(events.c.recorded_at <= criteria.known_at)
         with self.database.reading() as connection:
-            result = connection.execution_options(stream_results=True, yield_per=2000).execute(query).mappings()
-            for row in result:
-                yield from_row(row)
+            result = connection.execution_options(stream_results=True, yield_per=2000).execute(query)
+            with closing(result):
+                for row in result.mappings():
+                    yield from_row(row)
 
     def get(self, event_id: str) -> RecordedEvent | None:
         """Return the event with this id, or None."""
@@ -537,7 +539,7 @@ class EventStore:
         """Return the stored text of each registered source that has one, by source id."""
         self.database.require_schema()
         with self.database.reading() as connection:
-            texts = dict(connection.execute(select(source_texts.c.sha256, source_texts.c.text)).tuples().all())
+            texts = dict(connection.execute(select(source_texts.c.sha256, source_texts.c.text)).all())
             return {
                 source.id: texts[source.sha256]
                 for source in _read_sources(connection)
@@ -548,7 +550,7 @@ class EventStore:
         """Return every stored text by the sha256 it was stored under (for integrity checks)."""
         self.database.require_schema()
         with self.database.reading() as connection:
-            return dict(connection.execute(select(source_texts.c.sha256, source_texts.c.text)).tuples().all())
+            return dict(connection.execute(select(source_texts.c.sha256, source_texts.c.text)).all())
 
     # -- checking ------------------------------------------------------------------------------
 
@@ -560,44 +562,52 @@ class EventStore:
         """
         self.database.require_schema()
         query = select(events).order_by(events.c.position)
-        expected_position, prev_hash, count = 1, GENESIS_HASH, 0
-        expect_found = expect is None or expect == GENESIS_HASH
         with self.database.reading() as connection:
-            rows = connection.execution_options(stream_results=True, yield_per=5000).execute(query).mappings()
-            for row in rows:
-                position = row["position"]
-                if position != expected_position:
-                    raise IntegrityViolation(
-                        f"position {expected_position} is missing (the next row is at {position})", expected_position
-                    )
-                if row["prev_hash"] != prev_hash:
-                    raise IntegrityViolation(
-                        f"position {position} does not follow position {position - 1}: its prev_hash does not match",
-                        position,
-                    )
-                if chain_hash(prev_hash, row["body"]) != row["hash"]:
-                    raise IntegrityViolation(f"position {position} was modified: its hash does not match", position)
-                mismatch = row_mismatch(row)
-                if mismatch is not None:
-                    raise IntegrityViolation(f"position {position} was modified: {mismatch}", position)
-                prev_hash = row["hash"]
-                expect_found = expect_found or prev_hash == expect
-                expected_position += 1
-                count += 1
-                if on_progress is not None and count % 5000 == 0:
-                    on_progress(5000)
-            texts = connection.execute(select(source_texts.c.sha256, source_texts.c.text)).tuples().all()
-        if on_progress is not None:
-            on_progress(count % 5000)
+            result = connection.execution_options(stream_results=True, yield_per=5000).execute(query)
+            with closing(result):
+                report, expect_found = _check_chain(result.mappings(), expect, on_progress)
+            texts = connection.execute(select(source_texts.c.sha256, source_texts.c.text)).all()
         for digest, text in texts:
             if hashlib.sha256(text.encode("utf-8")).hexdigest() != digest:
                 raise IntegrityViolation(f"the stored text with sha256 {digest} no longer matches its hash")
         if not expect_found:
             raise IntegrityViolation(
-                f"the expected head hash {expect} is not in the chain (now {count} events, head {prev_hash}): "
-                "history was truncated or rewritten since it was published"
+                f"the expected head hash {expect} is not in the chain (now {report.count} events, "
+                f"head {report.head_hash}): history was truncated or rewritten since it was published"
             )
-        return VerifyReport(count=count, head_position=expected_position - 1, head_hash=prev_hash)
+        return report
+
+
+def _check_chain(
+    rows: Iterable[Mapping[Any, Any]], expect: str | None, on_progress: Progress | None
+) -> tuple[VerifyReport, bool]:
+    """Walk rows in position order, raising IntegrityViolation at the first that does not chain."""
+    expected_position, prev_hash = 1, GENESIS_HASH
+    expect_found = expect is None or expect == GENESIS_HASH
+    for row in rows:
+        position = row["position"]
+        if position != expected_position:
+            raise IntegrityViolation(
+                f"position {expected_position} is missing (the next row is at {position})", expected_position
+            )
+        if row["prev_hash"] != prev_hash:
+            raise IntegrityViolation(
+                f"position {position} does not follow position {position - 1}: its prev_hash does not match", position
+            )
+        if chain_hash(prev_hash, row["body"]) != row["hash"]:
+            raise IntegrityViolation(f"position {position} was modified: its hash does not match", position)
+        mismatch = row_mismatch(row)
+        if mismatch is not None:
+            raise IntegrityViolation(f"position {position} was modified: {mismatch}", position)
+        prev_hash = row["hash"]
+        expect_found = expect_found or prev_hash == expect
+        if on_progress is not None and position % 5000 == 0:
+            on_progress(5000)
+        expected_position += 1
+    count = expected_position - 1
+    if on_progress is not None:
+        on_progress(count % 5000)
+    return VerifyReport(count=count, head_position=count, head_hash=prev_hash), expect_found
 
 
 def _store_text(connection: Connection, digest: str, text: str, recorded_at: str) -> None:

@@ -1,0 +1,7 @@
+"""Lets `python -m cli` run the `dtl` command."""
+
+from __future__ import annotations
+
+from cli.main import main
+
+main(prog_name="dtl")

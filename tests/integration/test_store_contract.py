@@ -1,0 +1,234 @@
+"""The store's contract, run against SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+
+import pytest
+from freezegun import freeze_time
+from sqlalchemy import exc
+
+from core import (
+    ConcurrencyError,
+    DuplicateIdError,
+    EventFilter,
+    EventStore,
+    InputError,
+    IntegrityViolation,
+    Located,
+    Location,
+)
+from events import NewEvent, parse_event
+from tests.support import SEED_FILES, drop_append_only_guards, execute_sql
+
+QUOTE = "Poland, for example, has offered logistics support despite ruling out putting troops on the ground."
+
+
+def pledge(
+    event_id: str | None = "pl-logistics", *, stream: str = "ukraine-coalition", quote: str | None = None, **data
+):
+    raw = {
+        "type": "pledge.made",
+        "stream": stream,
+        "occurred": "2025-03-10",
+        "actor": "Poland",
+        "data": data or {"offers": ["logistics"], "ruled_out": ["troops"]},
+    }
+    if event_id is not None:
+        raw["id"] = event_id
+    if quote is not None:
+        raw["sources"] = [{"source": "ft-2025-03-10", "quote": quote}]
+    return parse_event(raw, "ukraine-coalition")
+
+
+def register_seed(store: EventStore, *, with_text: bool) -> None:
+    text = SEED_FILES["ft-2025-03-10"].read_text(encoding="utf-8")
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    store.register_source(
+        source_id="ft-2025-03-10",
+        publisher="Financial Times",
+        published="2025-03-10",
+        sha256=digest,
+        text=text if with_text else None,
+    )
+
+
+def count(store: EventStore) -> int:
+    return sum(1 for _ in store.read())
+
+
+def test_appended_event_reads_back_with_what_the_store_added(store: EventStore) -> None:
+    with freeze_time("2025-03-11 09:30:00"):
+        result = store.append(pledge())
+    [event] = list(store.read())
+    assert result.last is not None
+    assert (event.position, event.stream_version, event.id) == (1, 1, "pl-logistics")
+    assert event.actor == "PL"
+    assert event.data == {"offers": ["logistics"], "ruled_out": ["troops"]}
+    assert event.recorded_at == "2025-03-11T09:30:00.000000Z"
+    assert len(event.hash) == 64
+    assert event.prev_hash == "0" * 64
+
+
+def test_positions_are_gapless_across_streams_and_versions_count_per_stream(store: EventStore) -> None:
+    for index in range(3):
+        store.append(pledge(f"a-{index}", stream="alpha"))
+        store.append(pledge(f"b-{index}", stream="beta"))
+    events = list(store.read())
+    assert [e.position for e in events] == [1, 2, 3, 4, 5, 6]
+    assert [e.stream_version for e in events if e.stream == "alpha"] == [1, 2, 3]
+    assert [e.stream_version for e in events if e.stream == "beta"] == [1, 2, 3]
+    assert [e.prev_hash for e in events[1:]] == [e.hash for e in events[:-1]]
+
+
+def test_expected_version_conflict_writes_nothing(store: EventStore) -> None:
+    store.append(pledge("first"), expected_version=0)
+    with pytest.raises(ConcurrencyError) as raised:
+        store.append(pledge("second"), expected_version=0)
+    assert (raised.value.stream, raised.value.expected, raised.value.actual) == ("ukraine-coalition", 0, 1)
+    assert "version 1" in str(raised.value)
+    assert count(store) == 1
+    store.append(pledge("second"), expected_version=1)
+    assert store.stream_version("ukraine-coalition") == 2
+
+
+def test_same_id_and_content_is_a_no_op(store: EventStore) -> None:
+    store.append(pledge())
+    again = store.append(pledge())
+    assert again.count == 0
+    assert again.unchanged == ["pl-logistics"]
+    assert count(store) == 1
+
+
+def test_same_id_with_other_content_is_a_conflict(store: EventStore) -> None:
+    store.append(pledge())
+    with pytest.raises(DuplicateIdError, match="already in the log at position 1"):
+        store.append(pledge(offers=["troops"]))
+    assert count(store) == 1
+
+
+def test_generated_ids_are_unique(store: EventStore) -> None:
+    store.append(pledge(None))
+    store.append(pledge(None))
+    ids = [e.id for e in store.read()]
+    assert len(set(ids)) == 2
+
+
+def test_update_and_delete_are_refused_by_the_database(store: EventStore) -> None:
+    store.append(pledge())
+    with pytest.raises(exc.DBAPIError, match="append-only"):
+        execute_sql(store, "UPDATE events SET body = 'x'")
+    with pytest.raises(exc.DBAPIError, match="append-only"):
+        execute_sql(store, "DELETE FROM events")
+    assert count(store) == 1
+    store.verify()
+
+
+def test_verify_names_the_first_modified_row(store: EventStore) -> None:
+    for index in range(4):
+        store.append(pledge(f"e-{index}"))
+    store.verify()
+    drop_append_only_guards(store)
+    execute_sql(store, "UPDATE events SET body = replace(body, 'logistics', 'troops') WHERE position = 3")
+    with pytest.raises(IntegrityViolation, match="position 3") as raised:
+        store.verify()
+    assert raised.value.position == 3
+
+
+def test_verify_detects_an_indexed_column_changed_behind_the_body(store: EventStore) -> None:
+    store.append(pledge())
+    drop_append_only_guards(store)
+    execute_sql(store, "UPDATE events SET actor = 'IT' WHERE position = 1")
+    with pytest.raises(IntegrityViolation, match="column actor"):
+        store.verify()
+
+
+def test_verify_expect_detects_a_truncated_tail(store: EventStore) -> None:
+    for index in range(3):
+        store.append(pledge(f"e-{index}"))
+    _, published_head = store.head()
+    drop_append_only_guards(store)
+    execute_sql(store, "DELETE FROM events WHERE position = 3")
+    store.verify()  # the shorter chain is consistent in itself
+    with pytest.raises(IntegrityViolation, match="truncated or rewritten"):
+        store.verify(expect=published_head)
+
+
+def test_a_batch_with_one_bad_event_writes_nothing(store: EventStore) -> None:
+    store.append(pledge("existing"))
+    good = Located(pledge("new-1"), Location("events.jsonl", 1))
+    unknown_source = Located(pledge("new-2", quote="anything"), Location("events.jsonl", 2))
+    with pytest.raises(InputError) as raised:
+        store.append_many([good, unknown_source])
+    assert str(raised.value.location) == "events.jsonl:2, field sources[0].source"
+    assert [e.id for e in store.read()] == ["existing"]
+
+
+def test_duplicate_id_within_one_batch_with_other_content_is_refused(store: EventStore) -> None:
+    batch = [Located(pledge("same"), Location("f", 1)), Located(pledge("same", offers=["naval"]), Location("f", 2))]
+    with pytest.raises(DuplicateIdError, match="used twice"):
+        store.append_many(batch)
+    assert count(store) == 0
+
+
+def test_quote_is_checked_against_a_stored_text(store: EventStore) -> None:
+    register_seed(store, with_text=True)
+    store.append(pledge(quote=QUOTE.replace("'", "\u2019").replace(" ", "  ")))
+    with pytest.raises(InputError, match="not in the text") as raised:
+        store.append(pledge("invented", quote="Poland offered tanks"))
+    assert raised.value.location.field == "sources[0].quote"
+    store.append(pledge("invented", quote="Poland offered tanks"), unverified=True)
+    assert count(store) == 3
+
+
+def test_quotes_wait_unverified_until_the_text_is_attached(store: EventStore) -> None:
+    register_seed(store, with_text=False)
+    store.append(pledge(quote=QUOTE))
+    assert store.source_texts() == {}
+    with pytest.raises(InputError, match="sha256"):
+        store.attach_source_text("ft-2025-03-10", "some other text")
+    attached = store.attach_source_text("ft-2025-03-10", SEED_FILES["ft-2025-03-10"].read_text(encoding="utf-8"))
+    assert attached.has_text
+    assert set(store.source_texts()) == {"ft-2025-03-10"}
+    store.verify()
+
+
+def test_registering_the_same_source_twice_is_a_no_op_but_other_metadata_conflicts(store: EventStore) -> None:
+    register_seed(store, with_text=False)
+    register_seed(store, with_text=False)
+    assert [s.id for s in store.sources()] == ["ft-2025-03-10"]
+    with pytest.raises(DuplicateIdError, match="other metadata"):
+        store.register_source(source_id="ft-2025-03-10", publisher="Someone else", published="2025-03-10")
+
+
+def test_correction_needs_an_existing_target_and_valid_data_for_its_type(store: EventStore) -> None:
+    store.append(pledge())
+
+    def correction(target: str, data: dict) -> NewEvent:
+        return parse_event(
+            {
+                "type": "event.corrected",
+                "occurred": "2025-03-12",
+                "data": {"target": target, "changes": {"data": data}, "reason": "misread"},
+            },
+            "ukraine-coalition",
+        )
+
+    with pytest.raises(InputError, match="no event with id 'nope'"):
+        store.append(correction("nope", {"offers": ["troops"]}))
+    with pytest.raises(InputError) as raised:
+        store.append(correction("pl-logistics", {"offers": ["tanks"]}))
+    assert raised.value.location.field == "data.changes.data.offers[0]"
+    store.append(correction("pl-logistics", {"offers": ["troops"]}))
+    assert count(store) == 2
+
+
+def test_read_filters_by_known_at_position_and_timestamp(store: EventStore) -> None:
+    with freeze_time(datetime(2025, 3, 10, 12, tzinfo=UTC)):
+        store.append(pledge("early"))
+    with freeze_time(datetime(2025, 3, 20, 12, tzinfo=UTC)):
+        store.append(pledge("late"))
+    assert [e.id for e in store.read(EventFilter(known_at=1))] == ["early"]
+    assert [e.id for e in store.read(EventFilter(known_at="2025-03-15T00:00:00.000000Z"))] == ["early"]
+    assert [e.id for e in store.read(EventFilter(since=1))] == ["late"]

@@ -1,0 +1,89 @@
+"""Shared test helpers: build recorded events without a database, find the example and the seeds."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from events import RecordedEvent, parse_event
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "coalition-of-the-willing"
+SEEDS = ROOT.parent / "shared" / "seeds"
+SEED_FILES = {
+    "ft-2025-03-10": SEEDS / "000_20e7820ea15acb11.txt",
+    "ft-2025-03-17": SEEDS / "002_bb8b0bda6ea5c74b.txt",
+}
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def example_objects() -> list[dict[str, Any]]:
+    """The example's interchange objects: sources first, then events."""
+    return read_jsonl(EXAMPLE / "sources.jsonl") + read_jsonl(EXAMPLE / "events.jsonl")
+
+
+def recorded(
+    objects: Iterable[Mapping[str, Any]],
+    *,
+    default_stream: str = "ukraine-coalition",
+    first_position: int = 1,
+    recorded_at: str | Iterable[str] = "2025-04-01T00:00:00.000000Z",
+) -> list[RecordedEvent]:
+    """Validate interchange objects and number them as the store would, without a database."""
+    stamps = iter([recorded_at]) if isinstance(recorded_at, str) else iter(recorded_at)
+    stamp = recorded_at if isinstance(recorded_at, str) else None
+    versions: dict[str, int] = {}
+    out = []
+    for offset, obj in enumerate(objects):
+        event = parse_event(dict(obj), default_stream)
+        versions[event.stream] = versions.get(event.stream, 0) + 1
+        out.append(
+            RecordedEvent(
+                position=first_position + offset,
+                id=event.id or f"generated-{first_position + offset}",
+                type=event.type,
+                stream=event.stream,
+                stream_version=versions[event.stream],
+                occurred=event.occurred,
+                actor=event.actor,
+                data=event.data,
+                sources=event.sources,
+                recorded_at=stamp if stamp is not None else next(stamps),
+                occurred_text=event.occurred_text,
+                note=event.note,
+            )
+        )
+    return out
+
+
+def example_events() -> list[RecordedEvent]:
+    """The bundled example log as the store would record it."""
+    return recorded(example_objects())
+
+
+def drop_append_only_guards(store: Any) -> None:
+    """Do what a hostile admin could: drop the triggers that keep the log append-only."""
+    from sqlalchemy import text
+
+    with store.database.engine.begin() as connection:
+        if store.database.dialect == "postgresql":
+            for table in ("events", "source_texts"):
+                connection.execute(text(f"DROP TRIGGER {table}_append_only ON {table}"))
+                connection.execute(text(f"DROP TRIGGER {table}_no_truncate ON {table}"))
+        else:
+            for table in ("events", "source_texts"):
+                for operation in ("update", "delete"):
+                    connection.execute(text(f"DROP TRIGGER {table}_no_{operation}"))
+
+
+def execute_sql(store: Any, statement: str, **params: Any) -> None:
+    """Run raw SQL against the store's database in its own transaction."""
+    from sqlalchemy import text
+
+    with store.database.engine.begin() as connection:
+        connection.execute(text(statement), params)

@@ -1,0 +1,122 @@
+"""The vocabulary: dates, actors, quotes and event validation."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from events import (
+    ORGANISATIONS,
+    EdtfError,
+    EventValidationError,
+    UnknownActorError,
+    edtf_bounds,
+    normalise_actor,
+    parse_event,
+)
+from events.quotes import SourceText
+
+
+@pytest.mark.parametrize(
+    ("value", "earliest", "latest"),
+    [
+        ("2025", date(2025, 1, 1), date(2025, 12, 31)),
+        ("2025-02", date(2025, 2, 1), date(2025, 2, 28)),
+        ("2024-02", date(2024, 2, 1), date(2024, 2, 29)),
+        ("2025-03-15", date(2025, 3, 15), date(2025, 3, 15)),
+        ("2025-03-15?", date(2025, 3, 15), date(2025, 3, 15)),
+        ("2025-03~", date(2025, 3, 1), date(2025, 3, 31)),
+        ("2025-03-03/2025-03-09", date(2025, 3, 3), date(2025, 3, 9)),
+        ("2025-03/2025-04-02", date(2025, 3, 1), date(2025, 4, 2)),
+    ],
+)
+def test_edtf_values_have_earliest_and_latest_days(value: str, earliest: date, latest: date) -> None:
+    assert edtf_bounds(value) == (earliest, latest)
+
+
+@pytest.mark.parametrize(
+    "value", ["2025-02-30", "2025-13", "2025-03-10/2025-03-01", "10 March 2025", "2025-03-01/..", "", "2025-3-1"]
+)
+def test_invalid_or_unsupported_dates_are_rejected(value: str) -> None:
+    with pytest.raises(EdtfError):
+        edtf_bounds(value)
+
+
+@pytest.mark.parametrize(
+    ("given", "code"),
+    [
+        ("Britain", "GB"),
+        ("UK", "GB"),
+        ("United Kingdom", "GB"),
+        ("GBR", "GB"),
+        ("gb", "GB"),
+        ("US", "US"),
+        ("USA", "US"),
+        ("Poland", "PL"),
+        ("Türkiye", "TR"),
+        ("Turkey", "TR"),
+        ("Russia", "RU"),
+        ("Australia", "AU"),
+        ("eu", "EU"),
+        ("Nato", "NATO"),
+        ("G7", "G7"),
+    ],
+)
+def test_actors_are_normalised_to_codes(given: str, code: str) -> None:
+    assert normalise_actor(given) == code
+
+
+def test_unknown_actor_suggests_close_matches() -> None:
+    with pytest.raises(UnknownActorError) as raised:
+        normalise_actor("Polnd")
+    assert raised.value.suggestions == ["PL (Poland)"]
+
+
+def test_organisation_codes_never_shadow_a_country() -> None:
+    import pycountry
+
+    alpha2 = {country.alpha_2 for country in pycountry.countries}
+    assert not set(ORGANISATIONS) & alpha2
+
+
+def test_quotes_match_despite_white_space_typographic_quotes_and_ellipses() -> None:
+    text = SourceText(
+        "The UK prime minister will host a \u201cvirtual meeting\u201d of what he called\n\u201ca coalition\u201d."
+    )
+    assert text.locate('host a "virtual meeting"') is not None
+    assert text.contains('will host a  \u201cvirtual meeting\u201d ... called "a coalition"')
+    assert not text.contains("host a physical meeting")
+    assert not text.contains("a coalition ... virtual meeting")  # parts out of order
+    start, end = text.locate("virtual meeting") or (0, 0)
+    assert text.text[start:end] == "virtual meeting"
+
+
+def test_event_fields_are_validated_with_their_path() -> None:
+    with pytest.raises(EventValidationError) as raised:
+        parse_event(
+            {"type": "count.reported", "occurred": "2025-03-10", "data": {"subject": "tanks", "comparator": "~"}}, "s"
+        )
+    fields = [problem.field for problem in raised.value.problems]
+    assert fields == ["data.subject", "data.amount"]
+
+
+def test_actor_is_required_where_the_type_needs_one() -> None:
+    with pytest.raises(EventValidationError, match="needs an actor"):
+        parse_event({"type": "position.undecided", "occurred": "2025-03-10"}, "s")
+
+
+def test_events_are_frozen_and_normalised() -> None:
+    event = parse_event(
+        {
+            "type": "meeting.convened",
+            "occurred": "2025-03-15",
+            "actor": "Britain",
+            "data": {"participants": ["France", "FR", "Italy"]},
+        },
+        "s",
+    )
+    assert event.actor == "GB"
+    assert event.data == {"participants": ["FR", "IT"]}
+    with pytest.raises(AttributeError):
+        event.actor = "FR"  # type: ignore[misc]

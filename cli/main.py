@@ -63,8 +63,7 @@ class _TimelineGroup(click.Group):
     """A group that lists commands in the order a new user needs them and maps errors to exit codes."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        order = list(self.commands)
-        return order
+        return list(self.commands)  # registration order: the order a new user needs them
 
     def invoke(self, ctx: click.Context) -> Any:
         from core.errors import ConflictError, InputError, StoreUnavailable, TimelineError
@@ -115,12 +114,17 @@ def main(ctx: click.Context, url: str | None) -> None:
 
 
 def _register() -> None:
-    from cli import log_commands, source_commands
+    from cli import log_commands, replay_commands, source_commands
 
     main.add_command(log_commands.init)
     main.add_command(source_commands.source)
     main.add_command(log_commands.append)
     main.add_command(log_commands.import_events)
+    main.add_command(replay_commands.state)
+    main.add_command(replay_commands.count)
+    main.add_command(replay_commands.timeline)
+    main.add_command(replay_commands.diff)
+    main.add_command(replay_commands.history)
     main.add_command(log_commands.log)
     main.add_command(log_commands.verify)
     main.add_command(log_commands.export)

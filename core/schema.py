@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Table, Text, UniqueConstraint
 
-__all__ = ["HEAD_REVISION", "events", "metadata", "source_texts"]
+__all__ = ["HEAD_REVISION", "events", "metadata", "snapshots", "source_texts"]
 
 # The Alembic revision the code expects; a test checks it is the migrations' head.
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0002"
 
 metadata = MetaData()
 
@@ -32,6 +32,8 @@ events = Table(
     Index("ix_events_type", "type"),
     Index("ix_events_actor", "actor"),
     Index("ix_events_recorded_at", "recorded_at"),
+    Index("ix_events_fold", "occurred_latest", "occurred_earliest", "position"),
+    Index("ix_events_stream_fold", "stream", "occurred_latest", "occurred_earliest", "position"),
 )
 
 source_texts = Table(
@@ -40,4 +42,19 @@ source_texts = Table(
     Column("sha256", String(64), primary_key=True),
     Column("text", Text, nullable=False),
     Column("attached_at", String(32), nullable=False),
+)
+
+# A cache of fold states (see projections.engine); not part of the log, never hashed.
+snapshots = Table(
+    "snapshots",
+    metadata,
+    Column("snapshot_id", Integer, primary_key=True, autoincrement=True),
+    Column("projection", String(64), nullable=False),
+    Column("stream", String(128), nullable=False),
+    Column("version", String(64), nullable=False),
+    Column("position", BigInteger, nullable=False),
+    Column("day", String(10), nullable=False),
+    Column("state", Text, nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Index("ix_snapshots_lookup", "projection", "stream", "version", "day", "position"),
 )

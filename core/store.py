@@ -10,11 +10,11 @@ from __future__ import annotations
 import hashlib
 import itertools
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, func, insert, select
 
@@ -33,6 +33,22 @@ from events import (
     validate_payload,
 )
 
+
+class ReplayWindow(Protocol):
+    """The part of a replay query the store answers (the projections' ReplayWindow fits it)."""
+
+    @property
+    def stream(self) -> str | None: ...
+    @property
+    def known_position(self) -> int: ...
+    @property
+    def after_day(self) -> date | None: ...
+    @property
+    def until_day(self) -> date | None: ...
+    @property
+    def exclude_ids(self) -> Collection[str]: ...
+
+
 __all__ = [
     "AppendResult",
     "Appended",
@@ -49,6 +65,7 @@ Progress = Callable[[int], None]
 
 _TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 _INSERT_CHUNK = 1000
+AMENDMENT_TYPES = ("event.corrected", "event.retracted")
 
 
 def utc_timestamp(moment: datetime) -> str:
@@ -551,6 +568,66 @@ class EventStore:
         self.database.require_schema()
         with self.database.reading() as connection:
             return dict(connection.execute(select(source_texts.c.sha256, source_texts.c.text)).all())
+
+    # -- replay (satisfies projections.engine.ReplayLog) ----------------------------------------
+
+    def known_position(self, known_at: int | str | None) -> int:
+        """Return the last position known at a timestamp or position (the head for None)."""
+        head, _ = self.head()
+        if known_at is None:
+            return head
+        if isinstance(known_at, int):
+            return min(known_at, head)
+        with self.database.reading() as connection:
+            position = connection.execute(
+                select(func.max(events.c.position)).where(events.c.recorded_at <= known_at)
+            ).scalar_one_or_none()
+        return int(position or 0)
+
+    def amendment_events(self, known_position: int) -> list[RecordedEvent]:
+        """Return every correction and retraction at or before a position, in any stream."""
+        query = (
+            select(events.c.body, events.c.prev_hash, events.c.hash)
+            .where(events.c.type.in_(AMENDMENT_TYPES), events.c.position <= known_position)
+            .order_by(events.c.position)
+        )
+        with self.database.reading() as connection:
+            return [from_row(row) for row in connection.execute(query).mappings()]
+
+    def events_by_id(self, ids: Collection[str]) -> list[RecordedEvent]:
+        """Return the events with these ids, in position order."""
+        found: list[RecordedEvent] = []
+        wanted = list(ids)
+        with self.database.reading() as connection:
+            for start in range(0, len(wanted), _INSERT_CHUNK):
+                query = select(events.c.body, events.c.prev_hash, events.c.hash).where(
+                    events.c.event_id.in_(wanted[start : start + _INSERT_CHUNK])
+                )
+                found.extend(from_row(row) for row in connection.execute(query).mappings())
+        return sorted(found, key=lambda event: event.position)
+
+    def replay_window(self, window: ReplayWindow) -> Iterator[RecordedEvent]:
+        """Yield a window's plain events, streamed, sorted by (latest day, earliest day, position)."""
+        self.database.require_schema()
+        query = (
+            select(events.c.body, events.c.prev_hash, events.c.hash)
+            .where(events.c.position <= window.known_position, events.c.type.not_in(AMENDMENT_TYPES))
+            .order_by(events.c.occurred_latest, events.c.occurred_earliest, events.c.position)
+        )
+        if window.stream is not None:
+            query = query.where(events.c.stream == window.stream)
+        if window.after_day is not None:
+            query = query.where(events.c.occurred_latest > window.after_day.isoformat())
+        if window.until_day is not None:
+            query = query.where(events.c.occurred_latest <= window.until_day.isoformat())
+        excluded = set(window.exclude_ids)
+        with self.database.reading() as connection:
+            result = connection.execution_options(stream_results=True, yield_per=5000).execute(query)
+            with closing(result):
+                for row in result.mappings():
+                    event = from_row(row)
+                    if event.id not in excluded:
+                        yield event
 
     # -- checking ------------------------------------------------------------------------------
 

@@ -2,6 +2,37 @@
 
 from __future__ import annotations
 
+from projections.changes import diff, event_document, history, timeline, touches
+from projections.coalition import (
+    STANCE_ORDER,
+    Claim,
+    CoalitionFold,
+    CoalitionState,
+    Meeting,
+    Member,
+    ReportedSize,
+    coalition_state,
+    state_document,
+)
+from projections.counts import count_series
 from projections.verification import QuoteChecker, QuoteStatus
 
-__all__ = ["QuoteChecker", "QuoteStatus"]
+__all__ = [
+    "STANCE_ORDER",
+    "Claim",
+    "CoalitionFold",
+    "CoalitionState",
+    "Meeting",
+    "Member",
+    "QuoteChecker",
+    "QuoteStatus",
+    "ReportedSize",
+    "coalition_state",
+    "count_series",
+    "diff",
+    "event_document",
+    "history",
+    "state_document",
+    "timeline",
+    "touches",
+]

@@ -1,0 +1,121 @@
+"""Keeps fold snapshots in the database between runs (satisfies projections.engine.SnapshotStore).
+
+Snapshots are a cache beside the log: never hashed, safe to delete, and only
+used when the engine has checked nothing recorded since could change them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from typing import Any, Protocol
+
+from sqlalchemy import delete, insert, or_, select
+
+from core.database import Database
+from core.schema import events, snapshots
+from core.store import AMENDMENT_TYPES, utc_timestamp
+
+__all__ = ["SnapshotRecorder"]
+
+_ALL_STREAMS = "*"
+_CANDIDATES = 8
+
+
+class _Snapshot(Protocol):
+    @property
+    def projection(self) -> str: ...
+    @property
+    def stream(self) -> str | None: ...
+    @property
+    def version(self) -> str: ...
+    @property
+    def position(self) -> int: ...
+    @property
+    def day(self) -> date: ...
+    @property
+    def state(self) -> dict[str, Any]: ...
+
+
+def _stream_key(stream: str | None) -> str:
+    return _ALL_STREAMS if stream is None else stream
+
+
+class SnapshotRecorder:
+    """Reads and writes the snapshots table; builds snapshot values with a given factory."""
+
+    def __init__(self, database: Database, factory: Any) -> None:
+        self._database = database
+        self._factory = factory
+
+    def find_snapshots(
+        self, projection: str, stream: str | None, version: str, known_position: int, day: date
+    ) -> list[Any]:
+        """Return up to eight snapshots at or before (known_position, day), latest day first."""
+        query = (
+            select(snapshots)
+            .where(
+                snapshots.c.projection == projection,
+                snapshots.c.stream == _stream_key(stream),
+                snapshots.c.version == version,
+                snapshots.c.position <= known_position,
+                snapshots.c.day <= day.isoformat(),
+            )
+            .order_by(snapshots.c.day.desc(), snapshots.c.position.desc())
+            .limit(_CANDIDATES)
+        )
+        with self._database.reading() as connection:
+            rows = connection.execute(query).mappings().all()
+        return [
+            self._factory(
+                projection=row["projection"],
+                stream=stream,
+                version=row["version"],
+                position=row["position"],
+                day=date.fromisoformat(row["day"]),
+                state=json.loads(row["state"]),
+            )
+            for row in rows
+        ]
+
+    def snapshot_still_valid(self, snapshot: _Snapshot, stream: str | None, known_position: int) -> bool:
+        """Say whether no amendment, and no event of the stream dated on or before its day, came after it."""
+        if known_position == snapshot.position:
+            return True
+        dated_before = events.c.occurred_latest <= snapshot.day.isoformat()
+        if stream is not None:
+            dated_before = dated_before & (events.c.stream == stream)
+        query = (
+            select(events.c.position)
+            .where(
+                events.c.position > snapshot.position,
+                events.c.position <= known_position,
+                or_(events.c.type.in_(AMENDMENT_TYPES), dated_before),
+            )
+            .limit(1)
+        )
+        with self._database.reading() as connection:
+            return connection.execute(query).first() is None
+
+    def save_snapshots(self, taken: Iterable[_Snapshot]) -> None:
+        """Store snapshots in one transaction."""
+        created_at = utc_timestamp(datetime.now(UTC))
+        rows = [
+            {
+                "projection": snapshot.projection,
+                "stream": _stream_key(snapshot.stream),
+                "version": snapshot.version,
+                "position": snapshot.position,
+                "day": snapshot.day.isoformat(),
+                "state": json.dumps(snapshot.state, separators=(",", ":")),
+                "created_at": created_at,
+            }
+            for snapshot in taken
+        ]
+        if rows:
+            self._database.writing(lambda connection: connection.execute(insert(snapshots), rows))
+
+    def clear(self) -> int:
+        """Delete every snapshot; return how many there were."""
+        return int(self._database.writing(lambda connection: connection.execute(delete(snapshots)).rowcount))

@@ -1,0 +1,510 @@
+"""Folds effective events into the state of a coalition as of a day: members, reported sizes, meetings.
+
+The fold is a small mutable accumulator, fed one event at a time in fold order
+(see `projections.replay.fold_order`); `CoalitionFold.result` hands out frozen
+values. Stances follow DESIGN.md: supporting while offers stand, otherwise the
+latest of declined / undecided / considering, otherwise in talks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from types import MappingProxyType
+from typing import Any
+
+from events import SUBJECTS, RecordedEvent, edtf_bounds
+
+__all__ = [
+    "STANCE_ORDER",
+    "Claim",
+    "CoalitionFold",
+    "CoalitionState",
+    "Meeting",
+    "Member",
+    "ReportedSize",
+    "coalition_state",
+    "state_document",
+]
+
+# The order stances are counted and listed in, most committed first.
+STANCE_ORDER = ("supporting", "considering", "undecided", "in_talks", "declined")
+
+_SNAPSHOT_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """One actor's stance and the facts behind it, as of a day."""
+
+    stance: str
+    offers: tuple[str, ...]
+    ruled_out: tuple[str, ...]
+    conditions: tuple[str, ...]
+    since: str
+    events: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the member as the `members` entry of the state document."""
+        return {
+            "stance": self.stance,
+            "offers": list(self.offers),
+            "ruled_out": list(self.ruled_out),
+            "conditions": list(self.conditions),
+            "since": self.since,
+            "events": list(self.events),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """One source's claim about a quantity, kept beside the claims that disagree with it."""
+
+    subject: str
+    comparator: str
+    amount: int
+    occurred: str
+    attributed_to: str | None
+    raw: str | None
+    event: str
+    sources: tuple[str, ...]
+
+    @classmethod
+    def from_event(cls, event: RecordedEvent) -> Claim:
+        """Return the claim a count.reported event makes."""
+        data = event.data
+        return cls(
+            data["subject"],
+            data["comparator"],
+            data["amount"],
+            event.occurred,
+            data.get("attributed_to"),
+            data.get("raw"),
+            event.id,
+            event.source_ids,
+        )
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Claim:
+        """Return the claim that `to_json` (with its subject) described."""
+        return cls(**{**data, "sources": tuple(data["sources"])})
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the claim as the state document shows it (the subject is implied by where it sits)."""
+        return {
+            "comparator": self.comparator,
+            "amount": self.amount,
+            "occurred": self.occurred,
+            "attributed_to": self.attributed_to,
+            "raw": self.raw,
+            "event": self.event,
+            "sources": list(self.sources),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ReportedSize:
+    """Every claim about one subject counted as of a day, oldest first, and the floor the named members set."""
+
+    subject: str
+    claims: tuple[Claim, ...]
+    named_floor: int | None
+
+    @property
+    def latest(self) -> Claim | None:
+        """The last claim in fold order, or None when nobody has claimed anything yet."""
+        return self.claims[-1] if self.claims else None
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the `reported_size` object of the state document."""
+        latest = self.latest
+        return {
+            "latest": None if latest is None else latest.to_json(),
+            "claims": [claim.to_json() for claim in self.claims],
+            "named_floor": self.named_floor,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Meeting:
+    """A meeting held or announced; `occurred` is when it was held or announced, `scheduled_for` when it is due."""
+
+    meeting_id: str | None
+    host: str | None
+    occurred: str
+    scheduled_for: str | None
+    format: str | None
+    location: str | None
+    participants: tuple[str, ...] | None
+    topic: str | None
+    event: str
+
+    @classmethod
+    def from_event(cls, event: RecordedEvent) -> Meeting:
+        """Return the meeting a meeting.convened or meeting.scheduled event describes."""
+        data = event.data
+        participants = data.get("participants")
+        return cls(
+            data.get("meeting_id"),
+            event.actor,
+            event.occurred,
+            data.get("scheduled_for"),
+            data.get("format"),
+            data.get("location"),
+            None if participants is None else tuple(participants),
+            data.get("topic"),
+            event.id,
+        )
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Meeting:
+        """Return the meeting that `to_json` described."""
+        participants = data["participants"]
+        return cls(**{**data, "participants": None if participants is None else tuple(participants)})
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the meeting as the state document lists it, absent fields as null."""
+        return {
+            "meeting_id": self.meeting_id,
+            "host": self.host,
+            "occurred": self.occurred,
+            "scheduled_for": self.scheduled_for,
+            "format": self.format,
+            "location": self.location,
+            "participants": None if self.participants is None else list(self.participants),
+            "topic": self.topic,
+            "event": self.event,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CoalitionState:
+    """The coalition as of a day: members by code, stance counts, reported sizes by subject, meetings."""
+
+    as_of: date
+    members: Mapping[str, Member]
+    stance_counts: Mapping[str, int]
+    reported_sizes: Mapping[str, ReportedSize]
+    held: tuple[Meeting, ...]
+    upcoming: tuple[Meeting, ...]
+
+    @property
+    def reported_size(self) -> ReportedSize:
+        """The claims about how many countries take part."""
+        return self.reported_sizes["participants"]
+
+
+class _Actor:
+    """What the fold knows of one actor; each fact maps to the ids of the events behind it."""
+
+    __slots__ = (
+        "conditions",
+        "offers",
+        "position",
+        "position_events",
+        "ruled_out",
+        "since",
+        "stance",
+        "stance_event",
+        "talks",
+        "touched",
+    )
+
+    def __init__(self) -> None:
+        self.offers: dict[str, list[str]] = {}
+        self.ruled_out: dict[str, list[str]] = {}
+        self.conditions: dict[str, list[str]] = {}
+        self.position: str | None = None  # the latest of declined / undecided / considering
+        self.position_events: list[str] = []  # the unbroken run of events stating that position
+        self.talks: list[str] = []
+        self.stance: str | None = None
+        self.since: str | None = None
+        self.stance_event: str | None = None
+        self.touched: list[str] = []  # every event that reached this actor, in fold order
+
+    def settle(self, event: RecordedEvent) -> None:
+        """Derive the stance again; when it changes, it holds from this event."""
+        if self.offers:
+            stance: str | None = "supporting"
+        else:
+            stance = self.position or ("in_talks" if self.talks else None)
+        if stance != self.stance:
+            self.stance, self.since, self.stance_event = stance, event.occurred, event.id
+
+    def ids_behind(self, *, fallbacks: bool = False) -> set[str | None]:
+        """Return the ids behind the actor's facts; with fallbacks, also those behind stances it may fall back to."""
+        ids = {self.stance_event}
+        for facts in (self.offers, self.ruled_out, self.conditions):
+            for event_ids in facts.values():
+                ids.update(event_ids)
+        if fallbacks or self.stance == "in_talks":
+            ids.update(self.talks)
+        if fallbacks or self.stance != "supporting":
+            ids.update(self.position_events)
+        return ids
+
+    def member(self) -> Member | None:
+        """Return the frozen member, or None when the actor has no stance."""
+        if self.stance is None or self.since is None:
+            return None
+        behind = self.ids_behind()
+        return Member(
+            self.stance,
+            tuple(self.offers),
+            tuple(self.ruled_out),
+            tuple(self.conditions),
+            self.since,
+            tuple(event_id for event_id in self.touched if event_id in behind),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """Return a copy of the actor's accumulator as JSON; ordered mappings become lists of pairs."""
+        live = self.ids_behind(fallbacks=True)
+        return {
+            "offers": [[key, list(ids)] for key, ids in self.offers.items()],
+            "ruled_out": [[key, list(ids)] for key, ids in self.ruled_out.items()],
+            "conditions": [[key, list(ids)] for key, ids in self.conditions.items()],
+            "position": self.position,
+            "position_events": list(self.position_events),
+            "talks": list(self.talks),
+            "stance": self.stance,
+            "since": self.since,
+            "stance_event": self.stance_event,
+            # an id behind no fact, not even a fallback's, can never be behind one again
+            "touched": [event_id for event_id in self.touched if event_id in live],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> _Actor:
+        """Return the accumulator that `to_json` described."""
+        actor = cls()
+        actor.offers = {key: list(ids) for key, ids in data["offers"]}
+        actor.ruled_out = {key: list(ids) for key, ids in data["ruled_out"]}
+        actor.conditions = {key: list(ids) for key, ids in data["conditions"]}
+        actor.position = data["position"]
+        actor.position_events = list(data["position_events"])
+        actor.talks = list(data["talks"])
+        actor.stance = data["stance"]
+        actor.since = data["since"]
+        actor.stance_event = data["stance_event"]
+        actor.touched = list(data["touched"])
+        return actor
+
+
+def _add(facts: dict[str, list[str]], key: str, event_id: str) -> None:
+    facts.setdefault(key, []).append(event_id)
+
+
+class CoalitionFold:
+    """Accumulates effective events, in fold order, into what `result` turns into a CoalitionState."""
+
+    __slots__ = ("_actors", "_claims", "_held", "_scheduled")
+
+    def __init__(self) -> None:
+        self._actors: dict[str, _Actor] = {}
+        self._claims: dict[str, list[Claim]] = {subject: [] for subject in SUBJECTS}
+        self._held: list[Meeting] = []
+        self._scheduled: dict[str | None, Meeting] = {}  # by meeting id, in the order last announced
+
+    def apply(self, event: RecordedEvent) -> None:
+        """Fold one effective event; types that do not bear on the coalition are ignored."""
+        handler = _HANDLERS.get(event.type)
+        if handler is not None:
+            handler(self, event)
+
+    def apply_until(self, events: Iterable[RecordedEvent], as_of: date) -> None:
+        """Fold events in fold order, stopping at the first whose latest day is after as_of."""
+        apply = self.apply
+        for event in events:
+            if edtf_bounds(event.occurred)[1] > as_of:
+                break
+            apply(event)
+
+    @property
+    def named_floor(self) -> int:
+        """The number of actors whose stance is supporting."""
+        return sum(actor.stance == "supporting" for actor in self._actors.values())
+
+    def member(self, code: str) -> Member | None:
+        """Return one actor's member facts, or None when it is not a member."""
+        actor = self._actors.get(code)
+        return None if actor is None else actor.member()
+
+    def result(self, as_of: date) -> CoalitionState:
+        """Return the frozen state as of a day (the events folded so far are taken to count by then)."""
+        members = {code: member for code in sorted(self._actors) if (member := self._actors[code].member()) is not None}
+        counts = dict.fromkeys(STANCE_ORDER, 0)
+        for member in members.values():
+            counts[member.stance] += 1
+        sizes = {
+            subject: ReportedSize(subject, tuple(claims), counts["supporting"] if subject == "participants" else None)
+            for subject, claims in self._claims.items()
+        }
+        held_ids = {meeting.meeting_id for meeting in self._held}
+        upcoming = tuple(
+            meeting
+            for meeting_id, meeting in self._scheduled.items()
+            if meeting_id not in held_ids
+            and meeting.scheduled_for is not None
+            and edtf_bounds(meeting.scheduled_for)[1] > as_of
+        )
+        return CoalitionState(
+            as_of,
+            MappingProxyType(members),
+            MappingProxyType(counts),
+            MappingProxyType(sizes),
+            tuple(self._held),
+            upcoming,
+        )
+
+    def to_snapshot(self) -> dict[str, Any]:
+        """Return the whole accumulator as JSON (only lists and string-keyed objects whose key order is free)."""
+        return {
+            "version": _SNAPSHOT_VERSION,
+            "actors": {code: actor.to_json() for code, actor in self._actors.items()},
+            "claims": [
+                {"subject": claim.subject, **claim.to_json()} for claims in self._claims.values() for claim in claims
+            ],
+            "held": [meeting.to_json() for meeting in self._held],
+            "scheduled": [meeting.to_json() for meeting in self._scheduled.values()],
+        }
+
+    @classmethod
+    def from_snapshot(cls, data: Mapping[str, Any]) -> CoalitionFold:
+        """Return the fold a snapshot captured, ready to take the events after it."""
+        if data.get("version") != _SNAPSHOT_VERSION:
+            raise ValueError(f"unsupported coalition snapshot version {data.get('version')!r}")
+        fold = cls()
+        fold._actors = {code: _Actor.from_json(actor) for code, actor in data["actors"].items()}
+        for claim in map(Claim.from_json, data["claims"]):
+            fold._claims[claim.subject].append(claim)
+        fold._held = [Meeting.from_json(meeting) for meeting in data["held"]]
+        scheduled = (Meeting.from_json(meeting) for meeting in data["scheduled"])
+        fold._scheduled = {meeting.meeting_id: meeting for meeting in scheduled}
+        return fold
+
+    def _touch(self, code: str | None, event_id: str) -> _Actor:
+        assert code is not None, "events that bear on an actor always name one"
+        actor = self._actors.get(code)
+        if actor is None:
+            actor = self._actors[code] = _Actor()
+        actor.touched.append(event_id)
+        return actor
+
+    def _pledge_made(self, event: RecordedEvent) -> None:
+        actor = self._touch(event.actor, event.id)
+        data = event.data
+        for capability in data.get("ruled_out", ()):
+            actor.offers.pop(capability, None)
+            _add(actor.ruled_out, capability, event.id)
+        for capability in data["offers"]:
+            actor.ruled_out.pop(capability, None)
+            _add(actor.offers, capability, event.id)
+        for condition in data.get("conditions", ()):
+            _add(actor.conditions, condition, event.id)
+        actor.settle(event)
+
+    def _pledge_withdrawn(self, event: RecordedEvent) -> None:
+        actor = self._touch(event.actor, event.id)
+        named = event.data.get("offers")
+        if named is None:
+            actor.offers.clear()
+        else:
+            for capability in named:
+                actor.offers.pop(capability, None)
+        actor.settle(event)
+
+    def _take_position(self, event: RecordedEvent, position: str) -> _Actor:
+        actor = self._touch(event.actor, event.id)
+        if actor.position == position:
+            actor.position_events.append(event.id)
+        else:
+            actor.position, actor.position_events = position, [event.id]
+        return actor
+
+    def _position_declined(self, event: RecordedEvent) -> None:
+        scope = event.data.get("scope", "participation")
+        if scope == "participation":
+            actor = self._take_position(event, "declined")
+            actor.offers.clear()
+        else:
+            actor = self._touch(event.actor, event.id)
+            actor.offers.pop(scope, None)
+            _add(actor.ruled_out, scope, event.id)
+        actor.settle(event)
+
+    def _position_undecided(self, event: RecordedEvent) -> None:
+        self._take_position(event, "undecided").settle(event)
+
+    def _position_considering(self, event: RecordedEvent) -> None:
+        actor = self._take_position(event, "considering")
+        for condition in event.data.get("conditions", ()):
+            _add(actor.conditions, condition, event.id)
+        actor.settle(event)
+
+    def _position_in_talks(self, event: RecordedEvent) -> None:
+        actor = self._touch(event.actor, event.id)
+        actor.talks.append(event.id)
+        actor.settle(event)
+
+    def _condition_stated(self, event: RecordedEvent) -> None:
+        actor = self._touch(event.actor, event.id)
+        _add(actor.conditions, event.data["condition"], event.id)
+        actor.settle(event)
+
+    def _meeting_convened(self, event: RecordedEvent) -> None:
+        self._held.append(Meeting.from_event(event))
+        for code in event.data.get("participants", ()):
+            actor = self._touch(code, event.id)
+            actor.talks.append(event.id)
+            actor.settle(event)
+
+    def _meeting_scheduled(self, event: RecordedEvent) -> None:
+        meeting_id = event.data["meeting_id"]
+        self._scheduled.pop(meeting_id, None)  # a new announcement replaces the old and moves to the end
+        self._scheduled[meeting_id] = Meeting.from_event(event)
+
+    def _count_reported(self, event: RecordedEvent) -> None:
+        self._claims[event.data["subject"]].append(Claim.from_event(event))
+
+
+_HANDLERS: dict[str, Callable[[CoalitionFold, RecordedEvent], None]] = {
+    "pledge.made": CoalitionFold._pledge_made,
+    "pledge.withdrawn": CoalitionFold._pledge_withdrawn,
+    "position.declined": CoalitionFold._position_declined,
+    "position.undecided": CoalitionFold._position_undecided,
+    "position.considering": CoalitionFold._position_considering,
+    "position.in_talks": CoalitionFold._position_in_talks,
+    "condition.stated": CoalitionFold._condition_stated,
+    "meeting.convened": CoalitionFold._meeting_convened,
+    "meeting.scheduled": CoalitionFold._meeting_scheduled,
+    "count.reported": CoalitionFold._count_reported,
+}
+
+
+def coalition_state(events: Iterable[RecordedEvent], as_of: date) -> CoalitionState:
+    """Fold effective events in fold order into the coalition as of a day, ignoring later events."""
+    fold = CoalitionFold()
+    fold.apply_until(events, as_of)
+    return fold.result(as_of)
+
+
+def state_document(
+    state: CoalitionState, *, stream: str | None, as_of: date, known_at: int | str | None, position: int
+) -> dict[str, Any]:
+    """Return the JSON document `dtl state --json` prints (DESIGN.md), members sorted by code."""
+    return {
+        "stream": stream,
+        "as_of": as_of.isoformat(),
+        "known_at": known_at,
+        "position": position,
+        "members": {code: member.to_json() for code, member in state.members.items()},
+        "stance_counts": dict(state.stance_counts),
+        "reported_size": state.reported_size.to_json(),
+        "reported_sizes": {subject: size.to_json() for subject, size in state.reported_sizes.items()},
+        "meetings": {
+            "held": [meeting.to_json() for meeting in state.held],
+            "upcoming": [meeting.to_json() for meeting in state.upcoming],
+        },
+    }

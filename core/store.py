@@ -374,9 +374,9 @@ class EventStore:
                 Location(location.file, location.line, "id"),
                 hint="give the new event another id, or record a correction (event.corrected) of the old one",
             )
-        self._check_sources(state, event, location, unverified=unverified)
+        self._check_sources(state, event.sources, location, "sources", unverified=unverified)
         if event.type in ("event.corrected", "event.retracted"):
-            event = self._checked_amendment(state, event, location)
+            event = self._checked_amendment(state, event, location, unverified=unverified)
         if event.type == "source.registered":
             source_id = event.data["source_id"]
             existing = state.known_sources().get(source_id)
@@ -388,15 +388,23 @@ class EventStore:
                 )
         return event
 
-    def _check_sources(self, state: _WriteBatch, event: NewEvent, location: Location, *, unverified: bool) -> None:
+    def _check_sources(
+        self,
+        state: _WriteBatch,
+        references: Iterable[tuple[str, str | None]],
+        location: Location,
+        field_prefix: str,
+        *,
+        unverified: bool,
+    ) -> None:
         known = state.known_sources()
-        for index, (source_id, quote) in enumerate(event.sources):
+        for index, (source_id, quote) in enumerate(references):
             source = known.get(source_id)
             if source is None:
                 raise _field_error(
                     f"unknown source {source_id!r}",
                     location,
-                    f"sources[{index}].source",
+                    f"{field_prefix}[{index}].source",
                     hint="register it first with `dtl source add`",
                 )
             text = state.text_of(source)
@@ -406,11 +414,13 @@ class EventStore:
                 raise _field_error(
                     f"the quote is not in the text of source {source_id!r}: {quote[:80]!r}",
                     location,
-                    f"sources[{index}].quote",
+                    f"{field_prefix}[{index}].quote",
                     hint="copy the quote verbatim from the source, or pass --unverified to record it unverified",
                 )
 
-    def _checked_amendment(self, state: _WriteBatch, event: NewEvent, location: Location) -> NewEvent:
+    def _checked_amendment(
+        self, state: _WriteBatch, event: NewEvent, location: Location, *, unverified: bool
+    ) -> NewEvent:
         target = event.data["target"]
         target_type = state.type_of(target)
         if target_type is None:
@@ -421,7 +431,11 @@ class EventStore:
                 location,
                 "data.target",
             )
-        if event.type == "event.corrected" and "data" in event.data["changes"]:
+        changes = event.data.get("changes", {})
+        if "sources" in changes:
+            references = [(ref["source"], ref.get("quote")) for ref in changes["sources"]]
+            self._check_sources(state, references, location, "data.changes.sources", unverified=unverified)
+        if event.type == "event.corrected" and "data" in changes:
             try:
                 corrected = validate_payload(target_type, event.data["changes"]["data"], prefix="data.changes.data")
             except EventValidationError as error:

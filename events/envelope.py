@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from events.dates import edtf_bounds
 from events.registry import spec_for
-from events.vocabulary import Actor, EdtfDate, Payload
+from events.vocabulary import Actor, EdtfDate, Payload, SourceRef
 
 __all__ = [
     "EventValidationError",
@@ -74,15 +74,6 @@ def _problems(error: ValidationError, prefix: str = "") -> list[FieldProblem]:
             message = "unknown field"
         problems.append(FieldProblem(_field_path(prefix, tuple(item["loc"])), message))
     return problems
-
-
-class SourceRef(BaseModel):
-    """A source an event rests on, with the verbatim quote that supports it."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
-
-    source: Annotated[str, Field(min_length=1, max_length=128)]
-    quote: Annotated[str, Field(min_length=1, max_length=4000)] | None = None
 
 
 class _Envelope(BaseModel):

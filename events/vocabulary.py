@@ -37,6 +37,7 @@ __all__ = [
     "PositionDeclined",
     "PositionInTalks",
     "PositionUndecided",
+    "SourceRef",
     "SourceRegistered",
     "Stance",
     "Subject",
@@ -189,17 +190,25 @@ class CountReported(Payload):
     raw: ShortText | None = None
 
 
+class SourceRef(Payload):
+    """A source an event rests on, with the verbatim quote that supports it."""
+
+    source: Identifier
+    quote: Annotated[str, Field(min_length=1, max_length=4000)] | None = None
+
+
 class CorrectionChanges(Payload):
-    """The fields a correction replaces in its target."""
+    """The fields a correction replaces in its target (sources: a corrected quote or citation)."""
 
     occurred: EdtfDate | None = None
     actor: Actor | None = None
     data: dict[str, Any] | None = None
+    sources: Annotated[list[SourceRef], Field(min_length=1, max_length=50)] | None = None
 
     @model_validator(mode="after")
     def _changes_something(self) -> CorrectionChanges:
-        if self.occurred is None and self.actor is None and self.data is None:
-            raise ValueError("a correction must change occurred, actor or data")
+        if self.occurred is None and self.actor is None and self.data is None and self.sources is None:
+            raise ValueError("a correction must change occurred, actor, data or sources")
         return self
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from events import RecordedEvent
-from projections import coalition
+from projections import coalition, replay
 from projections.coalition import CoalitionFold, CoalitionState
 from projections.replay import Amendments, amended, fold_key
 
@@ -99,8 +99,10 @@ class SnapshotStore(Protocol):
 @lru_cache(maxsize=1)
 def fold_version() -> str:
     """Return a fingerprint of the fold's code: snapshots from other code are never reused."""
-    source = Path(coalition.__file__).read_bytes()
-    return hashlib.sha256(source).hexdigest()[:16]
+    digest = hashlib.sha256()
+    for module in (coalition, replay):
+        digest.update(Path(module.__file__ or "").read_bytes())
+    return digest.hexdigest()[:16]
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,11 @@ class Amendments:
                 occurred=changes.get("occurred", event.occurred),
                 actor=changes.get("actor", event.actor),
                 data=changes.get("data", event.data),
+                sources=(
+                    tuple((ref["source"], ref.get("quote")) for ref in changes["sources"])
+                    if "sources" in changes
+                    else event.sources
+                ),
             )
         return event
 

@@ -232,3 +232,32 @@ def test_read_filters_by_known_at_position_and_timestamp(store: EventStore) -> N
     assert [e.id for e in store.read(EventFilter(known_at=1))] == ["early"]
     assert [e.id for e in store.read(EventFilter(known_at="2025-03-15T00:00:00.000000Z"))] == ["early"]
     assert [e.id for e in store.read(EventFilter(since=1))] == ["late"]
+
+
+def test_a_correction_can_fix_a_quote_and_its_new_quote_is_checked(store: EventStore) -> None:
+    register_seed(store, with_text=True)
+    store.append(pledge(quote="Poland offered tanks"), unverified=True)
+
+    def fix(quote: str) -> NewEvent:
+        return parse_event(
+            {
+                "type": "event.corrected",
+                "occurred": "2025-03-12",
+                "data": {
+                    "target": "pl-logistics",
+                    "changes": {"sources": [{"source": "ft-2025-03-10", "quote": quote}]},
+                    "reason": "the quote was paraphrased",
+                },
+                "sources": [{"source": "ft-2025-03-10", "quote": QUOTE}],
+            },
+            "ukraine-coalition",
+        )
+
+    with pytest.raises(InputError) as raised:
+        store.append(fix("Poland offered tanks, again"))
+    assert raised.value.location.field == "data.changes.sources[0].quote"
+    store.append(fix(QUOTE))
+    from projections.replay import fold_order
+
+    [effective] = [e for e in fold_order(store.read()) if e.type == "pledge.made"]
+    assert effective.sources == (("ft-2025-03-10", QUOTE),)

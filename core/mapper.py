@@ -7,11 +7,18 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from events import NewEvent, RecordedEvent, canonical_json, edtf_bounds, spec_for, upcast
+import orjson
 
-__all__ = ["GENESIS_HASH", "chain_hash", "from_row", "row_mismatch", "to_row"]
+from events import NewEvent, RecordedEvent, edtf_bounds, spec_for, upcast
+
+__all__ = ["GENESIS_HASH", "canonical_json", "chain_hash", "from_row", "row_mismatch", "to_row"]
 
 GENESIS_HASH = "0" * 64
+
+
+def canonical_json(value: Any) -> bytes:
+    """Serialise a JSON value canonically: sorted keys, no spaces, UTF-8 (the bytes the hash chain covers)."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
 
 def chain_hash(prev_hash: str, body: str) -> str:

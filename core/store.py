@@ -20,14 +20,13 @@ from sqlalchemy import Connection, func, insert, select
 
 from core.database import Database
 from core.errors import ConcurrencyError, DuplicateIdError, InputError, IntegrityViolation, Location
-from core.mapper import GENESIS_HASH, chain_hash, from_row, row_mismatch, to_row
+from core.mapper import GENESIS_HASH, canonical_json, chain_hash, from_row, row_mismatch, to_row
 from core.schema import events, source_texts
 from events import (
     EventValidationError,
     NewEvent,
     RecordedEvent,
     SourceText,
-    canonical_json,
     parse_event,
     source_text,
     validate_payload,

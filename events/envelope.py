@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -20,7 +19,6 @@ __all__ = [
     "NewEvent",
     "RecordedEvent",
     "SourceRef",
-    "canonical_json",
     "interchange",
     "parse_event",
     "validate_payload",
@@ -28,11 +26,6 @@ __all__ = [
 
 # The envelope keys of the interchange format, in the order they are written.
 ENVELOPE_KEYS = ("id", "type", "stream", "occurred", "occurred_text", "actor", "data", "sources", "note")
-
-
-def canonical_json(value: Any) -> bytes:
-    """Serialise a JSON value canonically: sorted keys, no spaces, UTF-8."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ ALLOWED = {
     "projections": {"projections", "events"},
     "cli": {"cli", "core", "projections", "events"},
 }
-THIRD_PARTY_IN_EVENTS = {"pydantic", "pycountry", "edtf"}
+THIRD_PARTY_IN_EVENTS = {"pydantic", "pycountry"}
 
 
 def imported_packages(path: Path) -> set[str]:

@@ -71,6 +71,7 @@ class Database:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB: index pages of large imports stay in memory
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 

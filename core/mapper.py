@@ -3,17 +3,45 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 import orjson
 
 from events import NewEvent, RecordedEvent, edtf_bounds, spec_for, upcast
 
-__all__ = ["GENESIS_HASH", "canonical_json", "chain_hash", "from_row", "row_mismatch", "to_row"]
+__all__ = [
+    "COLUMNS",
+    "GENESIS_HASH",
+    "canonical_json",
+    "chain_hash",
+    "from_body",
+    "from_row",
+    "row_mismatch",
+    "row_values",
+    "to_row",
+]
 
 GENESIS_HASH = "0" * 64
+
+# The columns of a stored row, in the order bulk inserts write them.
+COLUMNS = (
+    "position",
+    "event_id",
+    "stream",
+    "stream_version",
+    "type",
+    "schema_version",
+    "occurred",
+    "occurred_earliest",
+    "occurred_latest",
+    "actor",
+    "recorded_at",
+    "body",
+    "prev_hash",
+    "hash",
+)
 
 
 def canonical_json(value: Any) -> bytes:
@@ -28,35 +56,57 @@ def chain_hash(prev_hash: str, body: str) -> str:
 
 def to_row(event: NewEvent, *, position: int, stream_version: int, recorded_at: str, prev_hash: str) -> dict[str, Any]:
     """Return the row that stores `event` at `position`, its body hashed onto `prev_hash`."""
+    values = row_values(event, event.content(), position, stream_version, recorded_at, prev_hash)
+    return dict(zip(COLUMNS, values, strict=True))
+
+
+def row_values(
+    event: NewEvent, content: dict[str, Any], position: int, stream_version: int, recorded_at: str, prev_hash: str
+) -> tuple[Any, ...]:
+    """Return a row's values in COLUMNS order, given the event's interchange content (hash last)."""
     assert event.id is not None, "the store assigns ids before mapping"
     schema_version = spec_for(event.type).schema_version
-    record = event.content()
-    record.update(
-        position=position, stream_version=stream_version, recorded_at=recorded_at, schema_version=schema_version
-    )
-    body = canonical_json(record).decode("utf-8")
-    earliest, latest = edtf_bounds(event.occurred)
-    return {
+    record = {
+        **content,
         "position": position,
-        "event_id": event.id,
-        "stream": event.stream,
         "stream_version": stream_version,
-        "type": event.type,
-        "schema_version": schema_version,
-        "occurred": event.occurred,
-        "occurred_earliest": earliest.isoformat(),
-        "occurred_latest": latest.isoformat(),
-        "actor": event.actor,
         "recorded_at": recorded_at,
-        "body": body,
-        "prev_hash": prev_hash,
-        "hash": chain_hash(prev_hash, body),
+        "schema_version": schema_version,
     }
+    body = canonical_json(record).decode("utf-8")
+    earliest, latest = _iso_bounds(event.occurred)
+    return (
+        position,
+        event.id,
+        event.stream,
+        stream_version,
+        event.type,
+        schema_version,
+        event.occurred,
+        earliest,
+        latest,
+        event.actor,
+        recorded_at,
+        body,
+        prev_hash,
+        chain_hash(prev_hash, body),
+    )
+
+
+@lru_cache(maxsize=65536)
+def _iso_bounds(occurred: str) -> tuple[str, str]:
+    earliest, latest = edtf_bounds(occurred)
+    return earliest.isoformat(), latest.isoformat()
 
 
 def from_row(row: Mapping[Any, Any]) -> RecordedEvent:
     """Return the event a stored row holds, its data brought up to the current schema version."""
-    body = json.loads(row["body"])
+    return from_body(row["body"], prev_hash=row["prev_hash"], hash=row["hash"])
+
+
+def from_body(stored: str, *, prev_hash: str = "", hash: str = "") -> RecordedEvent:
+    """Return the event a stored body holds (replay needs no hashes, so they may be left out)."""
+    body = orjson.loads(stored)
     data = body["data"]
     if body["schema_version"] != spec_for(body["type"]).schema_version:
         data = upcast(body["type"], body["schema_version"], data)
@@ -74,15 +124,15 @@ def from_row(row: Mapping[Any, Any]) -> RecordedEvent:
         schema_version=body["schema_version"],
         occurred_text=body.get("occurred_text"),
         note=body.get("note"),
-        prev_hash=row["prev_hash"],
-        hash=row["hash"],
+        prev_hash=prev_hash,
+        hash=hash,
     )
 
 
 def row_mismatch(row: Mapping[Any, Any]) -> str | None:
     """Say which indexed column disagrees with the row's hashed body, or None when all agree."""
     try:
-        body = json.loads(row["body"])
+        body = orjson.loads(row["body"])
         earliest, latest = edtf_bounds(body["occurred"])
         expected = {
             "position": body["position"],

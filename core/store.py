@@ -16,12 +16,12 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, insert, select, text
 
 from core.database import Database
 from core.errors import ConcurrencyError, DuplicateIdError, InputError, IntegrityViolation, Location
-from core.mapper import GENESIS_HASH, canonical_json, chain_hash, from_row, row_mismatch, to_row
-from core.schema import events, source_texts
+from core.mapper import COLUMNS, GENESIS_HASH, canonical_json, chain_hash, from_body, from_row, row_mismatch, row_values
+from core.schema import RARE_TYPES, events, source_texts
 from events import (
     EventValidationError,
     NewEvent,
@@ -154,7 +154,7 @@ class _WriteBatch:
         self.count = 0
         self.first: Appended | None = None
         self.last: Appended | None = None
-        self.rows: list[dict[str, Any]] = []
+        self.rows: list[tuple[Any, ...]] = []
         # per id staged in this transaction: the digest of its content and its type
         self.staged: dict[str, tuple[bytes, str]] = {}
         self.existing: dict[str, RecordedEvent] = {}
@@ -207,13 +207,12 @@ class _WriteBatch:
         assert event.id is not None
         version = self.stream_version(event.stream) + 1
         self.position += 1
-        row = to_row(
-            event, position=self.position, stream_version=version, recorded_at=self.recorded_at, prev_hash=self.hash
-        )
-        self.hash = row["hash"]
+        content = event.content()
+        row = row_values(event, content, self.position, version, self.recorded_at, self.hash)
+        self.hash = row[-1]
         self.stream_versions[event.stream] = version
         self.rows.append(row)
-        self.staged[event.id] = (_digest(event), event.type)
+        self.staged[event.id] = (hashlib.sha256(canonical_json(content)).digest(), event.type)
         self.count += 1
         self.last = Appended(event.id, self.position, event.stream, version)
         self.first = self.first or self.last
@@ -232,8 +231,23 @@ class _WriteBatch:
 
     def flush(self) -> None:
         if self.rows:
-            self.connection.execute(insert(events), self.rows)
+            _bulk_insert(self.connection, self.rows)
             self.rows = []
+
+
+_SQLITE_INSERT = f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+_POSTGRES_COPY = f"COPY events ({', '.join(COLUMNS)}) FROM STDIN"
+
+
+def _bulk_insert(connection: Connection, rows: list[tuple[Any, ...]]) -> None:
+    """Insert rows through the driver: SQLite executemany, PostgreSQL COPY (no per-row SQL compilation)."""
+    driver_connection = connection.connection.driver_connection
+    if connection.dialect.name == "postgresql":
+        with driver_connection.cursor() as cursor, cursor.copy(_POSTGRES_COPY) as copy:  # type: ignore[union-attr]
+            for row in rows:
+                copy.write_row(row)
+    else:
+        connection.exec_driver_sql(_SQLITE_INSERT, rows)
 
 
 def _chunks(items: Iterable[Located], size: int) -> Iterator[tuple[Located, ...]]:
@@ -250,7 +264,7 @@ def _digest(event: NewEvent) -> bytes:
 def _read_sources(connection: Connection) -> Iterator[Source]:
     texts = set(connection.execute(select(source_texts.c.sha256)).scalars())
     rows = connection.execute(
-        select(events).where(events.c.type == "source.registered").order_by(events.c.position)
+        select(events).where(text(RARE_TYPES), events.c.type == "source.registered").order_by(events.c.position)
     ).mappings()
     for row in rows:
         event = from_row(row)
@@ -601,7 +615,7 @@ class EventStore:
         """Return every correction and retraction at or before a position, in any stream."""
         query = (
             select(events.c.body, events.c.prev_hash, events.c.hash)
-            .where(events.c.type.in_(AMENDMENT_TYPES), events.c.position <= known_position)
+            .where(text(RARE_TYPES), events.c.type.in_(AMENDMENT_TYPES), events.c.position <= known_position)
             .order_by(events.c.position)
         )
         with self.database.reading() as connection:
@@ -623,7 +637,7 @@ class EventStore:
         """Yield a window's plain events, streamed, sorted by (latest day, earliest day, position)."""
         self.database.require_schema()
         query = (
-            select(events.c.body, events.c.prev_hash, events.c.hash)
+            select(events.c.body)
             .where(events.c.position <= window.known_position, events.c.type.not_in(AMENDMENT_TYPES))
             .order_by(events.c.occurred_latest, events.c.occurred_earliest, events.c.position)
         )
@@ -637,8 +651,8 @@ class EventStore:
         with self.database.reading() as connection:
             result = connection.execution_options(stream_results=True, yield_per=5000).execute(query)
             with closing(result):
-                for row in result.mappings():
-                    event = from_row(row)
+                for (body,) in result:
+                    event = from_body(body)
                     if event.id not in excluded:
                         yield event
 
@@ -657,8 +671,8 @@ class EventStore:
             with closing(result):
                 report, expect_found = _check_chain(result.mappings(), expect, on_progress)
             texts = connection.execute(select(source_texts.c.sha256, source_texts.c.text)).all()
-        for digest, text in texts:
-            if hashlib.sha256(text.encode("utf-8")).hexdigest() != digest:
+        for digest, stored_text in texts:
+            if hashlib.sha256(stored_text.encode("utf-8")).hexdigest() != digest:
                 raise IntegrityViolation(f"the stored text with sha256 {digest} no longer matches its hash")
         if not expect_found:
             raise IntegrityViolation(

@@ -34,7 +34,7 @@ def test_init_twice_is_harmless(dtl: Dtl) -> None:
     first = dtl("init")
     second = dtl("init")
     assert first.exit_code == 0
-    assert "schema none -> 0002" in first.output
+    assert "schema none -> 0003" in first.output
     assert second.exit_code == 0
     assert "up to date" in second.output
 

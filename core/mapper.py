@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from events import NewEvent, RecordedEvent, edtf_bounds, spec_for, upcast
+from events import REGISTRY, NewEvent, RecordedEvent, edtf_bounds, spec_for, upcast
 
 __all__ = [
     "COLUMNS",
@@ -104,29 +104,36 @@ def from_row(row: Mapping[Any, Any]) -> RecordedEvent:
     return from_body(row["body"], prev_hash=row["prev_hash"], hash=row["hash"])
 
 
-def from_body(stored: str, *, prev_hash: str = "", hash: str = "") -> RecordedEvent:
+def from_body(stored: str | bytes, *, prev_hash: str = "", hash: str = "") -> RecordedEvent:
     """Return the event a stored body holds (replay needs no hashes, so they may be left out)."""
     body = orjson.loads(stored)
+    kind = body["type"]
     data = body["data"]
-    if body["schema_version"] != spec_for(body["type"]).schema_version:
-        data = upcast(body["type"], body["schema_version"], data)
+    version = body["schema_version"]
+    if version != _current_versions.get(kind, version):
+        data = upcast(kind, version, data)
+    get = body.get
+    # positional: this runs once per event of every replay
     return RecordedEvent(
-        position=body["position"],
-        id=body["id"],
-        type=body["type"],
-        stream=body["stream"],
-        stream_version=body["stream_version"],
-        occurred=body["occurred"],
-        actor=body.get("actor"),
-        data=data,
-        sources=tuple((ref["source"], ref.get("quote")) for ref in body["sources"]),
-        recorded_at=body["recorded_at"],
-        schema_version=body["schema_version"],
-        occurred_text=body.get("occurred_text"),
-        note=body.get("note"),
-        prev_hash=prev_hash,
-        hash=hash,
+        body["position"],
+        body["id"],
+        kind,
+        body["stream"],
+        body["stream_version"],
+        body["occurred"],
+        get("actor"),
+        data,
+        tuple([(ref["source"], ref.get("quote")) for ref in body["sources"]]),
+        body["recorded_at"],
+        version,
+        get("occurred_text"),
+        get("note"),
+        prev_hash,
+        hash,
     )
+
+
+_current_versions = {name: spec.schema_version for name, spec in REGISTRY.items()}
 
 
 def row_mismatch(row: Mapping[Any, Any]) -> str | None:

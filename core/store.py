@@ -649,11 +649,10 @@ class EventStore:
             query = query.where(events.c.occurred_latest <= window.until_day.isoformat())
         excluded = set(window.exclude_ids)
         with self.database.reading() as connection:
-            result = connection.execution_options(stream_results=True).execute(query)
+            result = connection.execution_options(yield_per=5000).execute(query)
             with closing(result):
-                # the driver's cursor, in large batches: SQLAlchemy's per-row machinery costs more than the row
-                cursor = result.cursor
-                while batch := cursor.fetchmany(5000):
+                # whole partitions: SQLAlchemy's per-row fetching costs more than the row itself
+                for batch in result.partitions():
                     for (body,) in batch:
                         event = from_body(body)
                         if event.id not in excluded:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -136,27 +136,32 @@ def from_body(stored: str | bytes, *, prev_hash: str = "", hash: str = "") -> Re
 _current_versions = {name: spec.schema_version for name, spec in REGISTRY.items()}
 
 
-def row_mismatch(row: Mapping[Any, Any]) -> str | None:
-    """Say which indexed column disagrees with the row's hashed body, or None when all agree."""
+def row_mismatch(values: Sequence[Any]) -> str | None:
+    """Say which column of a stored row (values in COLUMNS order) disagrees with its hashed body, or None."""
     try:
-        body = orjson.loads(row["body"])
-        earliest, latest = edtf_bounds(body["occurred"])
-        expected = {
-            "position": body["position"],
-            "event_id": body["id"],
-            "stream": body["stream"],
-            "stream_version": body["stream_version"],
-            "type": body["type"],
-            "schema_version": body["schema_version"],
-            "occurred": body["occurred"],
-            "occurred_earliest": earliest.isoformat(),
-            "occurred_latest": latest.isoformat(),
-            "actor": body.get("actor"),
-            "recorded_at": body["recorded_at"],
-        }
+        body = orjson.loads(values[_BODY])
+        earliest, latest = _iso_bounds(body["occurred"])
+        expected = (
+            body["position"],
+            body["id"],
+            body["stream"],
+            body["stream_version"],
+            body["type"],
+            body["schema_version"],
+            body["occurred"],
+            earliest,
+            latest,
+            body.get("actor"),
+            body["recorded_at"],
+        )
     except (ValueError, KeyError, TypeError) as error:
         return f"the stored body cannot be read ({error})"
-    for column, value in expected.items():
-        if row[column] != value:
-            return f"column {column} holds {row[column]!r} but the hashed body says {value!r}"
-    return None
+    if tuple(values[: len(expected)]) == expected:
+        return None
+    for column, stored, value in zip(COLUMNS, values, expected, strict=False):
+        if stored != value:
+            return f"column {column} holds {stored!r} but the hashed body says {value!r}"
+    return None  # pragma: no cover - the tuples differed, so some column did
+
+
+_BODY = COLUMNS.index("body")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import uuid
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -667,11 +667,12 @@ class EventStore:
         some position: otherwise history was truncated or rewritten since.
         """
         self.database.require_schema()
-        query = select(events).order_by(events.c.position)
+        query = select(*(events.c[column] for column in COLUMNS)).order_by(events.c.position)
         with self.database.reading() as connection:
-            result = connection.execution_options(stream_results=True, yield_per=5000).execute(query)
+            result = connection.execution_options(yield_per=5000).execute(query)
             with closing(result):
-                report, expect_found = _check_chain(result.mappings(), expect, on_progress)
+                rows = (row for batch in result.partitions() for row in batch)
+                report, expect_found = _check_chain(rows, expect, on_progress)
             texts = connection.execute(select(source_texts.c.sha256, source_texts.c.text)).all()
         for digest, stored_text in texts:
             if hashlib.sha256(stored_text.encode("utf-8")).hexdigest() != digest:
@@ -684,28 +685,31 @@ class EventStore:
         return report
 
 
+_POSITION, _BODY, _PREV_HASH, _HASH = (COLUMNS.index(name) for name in ("position", "body", "prev_hash", "hash"))
+
+
 def _check_chain(
-    rows: Iterable[Mapping[Any, Any]], expect: str | None, on_progress: Progress | None
+    rows: Iterable[Sequence[Any]], expect: str | None, on_progress: Progress | None
 ) -> tuple[VerifyReport, bool]:
-    """Walk rows in position order, raising IntegrityViolation at the first that does not chain."""
+    """Walk rows (values in COLUMNS order) by position, raising IntegrityViolation at the first that does not chain."""
     expected_position, prev_hash = 1, GENESIS_HASH
     expect_found = expect is None or expect == GENESIS_HASH
     for row in rows:
-        position = row["position"]
+        position = row[_POSITION]
         if position != expected_position:
             raise IntegrityViolation(
                 f"position {expected_position} is missing (the next row is at {position})", expected_position
             )
-        if row["prev_hash"] != prev_hash:
+        if row[_PREV_HASH] != prev_hash:
             raise IntegrityViolation(
                 f"position {position} does not follow position {position - 1}: its prev_hash does not match", position
             )
-        if chain_hash(prev_hash, row["body"]) != row["hash"]:
+        if chain_hash(prev_hash, row[_BODY]) != row[_HASH]:
             raise IntegrityViolation(f"position {position} was modified: its hash does not match", position)
         mismatch = row_mismatch(row)
         if mismatch is not None:
             raise IntegrityViolation(f"position {position} was modified: {mismatch}", position)
-        prev_hash = row["hash"]
+        prev_hash = row[_HASH]
         expect_found = expect_found or prev_hash == expect
         if on_progress is not None and position % 5000 == 0:
             on_progress(5000)

@@ -37,9 +37,21 @@ _TRANSLATE = str.maketrans(
 _ELLIPSIS = re.compile(r"\s*(?:\.\.\.|\u2026)\s*")
 
 
+# ASCII needs no NFKC: only white space becomes a plain space and the backtick an apostrophe
+_ASCII = str.maketrans({**{chr(code): " " for code in range(128) if chr(code).isspace()}, "`": "'"})
+_SPACES = re.compile(" {2,}")
+
+
+@lru_cache(maxsize=4096)
 def _normalise_char(char: str) -> str:
     folded = unicodedata.normalize("NFKC", char).translate(_TRANSLATE)
     return " " if folded.isspace() else folded
+
+
+def _normalise(text: str) -> str:
+    """Return the normalised text alone: what _normalise_with_offsets gives, without the offsets, fast."""
+    folded = text.translate(_ASCII) if text.isascii() else "".join(map(_normalise_char, text))
+    return _SPACES.sub(" ", folded).strip(" ")
 
 
 def _normalise_with_offsets(text: str) -> tuple[str, list[int]]:
@@ -62,7 +74,7 @@ def _normalise_with_offsets(text: str) -> tuple[str, list[int]]:
 def normalise_quote(quote: str) -> list[str]:
     """Return the normalised parts of a quote that must appear in order."""
     parts = _ELLIPSIS.split(quote)
-    normalised = [_normalise_with_offsets(part)[0].strip() for part in parts]
+    normalised = [_normalise(part) for part in parts]
     return [part for part in normalised if part]
 
 
@@ -73,15 +85,15 @@ class SourceText:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self._normalised, self._offsets = _normalise_with_offsets(text)
+        self._normalised = _normalise(text)
+        self._offsets: list[int] | None = None  # computed on the first locate: contains needs none
 
-    def locate(self, quote: str) -> tuple[int, int] | None:
-        """Return the span (start, end) of the quote in the original text, or None if absent."""
+    def _span(self, quote: str) -> tuple[int, int] | None:
+        """Return where the quote's parts run in the normalised text, or None if absent."""
         parts = normalise_quote(quote)
         if not parts:
             return None
-        start = end = 0
-        cursor = 0
+        start = end = cursor = 0
         for number, part in enumerate(parts):
             found = self._normalised.find(part, cursor)
             if found < 0:
@@ -89,14 +101,23 @@ class SourceText:
             if number == 0:
                 start = found
             cursor = end = found + len(part)
-        return self._offsets[start], self._offsets[end - 1] + 1
+        return start, end
+
+    def locate(self, quote: str) -> tuple[int, int] | None:
+        """Return the span (start, end) of the quote in the original text, or None if absent."""
+        span = self._span(quote)
+        if span is None:
+            return None
+        if self._offsets is None:
+            self._offsets = _normalise_with_offsets(self.text)[1]
+        return self._offsets[span[0]], self._offsets[span[1] - 1] + 1
 
     def contains(self, quote: str) -> bool:
         """Say whether the quote appears in the text."""
-        return self.locate(quote) is not None
+        return self._span(quote) is not None
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=4096)
 def source_text(text: str) -> SourceText:
     """Return a cached, normalised SourceText for a text."""
     return SourceText(text)

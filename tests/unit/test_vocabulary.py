@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from events import (
     ORGANISATIONS,
@@ -120,3 +122,13 @@ def test_events_are_frozen_and_normalised() -> None:
     assert event.data == {"participants": ["FR", "IT"]}
     with pytest.raises(AttributeError):
         event.actor = "FR"  # type: ignore[misc]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=80))
+def test_fast_normalisation_equals_the_offset_tracking_one(text: str) -> None:
+    from events.quotes import _normalise, _normalise_with_offsets
+
+    normalised, offsets = _normalise_with_offsets(text)
+    assert _normalise(text) == normalised
+    assert len(offsets) == len(normalised)

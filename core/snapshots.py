@@ -6,12 +6,12 @@ used when the engine has checked nothing recorded since could change them.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import delete, insert, or_, select
+import orjson
+from sqlalchemy import Connection, delete, insert, or_, select
 
 from core.database import Database
 from core.schema import events, snapshots
@@ -49,12 +49,12 @@ class SnapshotRecorder:
         self._database = database
         self._factory = factory
 
-    def find_snapshots(
+    def find_snapshot(
         self, projection: str, stream: str | None, version: str, known_position: int, day: date
-    ) -> list[Any]:
-        """Return up to eight snapshots at or before (known_position, day), latest day first."""
-        query = (
-            select(snapshots)
+    ) -> Any | None:
+        """Return the latest still-valid snapshot at or before (known_position, day), its state decoded."""
+        candidates = (
+            select(snapshots.c.snapshot_id, snapshots.c.position, snapshots.c.day)
             .where(
                 snapshots.c.projection == projection,
                 snapshots.c.stream == _stream_key(stream),
@@ -66,37 +66,41 @@ class SnapshotRecorder:
             .limit(_CANDIDATES)
         )
         with self._database.reading() as connection:
-            rows = connection.execute(query).mappings().all()
-        return [
-            self._factory(
-                projection=row["projection"],
-                stream=stream,
-                version=row["version"],
-                position=row["position"],
-                day=date.fromisoformat(row["day"]),
-                state=json.loads(row["state"]),
-            )
-            for row in rows
-        ]
+            for snapshot_id, position, snapshot_day in connection.execute(candidates).all():
+                if not self._still_valid(connection, stream, position, snapshot_day, known_position):
+                    continue
+                # only the chosen snapshot's state is read and decoded: states can be large
+                state = connection.execute(
+                    select(snapshots.c.state).where(snapshots.c.snapshot_id == snapshot_id)
+                ).scalar_one()
+                return self._factory(
+                    projection=projection,
+                    stream=stream,
+                    version=version,
+                    position=position,
+                    day=date.fromisoformat(snapshot_day),
+                    state=orjson.loads(state),
+                )
+        return None
 
-    def snapshot_still_valid(self, snapshot: _Snapshot, stream: str | None, known_position: int) -> bool:
-        """Say whether no amendment, and no event of the stream dated on or before its day, came after it."""
-        if known_position == snapshot.position:
+    @staticmethod
+    def _still_valid(connection: Connection, stream: str | None, position: int, day: str, known_position: int) -> bool:
+        """Say whether no amendment, and no event of the stream dated on or before day, came after position."""
+        if known_position == position:
             return True
-        dated_before = events.c.occurred_latest <= snapshot.day.isoformat()
+        dated_before = events.c.occurred_latest <= day
         if stream is not None:
             dated_before = dated_before & (events.c.stream == stream)
         query = (
             select(events.c.position)
             .where(
-                events.c.position > snapshot.position,
+                events.c.position > position,
                 events.c.position <= known_position,
                 or_(events.c.type.in_(AMENDMENT_TYPES), dated_before),
             )
             .limit(1)
         )
-        with self._database.reading() as connection:
-            return connection.execute(query).first() is None
+        return connection.execute(query).first() is None
 
     def save_snapshots(self, taken: Iterable[_Snapshot]) -> None:
         """Store snapshots in one transaction."""
@@ -108,7 +112,7 @@ class SnapshotRecorder:
                 "version": snapshot.version,
                 "position": snapshot.position,
                 "day": snapshot.day.isoformat(),
-                "state": json.dumps(snapshot.state, separators=(",", ":")),
+                "state": orjson.dumps(snapshot.state).decode(),
                 "created_at": created_at,
             }
             for snapshot in taken

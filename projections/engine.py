@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import heapq
-import json
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -81,14 +80,14 @@ class Snapshot:
 class SnapshotStore(Protocol):
     """Where snapshots are kept between runs."""
 
-    def find_snapshots(
+    def find_snapshot(
         self, projection: str, stream: str | None, version: str, known_position: int, day: date
-    ) -> Iterable[Snapshot]:
-        """Return candidate snapshots at or before (known_position, day), most useful first."""
-        ...
+    ) -> Snapshot | None:
+        """Return the latest snapshot at or before (known_position, day) that nothing recorded since invalidates.
 
-    def snapshot_still_valid(self, snapshot: Snapshot, stream: str | None, known_position: int) -> bool:
-        """Say whether no amendment and no event of the stream dated <= snapshot.day arrived after it."""
+        Invalidating is any correction or retraction, or any event of the
+        stream dated on or before the snapshot's day, recorded after its position.
+        """
         ...
 
     def save_snapshots(self, snapshots: Iterable[Snapshot]) -> None:
@@ -123,7 +122,7 @@ class Replayer:
         log: ReplayLog,
         snapshots: SnapshotStore | None = None,
         *,
-        snapshot_every: int = 50_000,
+        snapshot_every: int = 250_000,
     ) -> None:
         self._log = log
         self._snapshots = snapshots
@@ -167,11 +166,7 @@ class Replayer:
     def _usable_snapshot(self, stream: str | None, known_position: int, as_of: date) -> Snapshot | None:
         if self._snapshots is None:
             return None
-        candidates = self._snapshots.find_snapshots(PROJECTION, stream, fold_version(), known_position, as_of)
-        for candidate in candidates:
-            if self._snapshots.snapshot_still_valid(candidate, stream, known_position):
-                return candidate
-        return None
+        return self._snapshots.find_snapshot(PROJECTION, stream, fold_version(), known_position, as_of)
 
     def _effective(
         self,
@@ -198,9 +193,8 @@ class Replayer:
         return heapq.merge(plain, sorted(moved, key=fold_key), key=fold_key)
 
     def _snapshot(self, fold: CoalitionFold, stream: str | None, known_position: int, day: date) -> Snapshot:
-        # a JSON round trip both copies the state and proves it is serialisable
-        state = json.loads(json.dumps(fold.to_snapshot()))
-        return Snapshot(PROJECTION, stream, fold_version(), known_position, day, state)
+        # to_snapshot hands out copies of plain JSON values, so the fold can go on
+        return Snapshot(PROJECTION, stream, fold_version(), known_position, day, fold.to_snapshot())
 
 
 def _thinned(snapshots: list[Snapshot]) -> list[Snapshot]:

@@ -21,6 +21,7 @@ __all__ = [
     "Claim",
     "CoalitionFold",
     "CoalitionState",
+    "FactEvents",
     "Meeting",
     "Member",
     "ReportedSize",
@@ -55,6 +56,17 @@ class Member:
             "since": self.since,
             "events": list(self.events),
         }
+
+
+@dataclass(frozen=True, slots=True)
+class FactEvents:
+    """The ids behind each of one actor's facts separately, each in fold order (stance None: not a member)."""
+
+    stance: str | None
+    stance_events: tuple[str, ...]
+    offers: Mapping[str, tuple[str, ...]]
+    ruled_out: Mapping[str, tuple[str, ...]]
+    conditions: Mapping[str, tuple[str, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,6 +270,23 @@ class _Actor:
             tuple(event_id for event_id in self.touched if event_id in behind),
         )
 
+    def fact_events(self) -> FactEvents:
+        """Return the ids behind each fact: the stance rests on its first event and what keeps it standing."""
+        stance_ids = {self.stance_event}
+        if self.stance == "supporting":
+            stance_ids.update(event_id for event_ids in self.offers.values() for event_id in event_ids)
+        elif self.stance == "in_talks":
+            stance_ids.update(self.talks)
+        elif self.stance is not None:
+            stance_ids.update(self.position_events)
+        return FactEvents(
+            self.stance,
+            tuple(event_id for event_id in self.touched if event_id in stance_ids),
+            MappingProxyType({key: tuple(ids) for key, ids in self.offers.items()}),
+            MappingProxyType({key: tuple(ids) for key, ids in self.ruled_out.items()}),
+            MappingProxyType({key: tuple(ids) for key, ids in self.conditions.items()}),
+        )
+
     def to_json(self) -> dict[str, Any]:
         """Return a copy of the actor's accumulator as JSON; ordered mappings become lists of pairs."""
         live = self.ids_behind(fallbacks=True)
@@ -330,6 +359,11 @@ class CoalitionFold:
         """Return one actor's member facts, or None when it is not a member."""
         actor = self._actors.get(code)
         return None if actor is None else actor.member()
+
+    def fact_events(self, code: str) -> FactEvents | None:
+        """Return the ids behind each of one actor's facts, or None when no event has reached it."""
+        actor = self._actors.get(code)
+        return None if actor is None else actor.fact_events()
 
     def result(self, as_of: date) -> CoalitionState:
         """Return the frozen state as of a day (the events folded so far are taken to count by then)."""

@@ -1,0 +1,325 @@
+"""Explains why each fact holds: the events behind it, their amendments, and what their sources really say.
+
+Everything here is a pure function of plain inputs: the recorded events
+(amendments included), the registered sources' metadata and the stored texts.
+The facts themselves come from `CoalitionFold`; this module only follows their
+event ids back to sources and quotes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from events import RecordedEvent, SourceText
+from projections.changes import touches
+from projections.coalition import CoalitionFold, Member, ReportedSize
+from projections.replay import AMENDMENT_TYPES, Amendments, amended, fold_key
+from projections.verification import QuoteChecker, QuoteStatus
+
+__all__ = [
+    "ActorProvenance",
+    "Citation",
+    "CountProvenance",
+    "Evidence",
+    "Fact",
+    "QuoteSpan",
+    "Scope",
+    "SourceInfo",
+    "explain_actor",
+    "explain_count",
+    "quote_spans",
+]
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """A registered source's metadata; `event_id` is the source.registered event that registered it."""
+
+    id: str
+    publisher: str
+    published: str
+    title: str | None
+    url: str | None
+    sha256: str | None
+    event_id: str
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the source's metadata as JSON."""
+        return {
+            "id": self.id,
+            "publisher": self.publisher,
+            "published": self.published,
+            "title": self.title,
+            "url": self.url,
+            "sha256": self.sha256,
+        }
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one stream's projections see: its own events, with amendments from any stream applied."""
+
+    plain: tuple[RecordedEvent, ...]
+    amendments: Amendments
+    effective: tuple[RecordedEvent, ...]
+
+    @classmethod
+    def of(cls, events: Iterable[RecordedEvent], stream: str | None) -> Scope:
+        """Split events into the stream's plain events, every amendment, and the effective events in fold order."""
+        events = list(events)
+        plain = tuple(e for e in events if e.type not in AMENDMENT_TYPES and (stream is None or e.stream == stream))
+        amendments = Amendments.collect(events)
+        return cls(plain, amendments, tuple(sorted(amended(plain, amendments), key=fold_key)))
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One source an event cites, its quote, and whether the quote was found in the stored text."""
+
+    source: str
+    quote: str | None
+    status: QuoteStatus
+    info: SourceInfo | None
+
+    @property
+    def verified(self) -> bool:
+        """Say whether the quote was found in the source's stored text."""
+        return self.status == "verified"
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the citation with the source's metadata (null fields when the source is unknown)."""
+        info = self.info
+        return {
+            "source": self.source,
+            "publisher": None if info is None else info.publisher,
+            "published": None if info is None else info.published,
+            "title": None if info is None else info.title,
+            "url": None if info is None else info.url,
+            "quote": self.quote,
+            "status": self.status,
+            "verified": self.verified,
+        }
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """An event as it now stands, its citations, and the corrections and retractions that changed it."""
+
+    event: RecordedEvent
+    citations: tuple[Citation, ...]
+    amendments: tuple[Evidence, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the event, its sources and its amendments as JSON."""
+        event = self.event
+        return {
+            "id": event.id,
+            "type": event.type,
+            "stream": event.stream,
+            "position": event.position,
+            "occurred": event.occurred,
+            "occurred_text": event.occurred_text,
+            "actor": event.actor,
+            "data": event.data,
+            "note": event.note,
+            "sources": [citation.to_json() for citation in self.citations],
+            "amendments": [amendment.to_json() for amendment in self.amendments],
+        }
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One fact about an actor (its stance, an offer, a ruled-out capability, a condition) and the events behind it."""
+
+    name: str
+    value: str
+    events: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the fact as JSON."""
+        return {"fact": self.name, "value": self.value, "events": list(self.events)}
+
+
+@dataclass(frozen=True)
+class ActorProvenance:
+    """Why an actor stands where it does as of a day; `set_aside` holds events amendments took away from it."""
+
+    actor: str
+    as_of: date
+    member: Member | None
+    facts: tuple[Fact, ...]
+    evidence: tuple[Evidence, ...]
+    set_aside: tuple[Evidence, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the explanation as the document `dtl why ACTOR --json` prints (without its query fields)."""
+        return {
+            "actor": self.actor,
+            "as_of": self.as_of.isoformat(),
+            "member": None if self.member is None else self.member.to_json(),
+            "facts": [fact.to_json() for fact in self.facts],
+            "events": [item.to_json() for item in self.evidence],
+            "set_aside": [item.to_json() for item in self.set_aside],
+        }
+
+
+@dataclass(frozen=True)
+class CountProvenance:
+    """Why a quantity is reported as it is as of a day: every claim with its evidence, and the named floor."""
+
+    as_of: date
+    size: ReportedSize
+    supporting: tuple[str, ...]
+    evidence: tuple[Evidence, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the explanation as the document `dtl why --count --json` prints (without its query fields)."""
+        latest = self.size.latest
+        return {
+            "subject": self.size.subject,
+            "as_of": self.as_of.isoformat(),
+            "latest": None if latest is None else latest.event,
+            "named_floor": self.size.named_floor,
+            "named_supporting": list(self.supporting) if self.size.named_floor is not None else None,
+            "claims": [claim.to_json() for claim in self.size.claims],
+            "events": [item.to_json() for item in self.evidence],
+        }
+
+
+@dataclass(frozen=True)
+class QuoteSpan:
+    """Where one citing event's quote sits in a source's text: character offsets, None when not found."""
+
+    event: str
+    type: str
+    position: int
+    quote: str | None
+    status: QuoteStatus
+    start: int | None
+    end: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the span as JSON."""
+        return {
+            "event": self.event,
+            "type": self.type,
+            "position": self.position,
+            "quote": self.quote,
+            "status": self.status,
+            "start": self.start,
+            "end": self.end,
+        }
+
+
+class _Citer:
+    """Builds evidence from events: each citation checked once against the stored texts."""
+
+    def __init__(self, scope: Scope, sources: Mapping[str, SourceInfo], texts: Mapping[str, str]) -> None:
+        self._scope = scope
+        self._sources = sources
+        self._checker = QuoteChecker(texts)
+
+    def citations(self, event: RecordedEvent) -> tuple[Citation, ...]:
+        return tuple(
+            Citation(source, quote, self._checker.quote_status(source, quote), self._sources.get(source))
+            for source, quote in event.sources
+        )
+
+    def evidence(self, event: RecordedEvent) -> Evidence:
+        amendments = self._scope.amendments
+        retraction = amendments.retractions.get(event.id)
+        changes = [*amendments.corrections.get(event.id, ()), *([retraction] if retraction else [])]
+        return Evidence(event, self.citations(event), tuple(Evidence(a, self.citations(a)) for a in changes))
+
+
+def _fold(scope: Scope, as_of: date) -> CoalitionFold:
+    fold = CoalitionFold()
+    fold.apply_until(scope.effective, as_of)
+    return fold
+
+
+def explain_actor(
+    events: Iterable[RecordedEvent],
+    actor: str,
+    as_of: date,
+    sources: Mapping[str, SourceInfo],
+    texts: Mapping[str, str],
+    *,
+    stream: str | None = None,
+) -> ActorProvenance:
+    """Return the actor's facts as of a day, each with the events behind it, down to sources and quotes."""
+    scope = Scope.of(events, stream)
+    fold = _fold(scope, as_of)
+    behind = fold.fact_events(actor)
+    facts: list[Fact] = []
+    if behind is not None:
+        if behind.stance is not None:
+            facts.append(Fact("stance", behind.stance, behind.stance_events))
+        for name, ids in (("offer", behind.offers), ("ruled_out", behind.ruled_out), ("condition", behind.conditions)):
+            facts.extend(Fact(name, value, event_ids) for value, event_ids in ids.items())
+    cited = {event_id for fact in facts for event_id in fact.events}
+    citer = _Citer(scope, sources, texts)
+    evidence = tuple(citer.evidence(event) for event in scope.effective if event.id in cited)
+    set_aside = tuple(citer.evidence(event) for event in _set_aside(scope, actor, as_of))
+    return ActorProvenance(actor, as_of, fold.member(actor), tuple(facts), evidence, set_aside)
+
+
+def _set_aside(scope: Scope, actor: str, as_of: date) -> list[RecordedEvent]:
+    """Return the actor's events counted by as_of as first recorded that amendments retracted, moved or re-assigned."""
+    targets = scope.amendments.targets()
+    return [
+        event
+        for event in scope.plain
+        if event.id in targets
+        and _counts(event, actor, as_of)
+        and not _counts(scope.amendments.apply(event), actor, as_of)
+    ]
+
+
+def _counts(event: RecordedEvent | None, actor: str, as_of: date) -> bool:
+    return event is not None and touches(event, actor) and event.latest <= as_of
+
+
+def explain_count(
+    events: Iterable[RecordedEvent],
+    subject: str,
+    as_of: date,
+    sources: Mapping[str, SourceInfo],
+    texts: Mapping[str, str],
+    *,
+    stream: str | None = None,
+) -> CountProvenance:
+    """Return every claim about a quantity counted as of a day, with its evidence, beside the named floor."""
+    scope = Scope.of(events, stream)
+    state = _fold(scope, as_of).result(as_of)
+    size = state.reported_sizes[subject]
+    claimed = {claim.event for claim in size.claims}
+    citer = _Citer(scope, sources, texts)
+    supporting = tuple(code for code, member in state.members.items() if member.stance == "supporting")
+    evidence = tuple(citer.evidence(event) for event in scope.effective if event.id in claimed)
+    return CountProvenance(as_of, size, supporting, evidence)
+
+
+def quote_spans(events: Iterable[RecordedEvent], source_id: str, text: str | None) -> tuple[QuoteSpan, ...]:
+    """Return where each quote citing a source sits in its text: as events now stand, amendments' own included.
+
+    A retracted event cites nothing; a corrected one cites what its correction says.
+    """
+    events = list(events)
+    amendments = [event for event in events if event.type in AMENDMENT_TYPES]
+    citing = sorted([*Scope.of(events, None).effective, *amendments], key=lambda event: event.position)
+    located = None if text is None else SourceText(text)
+    checker = QuoteChecker({} if text is None else {source_id: text})
+    spans = []
+    for event in citing:
+        for cited, quote in event.sources:
+            if cited != source_id:
+                continue
+            span = None if located is None or quote is None else located.locate(quote)
+            start, end = (None, None) if span is None else span
+            status = checker.quote_status(source_id, quote)
+            spans.append(QuoteSpan(event.id, event.type, event.position, quote, status, start, end))
+    return tuple(spans)

@@ -1,16 +1,30 @@
-"""Finds the database URL and masks credentials in anything shown to people."""
+"""Finds the database URL and the lock timeout, and masks credentials in anything shown to people."""
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Mapping
 
-__all__ = ["DEFAULT_STREAM", "DEFAULT_URL", "mask_url", "mask_urls", "resolve_database_url"]
+from core.errors import InputError, Location
+
+__all__ = [
+    "DEFAULT_LOCK_TIMEOUT",
+    "DEFAULT_STREAM",
+    "DEFAULT_URL",
+    "mask_url",
+    "mask_urls",
+    "resolve_database_url",
+    "resolve_lock_timeout",
+]
 
 DEFAULT_URL = "sqlite:///timeline.db"
 DEFAULT_STREAM = "ukraine-coalition"
 _ENV_VAR = "DTL_DATABASE_URL"
+_LOCK_TIMEOUT_VAR = "DTL_LOCK_TIMEOUT"
+# how long a writer waits for another to finish before giving up with StoreBusy, in seconds
+DEFAULT_LOCK_TIMEOUT = 60.0
 
 _CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]*)(?::(?P<password>[^@/\s]*))?@")
 _PASSWORD_PARAM = re.compile(r"(?i)(password=)[^&\s]*")
@@ -24,6 +38,25 @@ def resolve_database_url(given: str | None = None, environ: Mapping[str, str] | 
         if url.startswith(plain):
             url = "postgresql+psycopg://" + url.removeprefix(plain)
     return url
+
+
+def resolve_lock_timeout(environ: Mapping[str, str] | None = None) -> float:
+    """Return how many seconds to wait for the write lock: DTL_LOCK_TIMEOUT, else 60."""
+    environ = os.environ if environ is None else environ
+    given = environ.get(_LOCK_TIMEOUT_VAR)
+    if given is None or not given.strip():
+        return DEFAULT_LOCK_TIMEOUT
+    try:
+        seconds = float(given)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds < 0:
+        raise InputError(
+            f"{given!r} is not a number of seconds, 0 or more",
+            Location(field=_LOCK_TIMEOUT_VAR),
+            hint=f"set {_LOCK_TIMEOUT_VAR} to how long a writer may wait for another, such as 60",
+        )
+    return seconds
 
 
 def mask_url(url: str) -> str:

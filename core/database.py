@@ -3,7 +3,10 @@
 Writers are serialised per database: SQLite by `BEGIN IMMEDIATE` (one writer
 holds the reserved lock), PostgreSQL by a transaction-scoped advisory lock.
 Either way positions are assigned as max + 1 under the lock, so they are
-gapless and in commit order and the hash chain never forks.
+gapless and in commit order and the hash chain never forks. A writer waits for
+the lock at most the lock timeout (DTL_LOCK_TIMEOUT seconds, 60 by default),
+then gives up with StoreBusy; the driver's "database is locked" never reaches
+the user.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
-from core.config import mask_url, mask_urls
+from core.config import mask_url, mask_urls, resolve_lock_timeout
 from core.errors import NotInitialised, StoreBusy, StoreUnavailable, TimelineError
 from core.schema import HEAD_REVISION
 
@@ -27,21 +30,24 @@ __all__ = ["Database"]
 
 _T = TypeVar("_T")
 _ADVISORY_LOCK_KEY = 0x64746C  # "dtl": one log per database (or per schema search path)
-_SQLITE_BUSY_SECONDS = 30.0
-_RETRY_SECONDS = 60.0
+_LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE when lock_timeout expires
+_SQLITE_HINT = "check that the path in --db or DTL_DATABASE_URL names a SQLite file you may read and write"
 
 
-def _is_locked(error: BaseException) -> bool:
-    message = str(error).lower()
+def _is_locked(error: exc.DBAPIError) -> bool:
+    if getattr(error.orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE:
+        return True
+    message = str(error.orig if error.orig is not None else error).lower()
     return "database is locked" in message or "database is busy" in message
 
 
 class Database:
     """One database: its engine, its dialect's way to lock writers, and its migrations."""
 
-    def __init__(self, url: str, *, create: bool = False) -> None:
+    def __init__(self, url: str, *, create: bool = False, lock_timeout: float | None = None) -> None:
         self.url = url
         self.masked_url = mask_url(url)
+        self.lock_timeout = resolve_lock_timeout() if lock_timeout is None else lock_timeout
         parsed = make_url(url)
         self.dialect = parsed.get_backend_name()
         if self.dialect == "sqlite":
@@ -59,11 +65,17 @@ class Database:
             if not path.exists():
                 if not create:
                     raise NotInitialised(f"no database at {path}")
-                path.parent.mkdir(parents=True, exist_ok=True)
-                # a new log is readable by its owner only
-                os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+                try:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    # a new log is readable by its owner only
+                    os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+                except OSError as error:
+                    raise StoreUnavailable(
+                        f"cannot create the database file {path}: {error.strerror}", hint=_SQLITE_HINT
+                    ) from None
+        # the driver's busy handler waits for the lock up to the lock timeout (readers too, rarely)
         engine = create_engine(
-            self.url, poolclass=NullPool, connect_args={"timeout": _SQLITE_BUSY_SECONDS, "isolation_level": None}
+            self.url, poolclass=NullPool, connect_args={"timeout": self.lock_timeout, "isolation_level": None}
         )
 
         @event.listens_for(engine, "connect")
@@ -89,45 +101,59 @@ class Database:
             yield connection
 
     def writing(self, work: Callable[[Connection], _T]) -> _T:
-        """Run `work` in one serialised write transaction, retrying while the database is locked.
+        """Run `work` once, in one serialised write transaction; nothing it wrote survives if it raises.
 
-        Nothing `work` wrote survives if it raises.
+        Only taking the lock is retried, never `work`: it may consume an iterator (a file being
+        imported) that a second run would find half read.
         """
-        deadline = time.monotonic() + _RETRY_SECONDS
-        delay = 0.01
-        while True:
-            try:
-                with self._translated(locked_is_busy=False), self.engine.connect() as connection:
-                    connection = connection.execution_options(dtl_write=True)
-                    with connection.begin():
-                        if self.dialect == "postgresql":
-                            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY})
-                        return work(connection)
-            except exc.OperationalError as error:
-                if not _is_locked(error) or time.monotonic() > deadline:
-                    raise self._translate(error) from error
-                time.sleep(delay)
-                delay = min(delay * 2, 0.5)
+        with self._translated(), self._write_transaction() as connection:
+            return work(connection)
 
     @contextmanager
-    def _translated(self, *, locked_is_busy: bool = True) -> Iterator[None]:
+    def _write_transaction(self) -> Iterator[Connection]:
+        """Yield a connection in a transaction that holds the write lock, waiting at most the lock timeout for it."""
+        deadline = time.monotonic() + self.lock_timeout
+        delay = 0.01
+        while True:
+            connection = self.engine.connect().execution_options(dtl_write=True)
+            try:
+                transaction = connection.begin()  # SQLite: BEGIN IMMEDIATE, which waits in the busy handler
+                if self.dialect == "postgresql":
+                    timeout = f"{max(1, round(self.lock_timeout * 1000))}ms"
+                    connection.execute(text("SELECT set_config('lock_timeout', :timeout, true)"), {"timeout": timeout})
+                    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY})
+            except exc.OperationalError as error:
+                connection.close()
+                # SQLite may report "locked" without waiting (a snapshot or recovery in progress): try again
+                if self.dialect == "sqlite" and _is_locked(error) and time.monotonic() < deadline:
+                    time.sleep(delay)
+                    delay = min(delay * 2, 0.5)
+                    continue
+                raise
+            except BaseException:
+                connection.close()
+                raise
+            break
+        with connection, transaction:  # commits when the block ends, rolls back when it raises
+            yield connection
+
+    @contextmanager
+    def _translated(self) -> Iterator[None]:
         try:
             yield
         except TimelineError:
             raise
-        except exc.OperationalError as error:
-            if not locked_is_busy and _is_locked(error):
-                raise
-            raise self._translate(error) from error
-        except exc.ProgrammingError as error:
-            raise self._translate(error) from error
         except exc.DBAPIError as error:
             raise self._translate(error) from error
 
     def _translate(self, error: exc.DBAPIError) -> TimelineError:
         message = mask_urls(str(error.orig) if error.orig is not None else str(error)).strip().splitlines()[0]
         if _is_locked(error):
-            return StoreBusy(f"the database {self.masked_url} stayed locked: {message}")
+            return StoreBusy(
+                f"the database {self.masked_url} stayed locked by another writer for {self.lock_timeout:g} seconds",
+                hint="another process is writing; try again in a moment, "
+                f"or let writers wait longer with DTL_LOCK_TIMEOUT=SECONDS (now {self.lock_timeout:g})",
+            )
         lowered = message.lower()
         if "no such table" in lowered or ("relation" in lowered and "does not exist" in lowered):
             return NotInitialised(f"the database {self.masked_url} has no timeline schema")
@@ -136,7 +162,8 @@ class Database:
                 f"cannot reach {self.masked_url}: {message}",
                 hint="check that PostgreSQL is running and the URL in --db or DTL_DATABASE_URL is right",
             )
-        return StoreUnavailable(f"the database {self.masked_url} refused the operation: {message}")
+        hint = _SQLITE_HINT if self.dialect == "sqlite" else None
+        return StoreUnavailable(f"the database {self.masked_url} refused the operation: {message}", hint=hint)
 
     def revision(self) -> str | None:
         """Return the schema revision the database is at, or None when it has none."""

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 import orjson
 
@@ -10,7 +13,7 @@ from core.errors import InputError, Location
 from core.store import Located
 from events import EventValidationError, parse_event
 
-__all__ = ["MAX_LINE_BYTES", "event_from_object", "read_jsonl"]
+__all__ = ["MAX_LINE_BYTES", "check_values", "event_from_object", "parse_json", "read_jsonl"]
 
 MAX_LINE_BYTES = 1_000_000
 _MAX_DEPTH = 32
@@ -27,6 +30,109 @@ def _depth(value: object, limit: int) -> int:
     return 0
 
 
+class _OutOfRange:
+    """A number JSON can spell but no field can hold: NaN, an infinity, thousands of digits."""
+
+    def __init__(self, spelled: str) -> None:
+        self.spelled = spelled if len(spelled) <= 24 else f"{spelled[:12]}…({len(spelled):,} characters)"
+
+
+def _integer(spelled: str) -> int | _OutOfRange:
+    try:
+        return int(spelled)
+    except ValueError:  # past Python's limit on digits
+        return _OutOfRange(spelled)
+
+
+def _real(spelled: str) -> float | _OutOfRange:
+    value = float(spelled)
+    return value if math.isfinite(value) else _OutOfRange(spelled)
+
+
+def _path(parent: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{parent}[{key}]"
+    return f"{parent}.{key}" if parent else key
+
+
+def _bad_value(value: object, path: str = "") -> tuple[str, str] | None:
+    """Return the path and the problem of the first value no field can hold, or None."""
+    if isinstance(value, _OutOfRange):
+        return path, f"the number {value.spelled} is out of range"
+    if isinstance(value, str):
+        if "\x00" in value:
+            return path, "the text contains a NUL character"
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as error:
+            return path, f"the text contains a lone surrogate ({value[error.start]!r}), which is not Unicode"
+        return None
+    if isinstance(value, dict):
+        items: Iterable[tuple[str | int, object]] = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        found = _bad_value(key, _path(path, key)) if isinstance(key, str) else None
+        found = found or _bad_value(item, _path(path, key))
+        if found is not None:
+            return found
+    return None
+
+
+def _located(location: Location, path: str) -> Location:
+    """Place a value's path under the location's field (the flag or field the JSON came from)."""
+    field: str | None = location.field or path or None
+    if location.field and path:
+        field = f"{location.field}{path}" if path.startswith("[") else f"{location.field}.{path}"
+    return Location(location.file, location.line, field)
+
+
+def _refused(text: str, error: orjson.JSONDecodeError, location: Location) -> InputError:
+    """Explain JSON that orjson refused; what the standard parser tolerates is named by its field."""
+    try:
+        value = json.loads(text, parse_int=_integer, parse_float=_real, parse_constant=_OutOfRange)
+    except RecursionError:
+        return InputError("the JSON nests too deeply", location)
+    except ValueError:
+        return InputError(f"malformed JSON: {error.msg} (column {error.colno})", location)
+    if _depth(value, _MAX_DEPTH) > _MAX_DEPTH:
+        return InputError(f"the JSON nests more than {_MAX_DEPTH} levels deep", location)
+    found = _bad_value(value)
+    if found is None:
+        return InputError(f"malformed JSON: {error.msg} (column {error.colno})", location)
+    path, problem = found
+    return InputError(problem, _located(location, path))
+
+
+def check_values(value: object, location: Location) -> None:
+    """Raise InputError naming the field of the first value no field can hold (a NUL, a lone surrogate)."""
+    found = _bad_value(value)
+    if found is not None:
+        path, problem = found
+        raise InputError(problem, _located(location, path))
+
+
+def parse_json(text: str, location: Location) -> Any:
+    """Parse one JSON text, or raise InputError at `location` naming the field of a value no field can hold.
+
+    Refused: malformed JSON, nesting deeper than 32 levels, NaN and infinities, numbers of
+    thousands of digits, NUL characters and lone surrogates in text.
+    """
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError as error:
+        raise _refused(text, error, location) from None
+    # only a text with that many brackets can nest that deep: skip the walk for the rest
+    if text.count("{") + text.count("[") > _MAX_DEPTH and _depth(value, _MAX_DEPTH) > _MAX_DEPTH:
+        raise InputError(f"the JSON nests more than {_MAX_DEPTH} levels deep", location)
+    # orjson refuses the rest itself; a NUL can only come from an escape
+    if "\\u0000" in text:
+        check_values(value, location)
+    return value
+
+
 def _parse_line(raw: bytes, file: str, number: int, default_stream: str) -> Located | None:
     location = Location(file, number)
     if len(raw) > MAX_LINE_BYTES:
@@ -41,14 +147,7 @@ def _parse_line(raw: bytes, file: str, number: int, default_stream: str) -> Loca
         return None
     if "\x00" in line:
         raise InputError("the line contains a NUL character", location)
-    try:
-        obj = orjson.loads(line)
-    except orjson.JSONDecodeError as error:
-        raise InputError(f"malformed JSON: {error.msg} (column {error.colno})", location) from None
-    # only a line with that many brackets can nest that deep: skip the walk for the rest
-    if line.count("{") + line.count("[") > _MAX_DEPTH and _depth(obj, _MAX_DEPTH) > _MAX_DEPTH:
-        raise InputError(f"the JSON nests more than {_MAX_DEPTH} levels deep", location)
-    return event_from_object(obj, location, default_stream)
+    return event_from_object(parse_json(line, location), location, default_stream)
 
 
 def event_from_object(obj: object, location: Location, default_stream: str) -> Located:

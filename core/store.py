@@ -371,6 +371,8 @@ class EventStore:
         if event.id is None:
             event = replace(event, id=str(uuid.uuid4()))
         assert event.id is not None
+        if "\x00" in event.id:  # PostgreSQL cannot store it in the event_id column; neither backend takes it
+            raise InputError("the id contains a NUL character", Location(location.file, location.line, "id"))
         if event.id in state.staged:
             if state.staged[event.id][0] == _digest(event):
                 return None
@@ -468,9 +470,11 @@ class EventStore:
         sha256: str | None = None,
         text: str | None = None,
         stream: str = "sources",
+        file: str | None = None,
     ) -> AppendResult:
-        """Register a source as a source.registered event, storing its text when given."""
+        """Register a source as a source.registered event, storing its text (read from `file`) when given."""
         if text is not None:
+            _check_text(text, Location(file=file, field="PATH"))
             digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
             if sha256 is not None and sha256 != digest:
                 raise InputError(f"the file's sha256 is {digest}, not the given {sha256}", Location(field="--sha256"))
@@ -497,6 +501,7 @@ class EventStore:
 
     def attach_source_text(self, source_id: str, text: str, *, file: str | None = None) -> Source:
         """Store a registered source's text; refused unless it matches the registered sha256."""
+        _check_text(text, Location(file=file, field="PATH"))
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         self.database.require_schema()
         recorded_at = utc_timestamp(self._clock())
@@ -679,8 +684,9 @@ class EventStore:
                 raise IntegrityViolation(f"the stored text with sha256 {digest} no longer matches its hash")
         if not expect_found:
             raise IntegrityViolation(
-                f"the expected head hash {expect} is not in the chain (now {report.count} events, "
-                f"head {report.head_hash}): history was truncated or rewritten since it was published"
+                f"the published head hash {expect} is not in the chain: history was truncated or rewritten "
+                f"since it was published (the chain now ends at position {report.head_position}, "
+                f"hash {report.head_hash})"
             )
         return report
 
@@ -718,6 +724,12 @@ def _check_chain(
     if on_progress is not None:
         on_progress(count % 5000)
     return VerifyReport(count=count, head_position=count, head_hash=prev_hash), expect_found
+
+
+def _check_text(text: str, location: Location) -> None:
+    """Refuse a source text neither backend can store alike (PostgreSQL text holds no NUL character)."""
+    if "\x00" in text:
+        raise InputError(f"the text contains a NUL character (character {text.index(chr(0)) + 1:,})", location)
 
 
 def _store_text(connection: Connection, digest: str, text: str, recorded_at: str) -> None:

@@ -1,0 +1,186 @@
+"""The database refuses to change history; when a hostile admin forces it, `dtl verify` finds the first bad position."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import exc, text
+
+from core import EventStore
+from core.mapper import canonical_json, chain_hash
+from tests.reliability.conftest import dump_database, invoke, load_example, run_dtl
+from tests.support import drop_append_only_guards, execute_sql
+
+EXAMPLE_EVENTS = 49
+
+
+@pytest.fixture
+def example(database_url: str) -> Iterator[EventStore]:
+    """The example log on each backend, and a store on it to tamper with."""
+    load_example(database_url)
+    store = EventStore.open(database_url)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _published_head(url: str) -> str:
+    """The head hash `dtl verify --checkpoint` prints, as an analyst would publish it."""
+    checkpoint = invoke(url, "verify", "--checkpoint")
+    assert checkpoint.exit_code == 0, checkpoint.output
+    words = checkpoint.output.split()
+    assert words[:2] == ["position", str(EXAMPLE_EVENTS)]
+    return words[3]
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE events SET body = replace(body, 'logistics', 'troops') WHERE position = 10",
+        "UPDATE events SET hash = prev_hash",
+        "DELETE FROM events WHERE position = 49",
+        "DELETE FROM events",
+        "UPDATE source_texts SET text = 'rewritten'",
+        "DELETE FROM source_texts",
+    ],
+)
+def test_the_database_refuses_to_update_or_delete_history(example: EventStore, statement: str) -> None:
+    before = dump_database(example.database.url)
+    with pytest.raises(exc.DBAPIError, match="append-only"):
+        execute_sql(example, statement)
+    assert dump_database(example.database.url) == before
+    assert invoke(example.database.url, "verify").exit_code == 0
+
+
+def test_postgresql_refuses_to_truncate_history(postgres_url: str) -> None:
+    load_example(postgres_url)
+    store = EventStore.open(postgres_url)
+    try:
+        for table in ("events", "source_texts"):
+            with pytest.raises(exc.DBAPIError, match="append-only"):
+                execute_sql(store, f"TRUNCATE {table}")
+    finally:
+        store.close()
+    assert invoke(postgres_url, "verify").exit_code == 0
+
+
+def _row(store: EventStore, position: int) -> dict[str, Any]:
+    with store.database.engine.connect() as connection:
+        row = connection.execute(text("SELECT * FROM events WHERE position = :p"), {"p": position}).mappings().one()
+    return dict(row)
+
+
+def _update_row(store: EventStore, position: int, values: dict[str, Any]) -> None:
+    assignments = ", ".join(f"{column} = :{column}" for column in values)
+    execute_sql(store, f"UPDATE events SET {assignments} WHERE position = :where", **values, where=position)
+
+
+def _forged_body(row: dict[str, Any]) -> str:
+    body = json.loads(row["body"])
+    body["note"] = "forged: Poland offered troops"
+    return canonical_json(body).decode()
+
+
+def modify_a_payload(store: EventStore) -> None:
+    execute_sql(store, "UPDATE events SET body = replace(body, 'logistics', 'troops') WHERE position = 10")
+
+
+def rewrite_an_indexed_column_behind_the_body(store: EventStore) -> None:
+    execute_sql(store, "UPDATE events SET actor = 'IT' WHERE position = 10")
+
+
+def delete_a_row(store: EventStore) -> None:
+    execute_sql(store, "DELETE FROM events WHERE position = 10")
+
+
+def delete_the_first_row(store: EventStore) -> None:
+    execute_sql(store, "DELETE FROM events WHERE position = 1")
+
+
+def swap_two_rows(store: EventStore) -> None:
+    first, second = _row(store, 10), _row(store, 11)
+    columns = [column for column in first if column != "position"]
+    # through placeholders: the unique constraints would refuse the swap half-done
+    _update_row(store, 10, {"event_id": "swapping", "stream_version": -1})
+    _update_row(store, 11, {column: first[column] for column in columns})
+    _update_row(store, 10, {column: second[column] for column in columns})
+
+
+def forge_a_row_and_rehash_it_alone(store: EventStore) -> None:
+    row = _row(store, 10)
+    body = _forged_body(row)
+    _update_row(store, 10, {"body": body, "hash": chain_hash(row["prev_hash"], body)})
+
+
+def modify_a_stored_text(store: EventStore) -> None:
+    execute_sql(store, "UPDATE source_texts SET text = text || ' Poland offered troops.'")
+
+
+@pytest.mark.parametrize(
+    ("tamper", "first_bad"),
+    [
+        (modify_a_payload, "position 10 was modified: its hash does not match"),
+        (rewrite_an_indexed_column_behind_the_body, "position 10 was modified: column actor"),
+        (delete_a_row, "position 10 is missing"),
+        (delete_the_first_row, "position 1 is missing"),
+        (swap_two_rows, "position 10 does not follow position 9"),
+        (forge_a_row_and_rehash_it_alone, "position 11 does not follow position 10"),
+        (modify_a_stored_text, "the stored text with sha256 "),
+    ],
+)
+def test_verify_names_the_first_bad_position_of_a_tampered_log_and_exits_1(
+    example: EventStore, tamper: Callable[[EventStore], None], first_bad: str
+) -> None:
+    assert invoke(example.database.url, "verify").exit_code == 0
+    drop_append_only_guards(example)
+    tamper(example)
+    result = invoke(example.database.url, "verify")
+    assert result.exit_code == 1
+    assert f"error: {first_bad}" in result.output
+
+
+def truncate_the_tail(store: EventStore) -> None:
+    execute_sql(store, "DELETE FROM events WHERE position > 40")
+
+
+def forge_a_row_and_rehash_the_chain_after_it(store: EventStore) -> None:
+    prev_hash = _row(store, 9)["hash"]
+    for position in range(10, EXAMPLE_EVENTS + 1):
+        row = _row(store, position)
+        body = _forged_body(row) if position == 10 else row["body"]
+        new_hash = chain_hash(prev_hash, body)
+        _update_row(store, position, {"body": body, "prev_hash": prev_hash, "hash": new_hash})
+        prev_hash = new_hash
+
+
+@pytest.mark.parametrize(
+    ("tamper", "now_ends_at"),
+    [(truncate_the_tail, 40), (forge_a_row_and_rehash_the_chain_after_it, EXAMPLE_EVENTS)],
+)
+def test_a_published_head_hash_detects_history_truncated_or_rewritten_consistently(
+    example: EventStore, tamper: Callable[[EventStore], None], now_ends_at: int
+) -> None:
+    url = example.database.url
+    published = _published_head(url)
+    drop_append_only_guards(example)
+    tamper(example)
+    assert invoke(url, "verify").exit_code == 0  # the chain is consistent in itself: only the checkpoint tells
+    result = run_dtl(url, "verify", "--expect", published)
+    assert result.returncode == 1, result.stdout
+    assert f"the published head hash {published} is not in the chain" in result.stderr
+    assert "history was truncated or rewritten" in result.stderr
+    assert f"the chain now ends at position {now_ends_at}" in result.stderr
+
+
+def test_a_published_head_hash_still_verifies_after_honest_appends(example: EventStore) -> None:
+    url = example.database.url
+    published = _published_head(url)
+    appended = invoke(url, "append", "position.in_talks", "--actor", "NL", "--occurred", "2025-03-18")
+    assert appended.exit_code == 0, appended.output
+    result = invoke(url, "verify", "--expect", published)
+    assert result.exit_code == 0, result.output
+    assert f"ok: {EXAMPLE_EVENTS + 1} events" in result.output

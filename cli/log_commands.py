@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
 from typing import IO, TYPE_CHECKING, Any
 
 import click
 
 from cli.main import AppContext
-from cli.output import echo_json, echo_table, progress
+from cli.output import echo_json, echo_table, json_text, progress, safe_text
 
 if TYPE_CHECKING:
+    from cli.relative_dates import Resolution
     from core import InputError
     from events import RecordedEvent
 
@@ -55,16 +54,26 @@ def init(app: AppContext) -> None:
 
     before, after = app.store(create=True).initialise()
     if before == after:
-        click.echo(f"{mask_url(app.url)} is up to date (schema {after})")
+        click.echo(safe_text(f"{mask_url(app.url)} is up to date (schema {after})"))
     else:
-        click.echo(f"initialised {mask_url(app.url)} (schema {before or 'none'} -> {after})")
+        click.echo(safe_text(f"initialised {mask_url(app.url)} (schema {before or 'none'} -> {after})"))
 
 
 @click.command()
 @click.argument("event_type", metavar="TYPE")
 @click.option("--actor", help="Country (name, alpha-2 or alpha-3) or organisation code.")
-@click.option("--occurred", required=True, help="When it happened: EDTF such as 2025-03-10 or 2025-03-03/2025-03-09.")
-@click.option("--occurred-text", help='The phrase the source used, such as "last week".')
+@click.option(
+    "--occurred", help="When it happened: EDTF such as 2025-03-10 or 2025-03-03/2025-03-09 (or give --occurred-text)."
+)
+@click.option(
+    "--occurred-text",
+    help='The phrase the source used, such as "last week"; without --occurred it is resolved (see `dtl date`).',
+)
+@click.option(
+    "--published",
+    metavar="YYYY-MM-DD",
+    help="The day --occurred-text was written (default: the first --source's publication date).",
+)
 @click.option("--stream", help="Stream to append to (default: ukraine-coalition).")
 @click.option(
     "--id", "event_id", help="Event id (default: a new UUID); re-appending the same id and content is a no-op."
@@ -81,8 +90,9 @@ def append(
     app: AppContext,
     event_type: str,
     actor: str | None,
-    occurred: str,
+    occurred: str | None,
     occurred_text: str | None,
+    published: str | None,
     stream: str | None,
     event_id: str | None,
     data: str,
@@ -93,40 +103,98 @@ def append(
     unverified: bool,
     as_json: bool,
 ) -> None:
-    """Append one event of TYPE (pledge.made, position.declined, count.reported, ...)."""
-    from core import DEFAULT_STREAM, InputError, Location
-    from core.interchange import event_from_object
+    """Append one event of TYPE (pledge.made, position.declined, count.reported, ...).
 
-    try:
-        parsed_data = json.loads(data)
-    except json.JSONDecodeError as error:
-        raise InputError(f"malformed JSON: {error.msg} (column {error.colno})", Location(field="--data")) from None
+    Date it with --occurred (EDTF), or with the source's own words in
+    --occurred-text alone: "last week" written on --published (or the first
+    --source's publication date) is stored as 2025-03-03/2025-03-09 beside the
+    phrase. A phrase that may mean more than one day is refused (exit 2).
+    """
+    from core import DEFAULT_STREAM, InputError, Location
+    from core.interchange import check_values, event_from_object, parse_json
+
     if quotes and len(quotes) != len(sources):
         raise InputError(
             f"{len(sources)} --source but {len(quotes)} --quote: give one --quote per --source",
             Location(field="--quote"),
+            hint="repeat --source and --quote in pairs, or leave out --quote entirely",
         )
-    raw: dict[str, Any] = {"type": event_type, "occurred": occurred, "data": parsed_data}
-    optional = {"id": event_id, "stream": stream, "actor": actor, "occurred_text": occurred_text, "note": note}
-    raw.update({key: value for key, value in optional.items() if value is not None})
-    raw["sources"] = [
-        {"source": source, "quote": quotes[index]} if quotes else {"source": source}
-        for index, source in enumerate(sources)
-    ]
+    resolution = None
+    if occurred is None:
+        resolution = _resolve_occurred(app, occurred_text, published, sources)
+        occurred = resolution.edtf
     try:
+        raw: dict[str, Any] = {
+            "type": event_type,
+            "occurred": occurred,
+            "data": parse_json(data, Location(field="data")),
+        }
+        optional = {"id": event_id, "stream": stream, "actor": actor, "occurred_text": occurred_text, "note": note}
+        raw.update({key: value for key, value in optional.items() if value is not None})
+        raw["sources"] = [
+            {"source": source, "quote": quotes[index]} if quotes else {"source": source}
+            for index, source in enumerate(sources)
+        ]
+        check_values(raw, Location())
         event = event_from_object(raw, Location(), DEFAULT_STREAM)
         result = app.store().append(event.event, expected_version=expected_version, unverified=unverified)
     except InputError as error:
         raise _flag_error(error) from None
     if as_json:
-        echo_json({"appended": result.last.__dict__ if result.last else None, "unchanged": result.unchanged or None})
-    elif result.last is not None:
+        document = {"appended": result.last.__dict__ if result.last else None, "unchanged": result.unchanged or None}
+        echo_json(document if resolution is None else {**document, "resolved": resolution.to_json()})
+        return
+    if resolution is not None:
+        anchor = resolution.anchor.isoformat()
+        click.echo(safe_text(f"{occurred_text!r} written on {anchor} is {occurred} ({resolution.rule})"))
+    if result.last is not None:
         last = result.last
         click.echo(
-            f"appended {last.id} at position {last.position} (stream {last.stream}, version {last.stream_version})"
+            safe_text(
+                f"appended {last.id} at position {last.position} (stream {last.stream}, version {last.stream_version})"
+            )
         )
     else:
-        click.echo(f"{result.unchanged[0]} is already in the log with the same content; nothing changed")
+        click.echo(safe_text(f"{result.unchanged[0]} is already in the log with the same content; nothing changed"))
+
+
+def _resolve_occurred(
+    app: AppContext, phrase: str | None, published: str | None, sources: tuple[str, ...]
+) -> Resolution:
+    """Resolve --occurred-text against --published, else the first --source's publication date."""
+    from cli.date_commands import parse_anchor, unresolved_hint
+    from cli.relative_dates import UnresolvedPhrase, resolve
+    from core import InputError, Location
+
+    explicit = "give --occurred with an explicit EDTF date (2025-03-08, or 2025-03-03/2025-03-09 for a span)"
+    if phrase is None:
+        raise InputError(
+            "no date given",
+            Location(field="--occurred"),
+            hint=f'{explicit}, or the words of the source with --occurred-text, such as "last week"',
+        )
+    if published is not None:
+        anchor = parse_anchor(published, "--published")
+    elif sources:
+        known = {source.id: source for source in app.store().sources()}
+        if sources[0] not in known:
+            raise InputError(
+                f"unknown source {sources[0]!r}",
+                Location(field="--source"),
+                hint="register it with `dtl source add` (see `dtl source list`), or give --published YYYY-MM-DD",
+            )
+        anchor = parse_anchor(known[sources[0]].published, "--source")
+    else:
+        raise InputError(
+            "no day to read the phrase from",
+            Location(field="--occurred-text"),
+            hint=f"give --published YYYY-MM-DD (when the source wrote it) or --source ID, or {explicit}",
+        )
+    try:
+        return resolve(phrase, anchor)
+    except UnresolvedPhrase as error:
+        hint = unresolved_hint(error.advice, f"{explicit}; --occurred-text is still kept beside it")
+        raise InputError(str(error), Location(field="--occurred-text"), hint=hint) from None
 
 
 @click.command("import")
@@ -141,7 +209,11 @@ def import_events(app: AppContext, file: str, unverified: bool) -> None:
     try:
         handle: IO[bytes] = sys.stdin.buffer if file == "-" else open(file, "rb")  # noqa: SIM115
     except OSError as error:
-        raise InputError(f"cannot read the file: {error.strerror}", Location(file=name)) from None
+        raise InputError(
+            f"cannot read the file: {error.strerror}",
+            Location(file=name),
+            hint="check the path (`-` reads standard input); `dtl export` writes files this reads",
+        ) from None
     size = 0 if file == "-" else os.fstat(handle.fileno()).st_size
     try:
         with progress(size, "importing", threshold=1_000_000) as advance:
@@ -154,9 +226,9 @@ def import_events(app: AppContext, file: str, unverified: bool) -> None:
         assert result.first is not None
         assert result.last is not None
         span = f"positions {result.first.position}-{result.last.position}"
-        click.echo(f"imported {result.count} events from {name} ({span})", nl=False)
+        click.echo(safe_text(f"imported {result.count} events from {name} ({span})"), nl=False)
     else:
-        click.echo(f"imported no new events from {name}", nl=False)
+        click.echo(safe_text(f"imported no new events from {name}"), nl=False)
     click.echo(f"; {len(result.unchanged)} already present" if result.unchanged else "")
 
 
@@ -203,7 +275,11 @@ def _actor_code(actor: str | None) -> str | None:
     try:
         return normalise_actor(actor)
     except ValueError as error:
-        raise InputError(str(error), Location(field="--actor")) from None
+        raise InputError(
+            str(error),
+            Location(field="--actor"),
+            hint="give a country name or ISO code (Poland, PL, POL) or an organisation code (EU, NATO, G7)",
+        ) from None
 
 
 def _stream_json_events(events: Iterator[RecordedEvent], checker: Any) -> None:
@@ -219,7 +295,7 @@ def _stream_json_events(events: Iterator[RecordedEvent], checker: Any) -> None:
             hash=event.hash,
             verified=checker.event_verified(event),
         )
-        write(("\n  " if index == 0 else ",\n  ") + json.dumps(record, ensure_ascii=False))
+        write(("\n  " if index == 0 else ",\n  ") + json_text(record))
     write("\n]}\n")
 
 
@@ -247,27 +323,77 @@ def verify(app: AppContext, checkpoint: bool, expect: str | None, as_json: bool)
 
 @click.command()
 @click.option(
-    "--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True, help="Output format."
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv", "timelinejs"]),
+    default="jsonl",
+    show_default=True,
+    help="jsonl: the log, for `dtl import`; csv: a spreadsheet; timelinejs: a TimelineJS3 viewer's JSON.",
 )
 @click.option("--stream", help="Only this stream.")
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), help="Write to FILE instead of standard output.")
 @pass_app
 def export(app: AppContext, fmt: str, stream: str | None, out: str | None) -> None:
-    """Export the log as JSON Lines that `dtl import` reads back into the same events."""
+    """Export the log as JSON Lines, CSV or TimelineJS3 JSON.
+
+    jsonl: every event as recorded, one per line; `dtl import` reads it back
+    into the same events.
+
+    csv: every event as recorded, one row per event and cited source (an
+    event citing none gets one row). Columns: position, id, type, stream,
+    occurred, earliest, latest, occurred_text, actor, actor_name, headline,
+    data (JSON), note, source, publisher, published, title, url, quote,
+    quote_status (verified, not_found, text_absent, no_quote), recorded_at,
+    hash. A cell a spreadsheet would run as a formula gets a leading
+    apostrophe.
+
+    timelinejs: what happened, corrections applied and retractions left out,
+    for the TimelineJS3 viewer: one slide per event with its start and end
+    dates, a headline, the quotes and their sources, grouped by actor.
+    """
+    writers = {"jsonl": _jsonl_writer, "csv": _csv_writer, "timelinejs": _timelinejs_writer}
+    write = writers[fmt](app, stream)
+    if out is None:
+        write(sys.stdout)
+        return
+    from cli.report_commands import write_atomically
+
+    write_atomically(out, write)
+
+
+_Writer = Callable[[IO[str]], object]
+
+
+def _jsonl_writer(app: AppContext, stream: str | None) -> _Writer:
     from core import EventFilter
 
+    events = app.store().read(EventFilter(stream=stream))
+    return lambda target: target.writelines(json_text(event.envelope()) + "\n" for event in events)
+
+
+def _csv_writer(app: AppContext, stream: str | None) -> _Writer:
+    from cli.exports import write_csv
+    from cli.provenance_commands import source_infos
+    from core import EventFilter
+    from projections.verification import QuoteChecker
+
     store = app.store()
-    lines = (
-        json.dumps(event.envelope(), ensure_ascii=False) + "\n" for event in store.read(EventFilter(stream=stream))
+    sources, checker = source_infos(store), QuoteChecker(store.source_texts())
+    return lambda target: write_csv(store.read(EventFilter(stream=stream)), sources, checker, target)
+
+
+def _timelinejs_writer(app: AppContext, stream: str | None) -> _Writer:
+    from cli.exports import timelinejs_document
+    from cli.provenance_commands import source_infos
+    from projections.engine import Replayer
+
+    store = app.store()
+    events = list(Replayer(store).effective_events(stream=stream))
+    position, _ = store.head()
+    title = f"{stream or 'All streams'}: Diplomatic Timeline"
+    description = (
+        f"Exported from the log at position {position}. Dates are EDTF: a span means it happened some time within "
+        "it; each slide quotes its sources."
     )
-    if out is None:
-        sys.stdout.writelines(lines)
-        return
-    # write beside the target and rename, so an interrupted export never leaves half a file
-    partial = Path(out).with_name(Path(out).name + ".partial")
-    try:
-        with partial.open("w", encoding="utf-8") as target:
-            target.writelines(lines)
-        partial.replace(out)
-    finally:
-        partial.unlink(missing_ok=True)
+    document = timelinejs_document(events, source_infos(store), title=title, description=description)
+    return lambda target: target.write(json_text(document, indent=2) + "\n")

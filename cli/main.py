@@ -51,11 +51,13 @@ class AppContext:
 
 
 def _fail(message: str, hint: str | None, code: int) -> NoReturn:
+    """Print an error (passwords masked, control characters escaped: it may quote hostile input) and exit."""
+    from cli.output import safe_text
     from core import mask_urls
 
-    click.secho(f"error: {mask_urls(message)}", fg="red", err=True)
+    click.secho(f"error: {safe_text(mask_urls(message))}", fg="red", err=True)
     if hint:
-        click.echo(f"hint: {mask_urls(hint)}", err=True)
+        click.echo(f"hint: {safe_text(mask_urls(hint))}", err=True)
     sys.exit(code)
 
 
@@ -114,20 +116,38 @@ def main(ctx: click.Context, url: str | None) -> None:
 
 
 def _register() -> None:
-    from cli import log_commands, replay_commands, source_commands
+    from cli import (
+        date_commands,
+        log_commands,
+        provenance_commands,
+        replay_commands,
+        report_commands,
+        source_commands,
+    )
 
-    main.add_command(log_commands.init)
-    main.add_command(source_commands.source)
-    main.add_command(log_commands.append)
-    main.add_command(log_commands.import_events)
-    main.add_command(replay_commands.state)
-    main.add_command(replay_commands.count)
-    main.add_command(replay_commands.timeline)
-    main.add_command(replay_commands.diff)
-    main.add_command(replay_commands.history)
-    main.add_command(log_commands.log)
-    main.add_command(log_commands.verify)
-    main.add_command(log_commands.export)
+    # in the order a new user needs them, each with the line `dtl --help` shows for it
+    commands = [
+        (log_commands.init, "Create the database or bring its schema up to date"),
+        (source_commands.source, "Register sources, attach their texts, list and show them"),
+        (log_commands.append, "Record one event a source reports, with its quote"),
+        (log_commands.import_events, "Import events from a JSON Lines file in one transaction"),
+        (replay_commands.state, "Who is in as of a date, with what, and how big it is said to be"),
+        (replay_commands.count, "Every claim about the coalition's size, and says who"),
+        (replay_commands.timeline, "Events in the order they happened, with sources and quotes"),
+        (replay_commands.diff, "What changed between two dates"),
+        (replay_commands.history, "One actor's positions over time, event by event"),
+        (provenance_commands.why, "Why an actor stands where it does, down to the quotes"),
+        (log_commands.log, "The events as recorded, and whether each quote checks out"),
+        (log_commands.verify, "Recompute the hash chain; exit 1 at the first bad row"),
+        (provenance_commands.audit, "Check the whole log for unsourced or doubtful facts"),
+        (report_commands.report, "Write an offline HTML report: charts, timeline, audit"),
+        (report_commands.chart, "Draw the size or the stances chart as PNG or SVG"),
+        (log_commands.export, "Export the log as JSON Lines, CSV or TimelineJS3 JSON"),
+        (date_commands.date_command, 'Show how a phrase such as "last week" resolves to a date'),
+    ]
+    for command, summary in commands:
+        command.short_help = summary
+        main.add_command(command)
 
 
 _register()

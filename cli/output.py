@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import shutil
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -10,33 +12,64 @@ from typing import Any
 
 import click
 
-__all__ = ["echo_json", "echo_table", "is_terminal", "progress", "safe_text"]
+__all__ = ["echo_json", "echo_table", "fit_widths", "is_terminal", "json_text", "progress", "safe_text"]
 
-_CONTROL = {code: f"\\x{code:02x}" for code in [*range(0, 9), *range(11, 32), 127]}
+# C0 controls but tab and newline, DEL, and the C1 controls (U+009B is a one-character CSI on some terminals)
+_CONTROL = {code: f"\\x{code:02x}" for code in [*range(0, 9), *range(11, 32), *range(127, 160)]}
+# lone surrogates (from undecodable file names or arguments) cannot be written to a UTF-8 terminal
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# what JSON leaves raw that a terminal would obey or cannot take: DEL, C1 controls, lone surrogates (C0 it escapes)
+_JSON_RAW_CONTROL = re.compile("[\x7f-\x9f\ud800-\udfff]")
 
 
 def safe_text(value: object) -> str:
     """Render a value for a terminal, escaping control characters so stored text cannot drive it."""
-    return "" if value is None else str(value).translate(_CONTROL)
+    if value is None:
+        return ""
+    shown = str(value).translate(_CONTROL)
+    return _SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", shown)
+
+
+def json_text(document: Any, *, indent: int | None = None) -> str:
+    """Serialise JSON for output: readable UTF-8, with every control character escaped (the same JSON value)."""
+    dumped = json.dumps(document, ensure_ascii=False, indent=indent)
+    return _JSON_RAW_CONTROL.sub(lambda match: f"\\u{ord(match.group()):04x}", dumped)
 
 
 def echo_json(document: Any) -> None:
     """Print one JSON document."""
-    click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+    click.echo(json_text(document, indent=2))
 
 
 def echo_table(headers: Sequence[str], rows: Sequence[Sequence[object]], *, empty: str = "(nothing)") -> None:
-    """Print rows as columns aligned under their headers."""
+    """Print rows as columns aligned under their headers, cut to the terminal's width when printing to one."""
     if not rows:
         click.echo(empty)
         return
     cells = [[safe_text(cell) for cell in row] for row in rows]
     widths = [max(len(header), *(len(row[i]) for row in cells)) for i, header in enumerate(headers)]
+    if sys.stdout.isatty():  # piped output keeps every character
+        widths = fit_widths(widths, shutil.get_terminal_size().columns)
     click.secho(
-        "  ".join(header.ljust(width) for header, width in zip(headers, widths, strict=True)).rstrip(), bold=True
+        "  ".join(_cut(header, width) for header, width in zip(headers, widths, strict=True)).rstrip(), bold=True
     )
     for row in cells:
-        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+        click.echo("  ".join(_cut(cell, width) for cell, width in zip(row, widths, strict=True)).rstrip())
+
+
+def fit_widths(widths: Sequence[int], total: int, *, narrowest: int = 8) -> list[int]:
+    """Narrow the widest columns, one character at a time, until the row (two spaces apart) fits in total."""
+    fitted = list(widths)
+    while sum(fitted) + 2 * (len(fitted) - 1) > total:
+        widest = max(range(len(fitted)), key=lambda index: fitted[index])
+        if fitted[widest] <= narrowest:
+            break
+        fitted[widest] -= 1
+    return fitted
+
+
+def _cut(text: str, width: int) -> str:
+    return text.ljust(width) if len(text) <= width else text[: width - 1] + "…"
 
 
 def is_terminal() -> bool:

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from projections.coalition import Claim, CoalitionState
     from projections.engine import Replayer
 
-__all__ = ["count", "diff", "history", "state", "timeline"]
+__all__ = ["DEFAULT_STREAM_NAME", "count", "diff", "history", "state", "timeline"]
 
 pass_app = click.make_pass_decorator(AppContext)
 
@@ -29,7 +29,9 @@ def parse_day(value: str, flag: str, *, first: bool = False) -> date:
     try:
         earliest, latest = edtf_bounds(value)
     except ValueError as error:
-        raise InputError(str(error), Location(field=flag)) from None
+        raise InputError(
+            str(error), Location(field=flag), hint="such as 2025-03-17, 2025-03 or 2025; `dtl date` reads phrases"
+        ) from None
     return earliest if first else latest
 
 
@@ -45,7 +47,9 @@ def parse_known_at(value: str | None) -> int | str | None:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise InputError(
-            f"{value!r} is neither a log position nor an ISO date or timestamp", Location(field="--known-at")
+            f"{value!r} is neither a log position nor an ISO date or timestamp",
+            Location(field="--known-at"),
+            hint="give a position such as 42, a date such as 2025-03-20 or a timestamp such as 2025-03-20T12:00Z",
         ) from None
     if len(value) == 10:  # a bare date: everything recorded by the end of that day (UTC)
         moment = datetime.combine(moment.date(), time.max, tzinfo=UTC)
@@ -73,7 +77,11 @@ def _actor(value: str) -> str:
     try:
         return normalise_actor(value)
     except ValueError as error:
-        raise InputError(str(error), Location(field="ACTOR")) from None
+        raise InputError(
+            str(error),
+            Location(field="ACTOR"),
+            hint="give a country name or ISO code (Poland, PL, POL) or an organisation code (EU, NATO, G7)",
+        ) from None
 
 
 def _replay_state(app: AppContext, as_of: date, stream: str, known_at: int | str | None) -> tuple[CoalitionState, int]:
@@ -81,10 +89,15 @@ def _replay_state(app: AppContext, as_of: date, stream: str, known_at: int | str
     return replay.state, replay.known_position
 
 
-def _stream_option(function: Any) -> Any:
-    from core.config import DEFAULT_STREAM
+# core.config.DEFAULT_STREAM spelled out, as importing core here would load SQLAlchemy for `dtl --help`;
+# tests/cli/test_cli_polish.py keeps the two equal
+DEFAULT_STREAM_NAME = "ukraine-coalition"
 
-    return click.option("--stream", default=DEFAULT_STREAM, show_default=True, help="The stream to replay.")(function)
+
+def _stream_option(function: Any) -> Any:
+    return click.option("--stream", default=DEFAULT_STREAM_NAME, show_default=True, help="The stream to replay.")(
+        function
+    )
 
 
 def _claim_text(claim: Claim | None) -> str:
@@ -112,7 +125,7 @@ def state(app: AppContext, as_of: str | None, known_at: str | None, stream: str,
         echo_json(state_document(result, stream=stream, as_of=day, known_at=bound, position=position))
         return
     known = f", known at {known_at}" if known_at else ""
-    click.secho(f"{stream} as of {day.isoformat()}{known} (log position {position})", bold=True)
+    click.secho(safe_text(f"{stream} as of {day.isoformat()}{known} (log position {position})"), bold=True)
     rows = [
         (
             code,
@@ -129,14 +142,15 @@ def state(app: AppContext, as_of: str | None, known_at: str | None, stream: str,
     counts = ", ".join(f"{stance} {n}" for stance, n in result.stance_counts.items())
     click.echo(f"\nstances: {counts}")
     size = result.reported_size
-    click.echo(f"reported size: {_claim_text(size.latest)}; named floor {size.named_floor}")
+    click.echo(safe_text(f"reported size: {_claim_text(size.latest)}; named floor {size.named_floor}"))
     if len(size.claims) > 1:
         click.echo(f"  ({len(size.claims)} claims so far: see `dtl count --series`)")
     for label, meetings in (("held", result.held), ("upcoming", result.upcoming)):
         for meeting in meetings:
             when = meeting.scheduled_for or meeting.occurred
             where = f" ({meeting.location})" if meeting.location else ""
-            click.echo(f"meeting {label}: {meeting.meeting_id or meeting.event}, host {meeting.host}, {when}{where}")
+            shown = f"meeting {label}: {meeting.meeting_id or meeting.event}, host {meeting.host}, {when}{where}"
+            click.echo(safe_text(shown))
 
 
 def _stance_rank(stance: str) -> int:
@@ -185,7 +199,7 @@ def count(
         echo_json({"stream": stream, "subject": subject, "as_of": day.isoformat(), "known_at": bound,
                    "position": position, **size.to_json()})  # fmt: skip
         return
-    click.secho(f"{subject} as of {day.isoformat()}: {_claim_text(size.latest)}", bold=True)
+    click.secho(safe_text(f"{subject} as of {day.isoformat()}: {_claim_text(size.latest)}"), bold=True)
     if size.named_floor is not None:
         click.echo(f"named floor: {size.named_floor} actors named as supporting")
     claims: list[tuple[object, ...]] = [
@@ -227,7 +241,7 @@ def timeline(
     for entry in entries:
         who = f" {entry['actor']}" if entry["actor"] else ""
         phrase = f' ("{entry["occurred_text"]}")' if entry.get("occurred_text") else ""
-        click.secho(f"{entry['occurred']}{phrase}  {entry['type']}{who}  [{entry['id']}]", bold=True)
+        click.secho(safe_text(f"{entry['occurred']}{phrase}  {entry['type']}{who}  [{entry['id']}]"), bold=True)
         summary = _summary(entry["data"])
         if summary:
             click.echo(f"    {safe_text(summary)}")
@@ -262,7 +276,7 @@ def diff(app: AppContext, before: str, after: str, known_at: str | None, stream:
     if as_json:
         echo_json({"stream": stream, **changes})
         return
-    click.secho(f"{stream}: {changes['from']} -> {changes['to']}", bold=True)
+    click.secho(safe_text(f"{stream}: {changes['from']} -> {changes['to']}"), bold=True)
     lines = [f"joined: {code} ({new.members[code].stance})" for code in changes["joined"]]
     lines += [f"left: {code} (was {old.members[code].stance})" for code in changes["left"]]
     lines += [
@@ -279,7 +293,7 @@ def diff(app: AppContext, before: str, after: str, known_at: str | None, stream:
     for label in ("appeared", "disappeared"):
         for claim in changes["claims"][label]:
             lines.append(f"claim {label}: {_claim_document_text(claim)}")
-    click.echo("\n".join(lines) if lines else "(no change)")
+    click.echo("\n".join(map(safe_text, lines)) if lines else "(no change)")
 
 
 def _claim_document_text(claim: dict[str, Any]) -> str:

@@ -1,4 +1,4 @@
-"""Commands that register sources, attach their texts and list them."""
+"""Commands that register sources, attach their texts, list them and show one with its quotes marked."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from cli.main import AppContext
-from cli.output import echo_json, echo_table
+from cli.output import echo_json, echo_table, safe_text
 
 __all__ = ["source"]
 
@@ -21,9 +21,15 @@ def _read_text(path: str) -> str:
     try:
         return Path(path).read_bytes().decode("utf-8")
     except OSError as error:
-        raise InputError(f"cannot read the file: {error.strerror}", Location(file=path)) from None
+        raise InputError(
+            f"cannot read the file: {error.strerror}", Location(file=path), hint="check the path and its permissions"
+        ) from None
     except UnicodeDecodeError as error:
-        raise InputError(f"the file is not UTF-8 text (byte {error.start + 1})", Location(file=path)) from None
+        raise InputError(
+            f"the file is not UTF-8 text (byte {error.start + 1})",
+            Location(file=path),
+            hint="save it as UTF-8 (for example `iconv -f LATIN1 -t UTF-8`) and try again",
+        ) from None
 
 
 @click.group()
@@ -60,12 +66,13 @@ def add(
         url=url,
         sha256=sha256.lower() if sha256 else None,
         text=text,
+        file=path,
     )
     state = "with its text" if text is not None else ("by sha256, text not attached" if sha256 else "without a text")
     if result.last is None:
-        click.echo(f"source {source_id} is already registered with the same metadata; nothing changed")
+        click.echo(safe_text(f"source {source_id} is already registered with the same metadata; nothing changed"))
     else:
-        click.echo(f"registered source {source_id} ({state}) at position {result.last.position}")
+        click.echo(safe_text(f"registered source {source_id} ({state}) at position {result.last.position}"))
 
 
 @source.command("attach")
@@ -75,7 +82,8 @@ def add(
 def attach(app: AppContext, source_id: str, path: str) -> None:
     """Attach the text at PATH to a source registered by sha256; its quotes are then verified."""
     attached = app.store().attach_source_text(source_id, _read_text(path), file=path)
-    click.echo(f"attached the text of {attached.id} (sha256 {attached.sha256} matches); its quotes are now checked")
+    shown = f"attached the text of {attached.id} (sha256 {attached.sha256} matches); its quotes are now checked"
+    click.echo(safe_text(shown))
 
 
 @source.command("list")
@@ -104,3 +112,68 @@ def list_sources(app: AppContext, as_json: bool) -> None:
         return
     rows = [(s.id, s.publisher, s.published, "yes" if s.has_text else "no", s.title or s.url or "") for s in sources]
     echo_table(["ID", "PUBLISHER", "PUBLISHED", "TEXT", "TITLE"], rows, empty="(no sources registered)")
+
+
+@source.command("show")
+@click.argument("source_id", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON: the text, and each quote's character offsets in it.")
+@pass_app
+def show(app: AppContext, source_id: str, as_json: bool) -> None:
+    """Show a source: its metadata, the events citing it, and its text with each cited quote marked."""
+    from cli.provenance_commands import citation_status, source_infos
+    from core import InputError, Location
+    from projections.provenance import quote_spans
+
+    store = app.store()
+    info = source_infos(store).get(source_id)
+    if info is None:
+        raise InputError(f"unknown source {source_id!r}", Location(field="ID"), hint="see `dtl source list`")
+    text = store.source_texts().get(source_id)
+    spans = quote_spans(store.read(), source_id, text)
+    if as_json:
+        echo_json(
+            {
+                "source": {**info.to_json(), "registered_by": info.event_id, "text_attached": text is not None},
+                "citations": [span.to_json() for span in spans],
+                "text": text,
+            }
+        )
+        return
+    click.secho(safe_text(f"{info.id}: {info.publisher}, published {info.published}"), bold=True)
+    for label, value in (("title", info.title), ("url", info.url), ("sha256", info.sha256)):
+        if value is not None:
+            click.echo(safe_text(f"{label}: {value}"))
+    click.echo(safe_text(f"registered by: {info.event_id}"))
+    rows = [
+        (span.position, span.event, span.type, span.quote or "", _found_at(span.start, span.end, span.status))
+        for span in spans
+    ]
+    click.echo()
+    echo_table(["POS", "EVENT", "TYPE", "QUOTE", "IN THE TEXT"], rows, empty="(no event cites this source)")
+    click.echo()
+    if text is None:
+        click.echo(citation_status(source_id, info, "text_absent"))
+        return
+    click.echo(
+        _marked(text, [(span.start, span.end) for span in spans if span.start is not None and span.end is not None])
+    )
+
+
+def _found_at(start: int | None, end: int | None, status: str) -> str:
+    if start is not None:
+        return f"chars {start}-{end}"
+    return {"not_found": "NOT FOUND", "no_quote": "no quote"}.get(status, "text not attached")
+
+
+def _marked(text: str, spans: list[tuple[int, int]]) -> str:
+    """Return the text made safe for a terminal, each quoted span bold and underlined (merged where they overlap)."""
+    pieces: list[str] = []
+    cursor = 0
+    for start, end in sorted(spans):
+        if end <= cursor:
+            continue
+        start = max(start, cursor)
+        pieces += [safe_text(text[cursor:start]), click.style(safe_text(text[start:end]), bold=True, underline=True)]
+        cursor = end
+    pieces.append(safe_text(text[cursor:]))
+    return "".join(pieces)

@@ -1,0 +1,442 @@
+"""Draws the charts (matplotlib, SVG or PNG) and writes the self-contained HTML report.
+
+The report works offline by construction: the charts are inline SVG with their
+glyphs drawn as paths (matplotlib's bundled DejaVu Sans, no font files), the
+stylesheet is inline, there is no script, and a Content-Security-Policy
+forbids the page any request. Every stored string (titles, quotes, notes,
+phrases) is escaped. Output is deterministic: fixed SVG ids, no dates in the
+metadata, no clock in the page.
+
+matplotlib is imported inside the functions: the rest of `dtl` never pays for it.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from cli.exports import amount_text
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from events import RecordedEvent
+    from projections.audit import Finding
+    from projections.charts import SizeChart, StanceLanes
+    from projections.coalition import CoalitionState
+    from projections.provenance import SourceInfo
+    from projections.verification import QuoteChecker
+
+__all__ = ["STANCE_COLOURS", "ReportContent", "render_report", "render_size_chart", "render_stance_chart"]
+
+# Okabe-Ito colours: told apart with the common colour-vision deficiencies
+STANCE_COLOURS = {
+    "supporting": "#009E73",
+    "considering": "#56B4E9",
+    "undecided": "#E69F00",
+    "in_talks": "#999999",
+    "declined": "#D55E00",
+}
+_CLAIM_COLOUR = "#0072B2"
+_FLOOR_COLOUR = "#CC79A7"
+_STATUS_WORDS = {
+    "verified": "verified",
+    "not_found": "NOT FOUND in the text",
+    "text_absent": "unverified: text not attached",
+    "no_quote": "no quote",
+}
+
+
+@contextmanager
+def _style(salt: str) -> Iterator[None]:
+    """Fix what makes output differ between runs and machines: SVG ids, fonts, text as paths."""
+    import matplotlib
+
+    with matplotlib.rc_context(
+        {
+            "svg.hashsalt": salt,
+            "date.epoch": "1970-01-01T00:00:00",  # what _x counts days from
+            "svg.fonttype": "path",
+            "font.family": "DejaVu Sans",
+            "text.parse_math": False,  # stored strings with $ signs are text, not TeX
+            "font.size": 9,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+        }
+    ):
+        yield
+
+
+def _figure(width: float, height: float) -> Figure:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def _save(figure: Figure, fmt: str) -> bytes:
+    buffer = io.BytesIO()
+    metadata: dict[str, Any] = {"Date": None} if fmt == "svg" else {"Software": None}
+    figure.savefig(buffer, format=fmt, dpi=144, metadata=metadata)
+    return buffer.getvalue()
+
+
+def _x(day: date) -> float:
+    """Place a day on a date axis: matplotlib counts days since its epoch, pinned to 1970-01-01 in _style."""
+    return float((day - date(1970, 1, 1)).days)
+
+
+def _date_axis(axes: Axes, first: date, last: date) -> None:
+    from matplotlib.dates import AutoDateLocator, DateFormatter, DayLocator
+
+    axes.set_xlim(_x(first) - 0.3, _x(last) + 1.3)  # a day is drawn from its midnight to the next
+    days = (last - first).days
+    locator = DayLocator(interval=max(1, round(days / 8))) if days <= 120 else AutoDateLocator()  # type: ignore[no-untyped-call]
+    axes.xaxis.set_major_locator(locator)
+    axes.xaxis.set_major_formatter(DateFormatter("%d %b" if days <= 366 else "%b %Y"))  # type: ignore[no-untyped-call]
+    axes.grid(axis="x", color="#e5e5e5", linewidth=0.6)
+    axes.set_axisbelow(True)
+
+
+def _empty(axes: Axes, message: str) -> None:
+    axes.text(0.5, 0.5, message, ha="center", va="center", transform=axes.transAxes, color="#666666")
+    axes.set_xticks([])
+    axes.set_yticks([])
+
+
+def render_size_chart(chart: SizeChart, fmt: str = "svg") -> bytes:
+    """Draw each claim (a point; "about" a band; "more than" an arrow up, "up to" one down) and the named floor."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    with _style("dtl-size"):
+        figure = _figure(9, 4.2)
+        axes = figure.add_subplot()
+        axes.set_title(f"Reported size over time: {chart.subject}", loc="left", fontweight="bold")
+        if chart.first_day is None or chart.last_day is None or not (chart.claims or chart.floor):
+            _empty(axes, f"no {chart.subject} claims in this window")
+            return _save(figure, fmt)
+        tallest = max([c.upper or c.lower or c.amount for c in chart.claims] + [s.floor for s in chart.floor] + [1])
+        reach = tallest * 0.18 + 1  # how far an open bound's arrow points
+        for claim in chart.claims:
+            day, earliest, amount = _x(claim.day), _x(claim.earliest), claim.amount
+            if earliest < day:  # said some time in a span: a line over the span, the point at its end
+                axes.plot([earliest, day], [amount, amount], color=_CLAIM_COLOUR, alpha=0.45, lw=2)
+            if claim.lower is not None and claim.upper is not None and claim.lower < claim.upper:
+                axes.fill_between(
+                    [earliest - 0.3, day + 0.3], claim.lower, claim.upper, color=_CLAIM_COLOUR, alpha=0.18, lw=0
+                )
+            elif claim.shape in ("at_least", "at_most"):
+                tip = amount + (reach if claim.shape == "at_least" else -reach)
+                arrow = {"arrowstyle": "-|>", "color": _CLAIM_COLOUR, "lw": 1.6, "mutation_scale": 14}
+                axes.annotate("", xy=(day, tip), xytext=(day, amount), arrowprops=arrow)
+            face = _CLAIM_COLOUR if claim.shape == "point" else "white"
+            axes.plot([day], [amount], marker="o", markersize=7, color=_CLAIM_COLOUR, markerfacecolor=face, mew=1.8)
+            said = amount_text(claim.comparator, claim.amount, claim.raw)
+            who = f"\n{claim.attributed_to}" if claim.attributed_to else ""
+            leftwards = claim.day > chart.first_day + (chart.last_day - chart.first_day) * 0.75  # keep it inside
+            axes.annotate(
+                f"“{said}”{who}",
+                (day, amount),
+                xytext=(-8 if leftwards else 8, -4),
+                textcoords="offset points",
+                va="top",
+                ha="right" if leftwards else "left",
+            )
+        if chart.floor:
+            xs = [_x(step.day) for step in chart.floor] + [_x(chart.last_day) + 1]
+            ys = [step.floor for step in chart.floor] + [chart.floor[-1].floor]
+            axes.step(xs, ys, where="post", color=_FLOOR_COLOUR, lw=2)
+        _date_axis(axes, chart.first_day, chart.last_day)
+        axes.set_ylim(0, (tallest + reach) * 1.15)
+        axes.set_ylabel("countries" if chart.subject == "participants" else chart.subject)
+        shapes = {claim.shape for claim in chart.claims}
+        marker: dict[str, Any] = {"ls": "", "color": _CLAIM_COLOUR}
+        legend = [
+            ("point" in shapes, Line2D([], [], marker="o", label="a claim, exact", **marker)),
+            (shapes - {"point"}, Line2D([], [], marker="o", mfc="white", label="a claim, not exact", **marker)),
+            ("band" in shapes, Patch(color=_CLAIM_COLOUR, alpha=0.18, label="“about”: a fifth either way")),
+            ("at_least" in shapes, Line2D([], [], marker="^", label="“more than”: no upper bound", **marker)),
+            ("at_most" in shapes, Line2D([], [], marker="v", label="“up to”: no lower bound", **marker)),
+            (
+                any(claim.earliest < claim.day for claim in chart.claims),
+                Line2D([], [], color=_CLAIM_COLOUR, alpha=0.45, lw=2, label="the span it was said in"),
+            ),
+            (chart.floor, Line2D([], [], color=_FLOOR_COLOUR, lw=2, label="named floor: actors named as supporting")),
+        ]
+        shown = [handle for wanted, handle in legend if wanted]
+        axes.legend(handles=shown, loc="best", fontsize=7.5, frameon=False)
+        return _save(figure, fmt)
+
+
+def render_stance_chart(lanes: StanceLanes, fmt: str = "svg") -> bytes:
+    """Draw one lane per actor, its stances as coloured segments; hatched where the first one may have begun."""
+    from matplotlib.colors import to_rgba
+    from matplotlib.patches import Patch
+
+    from events import actor_name
+
+    with _style("dtl-stances"):
+        figure = _figure(9, 1.6 + 0.3 * max(len(lanes.actors), 2))
+        axes = figure.add_subplot()
+        axes.set_title("Stances over time, one row per actor", loc="left", fontweight="bold")
+        if lanes.first_day is None or lanes.last_day is None or not lanes.actors:
+            _empty(axes, "no actor has a stance in this window")
+            return _save(figure, fmt)
+        close = _x(lanes.last_day) + 1
+        for row, actor in enumerate(lanes.actors):
+            for index, segment in enumerate(lanes.lane(actor)):
+                colour = STANCE_COLOURS[segment.stance]
+                start = _x(segment.start)
+                end = close if segment.end is None else _x(segment.end)
+                axes.broken_barh([(start, end - start)], (row - 0.38, 0.76), facecolors=colour)
+                if index == 0 and segment.possible_from < segment.start:
+                    began = _x(segment.possible_from)
+                    axes.broken_barh(
+                        [(began, start - began)],
+                        (row - 0.38, 0.76),
+                        facecolors="white",
+                        edgecolors=to_rgba(colour, 0.5),
+                        hatch="////",
+                        linewidth=0.6,
+                    )
+        axes.set_yticks(range(len(lanes.actors)), [f"{actor_name(code)} ({code})" for code in lanes.actors])
+        axes.set_ylim(len(lanes.actors) - 0.5, -0.5)
+        axes.tick_params(axis="y", length=0)
+        _date_axis(axes, lanes.first_day, lanes.last_day)
+        handles = [Patch(color=colour, label=stance.replace("_", " ")) for stance, colour in STANCE_COLOURS.items()]
+        handles.append(Patch(facecolor="white", edgecolor="#555555", hatch="////", label="may have begun"))
+        figure.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False, fontsize=8)
+        return _save(figure, fmt)
+
+
+def inline_svg(svg: bytes, label: str) -> str:
+    """Return an SVG document as an element to place in HTML: the XML prologue dropped, labelled for readers."""
+    text = svg.decode("utf-8")
+    text = text[text.index("<svg") :]
+    return text.replace("<svg", f'<svg role="img" aria-label="{html.escape(label)}"', 1)
+
+
+@dataclass(frozen=True)
+class ReportContent:
+    """Everything the report shows, gathered by the command."""
+
+    stream: str
+    first_day: date | None
+    last_day: date | None
+    known_position: int
+    head_position: int
+    head_hash: str
+    state: CoalitionState
+    size_svg: bytes
+    stances_svg: bytes
+    size: SizeChart
+    events: Sequence[RecordedEvent]
+    sources: Mapping[str, SourceInfo]
+    checker: QuoteChecker
+    findings: Sequence[Finding]
+
+
+_STYLESHEET = """
+:root { color-scheme: light; --ink: #1d1d1f; --muted: #5f6368; --rule: #e3e3e3; }
+body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink);
+       max-width: 1100px; margin: 2rem auto; padding: 0 1.25rem; }
+h1 { font-size: 1.6rem; margin-bottom: .2rem; } h2 { margin-top: 2.2rem; border-bottom: 1px solid var(--rule); }
+.muted, .meta { color: var(--muted); font-size: .88rem; }
+figure { margin: 1rem 0; } figure svg { width: 100%; height: auto; }
+figcaption { color: var(--muted); font-size: .88rem; }
+table { border-collapse: collapse; width: 100%; font-size: .9rem; }
+th, td { text-align: left; vertical-align: top; padding: .3rem .5rem; border-bottom: 1px solid var(--rule); }
+.stances span { display: inline-block; margin-right: .8rem; }
+.swatch { display: inline-block; width: .8rem; height: .8rem; border-radius: 2px; vertical-align: -1px; }
+ol.timeline { list-style: none; padding: 0; }
+ol.timeline > li { border-left: 3px solid var(--rule); padding: .2rem 0 .8rem 1rem; margin-left: .3rem; }
+.when { font-variant-numeric: tabular-nums; color: var(--muted); font-size: .88rem; }
+.type { font-family: ui-monospace, monospace; font-size: .8rem; background: #f1f3f4; padding: 0 .3rem; }
+blockquote { margin: .3rem 0 .1rem; padding-left: .8rem; border-left: 3px solid #c9d7e8; font-style: italic; }
+ul.sources { list-style: none; padding-left: 0; margin: .2rem 0; }
+.status { font-size: .8rem; } .status-verified { color: #1e7e34; } .status-not_found { color: #b00020; }
+.severity-error { color: #b00020; font-weight: bold; } .severity-warning { color: #8a5a00; }
+.findings td:nth-child(-n+2), .findings td:nth-child(4), .claims td { white-space: nowrap; }
+ol.timeline p { margin: .15rem 0; }
+"""
+
+
+def _e(value: object) -> str:
+    return html.escape("" if value is None else str(value))
+
+
+def _citation(source_id: str, quote: str | None, content: ReportContent) -> str:
+    info = content.sources.get(source_id)
+    status = content.checker.quote_status(source_id, quote) if info is not None else "not_found"
+    if info is None:
+        cited = f"{_e(source_id)} (not a registered source)"
+    else:
+        title = _e(info.title or source_id)
+        if info.url and info.url.startswith(("https://", "http://")):
+            title = f'<a href="{_e(info.url)}" rel="noreferrer noopener">{title}</a>'
+        cited = f"{_e(info.publisher)}, {title}, {_e(info.published)} <span class=muted>[{_e(source_id)}]</span>"
+    said = f"<blockquote>“{_e(quote)}”</blockquote>" if quote else ""
+    status_text = _STATUS_WORDS.get(status, status) if info is not None else "unknown source"
+    return f"<li>{said}<cite>{cited}</cite> <span class='status status-{status}'>{_e(status_text)}</span></li>"
+
+
+def _event_item(event: RecordedEvent, content: ReportContent) -> str:
+    from cli.exports import headline
+
+    phrase = f" · “{_e(event.occurred_text)}”" if event.occurred_text else ""
+    details = "; ".join(
+        f"{key.replace('_', ' ')}: {', '.join(map(str, value)) if isinstance(value, list) else value}"
+        for key, value in event.data.items()
+    )
+    citations = "".join(_citation(source_id, quote, content) for source_id, quote in event.sources)
+    note = f"<p class=meta><em>Note:</em> {_e(event.note)}</p>" if event.note else ""
+    return (
+        f"<li class=event id='event-{_e(event.id)}' data-type='{_e(event.type)}'>"
+        f"<div class=when><time>{_e(event.occurred)}</time>{phrase}</div>"
+        f"<div><strong>{_e(headline(event))}</strong> <span class=type>{_e(event.type)}</span></div>"
+        f"<div class=meta>{_e(details)}</div><ul class=sources>{citations}</ul>{note}"
+        f"<div class=meta>{_e(event.id)} · log position {event.position}</div></li>"
+    )
+
+
+def _summary(content: ReportContent) -> str:
+    from events import actor_name
+    from projections.coalition import STANCE_ORDER
+
+    state = content.state
+    counts = "".join(
+        f"<span><i class=swatch style='background:{STANCE_COLOURS[stance]}'></i> {_e(stance.replace('_', ' '))} "
+        f"<strong>{count}</strong></span>"
+        for stance, count in state.stance_counts.items()
+    )
+    size = state.reported_size
+    latest = size.latest
+    said = (
+        "no claim yet"
+        if latest is None
+        else f"“{_e(amount_text(latest.comparator, latest.amount, latest.raw))}”"
+        + (f" ({_e(latest.attributed_to)}, {_e(latest.occurred)})" if latest.attributed_to else "")
+    )
+    rows = "".join(
+        f"<tr><td>{_e(actor_name(code))} ({_e(code)})</td><td>{_e(member.stance.replace('_', ' '))}</td>"
+        f"<td>{_e(', '.join(member.offers))}</td><td>{_e(', '.join(member.ruled_out))}</td>"
+        f"<td>{_e(', '.join(member.conditions))}</td><td>{_e(member.since)}</td></tr>"
+        for code, member in sorted(
+            state.members.items(), key=lambda item: (STANCE_ORDER.index(item[1].stance), item[0])
+        )
+    )
+    return (
+        f"<p class=stances>{counts}</p><p>Latest reported size: {said}; named floor "
+        f"<strong>{size.named_floor}</strong> (actors named as supporting).</p>"
+        "<table><thead><tr><th>Actor</th><th>Stance</th><th>Offers</th><th>Rules out</th><th>Conditions</th>"
+        f"<th>Since</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
+
+
+def _allows(lower: int | None, upper: int | None) -> str:
+    if upper is None:
+        return f"{lower:,} or more"
+    if lower is None:
+        return f"{upper:,} or fewer"
+    return f"{lower:,}" if lower == upper else f"{lower:,}–{upper:,}"
+
+
+def _claims_table(chart: SizeChart) -> str:
+    rows = "".join(
+        f"<tr><td>{claim.day.isoformat()}</td><td>{_e(amount_text(claim.comparator, claim.amount, claim.raw))}</td>"
+        f"<td>{_allows(claim.lower, claim.upper)}</td>"
+        f"<td>{_e(claim.attributed_to)}</td><td>{_e(', '.join(claim.sources))}</td>"
+        f"<td><a href='#event-{_e(claim.event)}'>{_e(claim.event)}</a></td></tr>"
+        for claim in chart.claims
+    )
+    if not rows:
+        return "<p class=muted>No claims in this window.</p>"
+    return (
+        "<table class=claims><thead><tr><th>Counts from</th><th>Claim</th><th>Allows</th><th>Attributed to</th>"
+        f"<th>Sources</th><th>Event</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
+
+
+def _findings(findings: Sequence[Finding], shown: set[str]) -> str:
+    if not findings:
+        return "<p>No findings: every event is sourced, every quote checks out.</p>"
+    errors = sum(finding.severity == "error" for finding in findings)
+
+    def event_link(event_id: str) -> str:
+        return f"<a href='#event-{_e(event_id)}'>{_e(event_id)}</a>" if event_id in shown else _e(event_id)
+
+    rows = "".join(
+        f"<tr><td class='severity-{finding.severity}'>{finding.severity}</td><td>{_e(finding.kind)}</td>"
+        f"<td>{', '.join(map(event_link, finding.events))}</td><td>{_e(', '.join(finding.sources))}</td>"
+        f"<td>{_e(finding.message)}</td></tr>"
+        for finding in findings
+    )
+    return (
+        f"<p>{errors} error{'s' * (errors != 1)}, {len(findings) - errors} warning"
+        f"{'s' * (len(findings) - errors != 1)}.</p><table class=findings><thead><tr><th>Severity</th><th>Kind</th>"
+        f"<th>Events</th><th>Sources</th><th>Message</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
+
+
+def render_report(content: ReportContent) -> str:
+    """Return the whole report as one HTML document that needs nothing but itself."""
+    first = content.first_day.isoformat() if content.first_day else "the beginning"
+    last = content.last_day.isoformat() if content.last_day else "the end"
+    window = f"{first} to {last}"
+    timeline = "".join(_event_item(event, content) for event in content.events)
+    shown = {event.id for event in content.events}
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<title>{_e(content.stream)}: Diplomatic Timeline report</title>
+<style>{_STYLESHEET}</style>
+</head>
+<body>
+<header>
+<h1>{_e(content.stream)}</h1>
+<p class="meta">Diplomatic Timeline report, {_e(window)} · log position {content.known_position}
+ · head hash <code>{_e(content.head_hash[:16])}</code></p>
+</header>
+<section id="summary">
+<h2>As of {_e(last)}</h2>
+{_summary(content)}
+</section>
+<section id="size">
+<h2>Reported size</h2>
+<figure id="size-chart">{inline_svg(content.size_svg, "Reported size over time, with the named floor")}
+<figcaption>Each claim sits on the day it counts from (its latest possible day); a line shows the span it was
+said in. “About” is drawn as a band of a fifth either way, “more than” as an arrow up. The step line is the
+named floor: how many actors are named as supporting.</figcaption></figure>
+{_claims_table(content.size)}
+</section>
+<section id="stances">
+<h2>Stances</h2>
+<figure id="stance-chart">{inline_svg(content.stances_svg, "Stances over time, one row per actor")}
+<figcaption>A stance holds from the last day its event may have happened; hatching shows from when the first
+one may already have held.</figcaption></figure>
+</section>
+<section id="timeline">
+<h2>Timeline</h2>
+<p class="muted">{len(content.events)} events in the order they happened, with their sources and quotes.</p>
+<ol class="timeline">{timeline}</ol>
+</section>
+<section id="audit">
+<h2>Audit</h2>
+<p class="muted">The whole log as it stands, at position {content.head_position}.</p>
+{_findings(content.findings, shown)}
+</section>
+</body>
+</html>
+"""

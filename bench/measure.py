@@ -1,0 +1,353 @@
+"""Runs the measurements of each tier, and the cold starts, collecting samples and self-checks.
+
+What users run (`dtl import`, `dtl verify`, `dtl state`, `dtl --help`) runs as a
+subprocess timed by the wall clock; what the Python API does (one-at-a-time
+appends, replays, as-of queries) and the peers run in a fresh worker process
+each (see bench.worker) that times only the work itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from bench.databases import Databases, sqlite_path
+from bench.generate import LogFacts, Source, extra_events, make_sources, write_log
+
+__all__ = ["ROOT", "Bench", "Check", "Plan", "Repetitions", "Sample", "tier_label"]
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "coalition-of-the-willing"
+EXAMPLE_AS_OF = "2025-03-17"
+
+
+def tier_label(size: int) -> str:
+    """10k, 100k, 1M."""
+    if size >= 1_000_000 and size % 1_000_000 == 0:
+        return f"{size // 1_000_000}M"
+    if size >= 1000 and size % 1000 == 0:
+        return f"{size // 1000}k"
+    return str(size)
+
+
+@dataclass
+class Sample:
+    """Repeated measurements of one figure: seconds (rates, times) or kilobytes (memory)."""
+
+    kind: Literal["rate", "time", "memory"]
+    values: list[float]
+    count: int = 0  # events handled per repetition, for a rate
+
+    @property
+    def value(self) -> float:
+        """Events per second, milliseconds or megabytes: from the median time, or the peak memory."""
+        if self.kind == "rate":
+            return self.count / statistics.median(self.values)
+        if self.kind == "time":
+            return statistics.median(self.values) * 1000
+        return max(self.values) / 1024
+
+
+@dataclass(frozen=True)
+class Check:
+    """One self-check of the benchmark's answers; `ok` is None when it could not run."""
+
+    name: str
+    ok: bool | None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Repetitions:
+    """How often each kind of measurement is repeated in one tier."""
+
+    imports: int  # our imports (SQLite, PostgreSQL) and the raw sqlite3 floor
+    peers: int  # the eventsourcing imports and reconstructions
+    others: int  # replays, as-of queries, verify, one-at-a-time appends
+
+    def __str__(self) -> str:
+        return f"{self.imports} of our imports, {self.peers} of the peer's, {self.others} of the rest"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to run: tiers, repetitions, where, and with which PostgreSQL (None: SQLite only)."""
+
+    tiers: list[int]
+    workdir: Path
+    postgres: str | None
+    repeat: int | None = None
+    quick: bool = False
+    seed: int = 20250317
+    appends: int = 1000
+
+    def repetitions(self, tier: int) -> Repetitions:
+        """Fewer repetitions for bigger tiers; at 1M the peers run once, so the tier fits in ten minutes."""
+        if self.repeat is not None:
+            return Repetitions(self.repeat, self.repeat, self.repeat)
+        if self.quick:
+            return Repetitions(1, 1, 1)
+        if tier >= 1_000_000:
+            return Repetitions(2, 1, 3)
+        return Repetitions(3, 3, 3) if tier >= 100_000 else Repetitions(5, 5, 5)
+
+
+@dataclass
+class _Tier:
+    """One tier being measured: its log, its repetitions, and the digests of the answers so far."""
+
+    size: int
+    facts: LogFacts
+    log_path: Path
+    extra_path: Path
+    repeat: Repetitions
+    answers: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return tier_label(self.size)
+
+
+@dataclass
+class Bench:
+    """Runs the plan and keeps every sample, keyed by (metric, tier), with notes and self-checks."""
+
+    plan: Plan
+    databases: Databases
+    results: dict[tuple[str, int | None], Sample] = field(default_factory=dict)
+    notes: dict[tuple[str, int | None], str] = field(default_factory=dict)
+    checks: list[Check] = field(default_factory=list)
+    durations: dict[str, tuple[int, float]] = field(default_factory=dict)  # label: (events, seconds)
+    facts: dict[str, LogFacts] = field(default_factory=dict)
+    sources: list[Source] = field(default_factory=list)
+    started: float = field(default_factory=time.perf_counter)
+
+    # -- plumbing --------------------------------------------------------------------------------
+
+    def log(self, message: str) -> None:
+        """Print progress to standard error with the time since the run started."""
+        sys.stderr.write(f"[{time.perf_counter() - self.started:7.1f}s] {message}\n")
+        sys.stderr.flush()
+
+    def add(self, metric: str, tier: int | None, sample: Sample) -> None:
+        self.results[(metric, tier)] = sample
+
+    def worker(self, task: str, **arguments: Any) -> dict[str, Any]:
+        """Run a task in a fresh process (bench.worker) and return its result."""
+        seconds, output = self.timed([sys.executable, "-m", "bench.worker", task, json.dumps(arguments)])
+        result: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
+        result.setdefault("wall_seconds", seconds)
+        return result
+
+    def timed(self, command: list[str]) -> tuple[float, str]:
+        """Run a command, returning its wall-clock seconds and standard output; fail loudly if it fails."""
+        started = time.perf_counter()
+        process = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=_environment(), check=False)
+        seconds = time.perf_counter() - started
+        if process.returncode != 0:
+            shown = " ".join(command)[:300]
+            raise SystemExit(f"benchmark step failed (exit {process.returncode}): {shown}\n{process.stderr[-3000:]}")
+        return seconds, process.stdout
+
+    @staticmethod
+    def dtl(url: str, *arguments: str) -> list[str]:
+        return [str(_dtl_executable()), "--db", url, *arguments]
+
+    # -- one tier --------------------------------------------------------------------------------
+
+    def tier(self, size: int) -> None:
+        """Generate a log of `size` events and measure everything on it, on SQLite and PostgreSQL."""
+        label, started = tier_label(size), time.perf_counter()
+        repeat = self.plan.repetitions(size)
+        self.log(f"== tier {label}, repetitions: {repeat}")
+        if not self.sources:
+            self.sources = make_sources(self.plan.seed)
+        log_path = self.plan.workdir / f"log-{label}.jsonl"
+        facts = write_log(log_path, size, seed=self.plan.seed, sources=self.sources)
+        mb = log_path.stat().st_size / 1e6
+        self.log(f"[{label}] generated {size:,} events ({mb:.0f} MB) in {time.perf_counter() - started:.1f}s")
+        extra_path = self.plan.workdir / f"extra-{label}.jsonl"
+        extras = extra_events(self.plan.appends * repeat.others, seed=self.plan.seed, sources=self.sources)
+        extra_path.write_text("".join(json.dumps(event) + "\n" for event in extras), encoding="utf-8")
+
+        tier = _Tier(size, facts, log_path, extra_path, repeat)
+        urls = self._on_sqlite(tier)
+        if self.plan.postgres is not None:
+            urls += self._on_postgres(tier)
+        self._check_answers(tier)
+        for url in urls:
+            self.databases.drop(url)
+        log_path.unlink()
+        extra_path.unlink()
+        self.facts[label] = facts
+        self.durations[label] = (size, time.perf_counter() - started)
+        self.log(f"== tier {label} done in {self.durations[label][1]:.0f}s")
+
+    def _on_sqlite(self, tier: _Tier) -> list[str]:
+        label, size, repeat = tier.label, tier.size, tier.repeat
+        ours, prepared = self._import_ours(tier, "sqlite")
+        peer = self._import_peer(tier, "sqlite")
+
+        floor = []
+        for rep in range(repeat.imports):
+            target = self.databases.sqlite(f"floor-{label}")
+            arguments = {"source": str(sqlite_path(ours)), "target": str(sqlite_path(target))}
+            result = self.worker("sqlite-floor", **arguments, after_position=prepared)
+            floor.append(result["seconds"])
+            self.databases.drop(target)
+            self.log(f"[{label}] raw sqlite3 executemany {rep + 1}/{repeat.imports}: {result['seconds']:.2f}s")
+        self.add("import.sqlite.raw", size, Sample("rate", floor, size))
+
+        tier.answers["sqlite"] = self._replays(tier, "sqlite", ours, peer)
+
+        seconds = []
+        for rep in range(repeat.others):
+            elapsed, _ = self.timed(self.dtl(ours, "verify"))
+            seconds.append(elapsed)
+            self.log(f"[{label}] dtl verify {rep + 1}/{repeat.others}: {elapsed:.2f}s")
+        self.add("verify.sqlite.ours", size, Sample("rate", seconds, size + prepared))
+
+        count = self.plan.appends
+        mine, theirs = [], []
+        for rep in range(repeat.others):
+            batch = {"events": str(tier.extra_path), "start": rep * count, "count": count}
+            mine.append(self.worker("appends", url=ours, **batch)["seconds"])
+            theirs.append(self.worker("peer-appends", url=peer, **batch, stream=f"appends-{rep}")["seconds"])
+            self.log(f"[{label}] {count} appends one at a time {rep + 1}: {mine[-1]:.2f}s, peer {theirs[-1]:.2f}s")
+        self.add("append.sqlite.ours", size, Sample("rate", mine, count))
+        self.add("append.sqlite.eventsourcing", size, Sample("rate", theirs, count))
+        return [ours, peer]
+
+    def _on_postgres(self, tier: _Tier) -> list[str]:
+        ours, _ = self._import_ours(tier, "postgres")
+        peer = self._import_peer(tier, "postgres")
+        tier.answers["postgres"] = self._replays(tier, "postgres", ours, peer)
+        return [ours, peer]
+
+    def _fresh(self, backend: str, name: str) -> str:
+        return self.databases.sqlite(name) if backend == "sqlite" else self.databases.postgres()
+
+    def _import_ours(self, tier: _Tier, backend: str) -> tuple[str, int]:
+        """Import the log with `dtl import` into fresh databases; return the last one and its position before."""
+        seconds, url, prepared = [], "", 0
+        for rep in range(tier.repeat.imports):
+            if url:
+                self.databases.drop(url)
+            url = self._fresh(backend, f"ours-{tier.label}")
+            prepared = int(self.worker("prepare", url=url, seed=self.plan.seed)["position"])
+            elapsed, _ = self.timed(self.dtl(url, "import", str(tier.log_path)))
+            seconds.append(elapsed)
+            rate = tier.size / elapsed
+            self.log(f"[{tier.label}] dtl import on {backend} {rep + 1}: {elapsed:.2f}s ({rate:,.0f}/s)")
+        self.add(f"import.{backend}.ours", tier.size, Sample("rate", seconds, tier.size))
+        return url, prepared
+
+    def _import_peer(self, tier: _Tier, backend: str) -> str:
+        seconds, url = [], ""
+        for rep in range(tier.repeat.peers):
+            if url:
+                self.databases.drop(url)
+            url = self._fresh(backend, f"peer-{tier.label}")
+            arguments = {"url": url, "path": str(tier.log_path), "default_stream": tier.facts.default_stream}
+            elapsed, output = self.timed([sys.executable, "-m", "bench.worker", "peer-import", json.dumps(arguments)])
+            count = json.loads(output.strip().splitlines()[-1])["count"]
+            if count != tier.size:
+                raise SystemExit(f"the eventsourcing import stored {count} events, not {tier.size}")
+            seconds.append(elapsed)
+            self.log(f"[{tier.label}] eventsourcing import on {backend} {rep + 1}: {elapsed:.2f}s")
+        self.add(f"import.{backend}.eventsourcing", tier.size, Sample("rate", seconds, tier.size))
+        return url
+
+    def _replays(self, tier: _Tier, backend: str, ours: str, peer: str) -> dict[str, str]:
+        """Full replay (ours) and reconstruction (peer), then the as-of query; return the answers' digests."""
+        label, size, facts = tier.label, tier.size, tier.facts
+        document = self.plan.workdir / f"state-{label}-{backend}.json"
+        seconds, memory, digests, events = [], [], set(), 0
+        for rep in range(tier.repeat.others):
+            result = self.worker("replay", url=ours, as_of=facts.last_day, stream=None, document=str(document))
+            seconds.append(result["seconds"])
+            memory.append(result["max_rss_kb"])
+            digests.add(result["digest"])
+            events = result["position"]
+            self.log(f"[{label}] full replay on {backend} {rep + 1}: {result['seconds']:.2f}s")
+        if len(digests) != 1:
+            self.checks.append(Check(f"{label} {backend}: the full replay gives the same state every time", False))
+        self.add(f"replay.{backend}.ours", size, Sample("rate", seconds, events))
+        if backend == "sqlite":
+            self.add("memory.replay", size, Sample("memory", memory))
+
+        theirs, folded = [], 0
+        for rep in range(tier.repeat.peers):
+            result = self.worker("peer-reconstruct", url=peer, streams=[*facts.streams, "sources"])
+            theirs.append(result["seconds"])
+            folded = result["folded"]
+            self.log(f"[{label}] eventsourcing reconstruction on {backend} {rep + 1}: {result['seconds']:.2f}s")
+        self.add(f"replay.{backend}.eventsourcing", size, Sample("rate", theirs, folded))
+
+        query = {"url": ours, "as_of": facts.query_day, "stream": facts.default_stream}
+        as_of = self.worker("as-of", **query, repeat=tier.repeat.others if backend == "sqlite" else 1)
+        for kind in ("full", "cold", "warm"):
+            self.add(f"asof.{backend}.{kind}", size, Sample("time", as_of["seconds"][kind]))
+        resumed = "resumed from a snapshot" if as_of["warm_resumed_from_snapshot"] else "no snapshot was taken"
+        query_text = f"{facts.default_stream} as of {facts.query_day}"
+        self.notes[(f"as-of query on {backend}", size)] = (
+            f"{query_text}: {as_of['folded']['full']:,} events folded without snapshots; warm: {resumed}"
+        )
+        cold, warm = (statistics.median(as_of["seconds"][kind]) * 1000 for kind in ("cold", "warm"))
+        self.log(f"[{label}] as-of query on {backend}: cold {cold:.0f} ms, warm {warm:.1f} ms ({resumed})")
+        return {"replay": digests.pop(), **{f"as-of {kind}": digest for kind, digest in as_of["digests"].items()}}
+
+    def _check_answers(self, tier: _Tier) -> None:
+        label, facts = tier.label, tier.facts
+        query = f"{facts.default_stream} as of {facts.query_day}"
+        for backend, answers in tier.answers.items():
+            same = len({answers["as-of full"], answers["as-of cold"], answers["as-of warm"]}) == 1
+            name = {"sqlite": "SQLite", "postgres": "PostgreSQL"}[backend]
+            self.checks.append(Check(f"{label}: {query} is the same with and without snapshots ({name})", same))
+        name = f"{label}: the state is the same on SQLite and PostgreSQL (whole log as of {facts.last_day}; {query})"
+        if "postgres" not in tier.answers:
+            self.checks.append(Check(name, None, "PostgreSQL not in this run"))
+            return
+        equal = tier.answers["sqlite"] == tier.answers["postgres"]
+        detail = "" if equal else f"documents in {self.plan.workdir}/state-{label}-*.json"
+        self.checks.append(Check(name, equal, detail))
+
+    # -- cold starts -----------------------------------------------------------------------------
+
+    def cold_starts(self) -> None:
+        """Time `dtl --help`, `dtl state` on the example log, and a bare interpreter, each a fresh process."""
+        url = self.databases.sqlite("example")
+        self.timed(self.dtl(url, "init"))
+        self.timed(self.dtl(url, "import", str(EXAMPLE / "sources.jsonl")))
+        self.timed(self.dtl(url, "import", str(EXAMPLE / "events.jsonl")))
+        runs = 3 if self.plan.quick else 10
+        commands = {
+            "start.help": [str(_dtl_executable()), "--help"],
+            "start.state": self.dtl(url, "state", "--as-of", EXAMPLE_AS_OF),
+            "start.python": [sys.executable, "-c", "pass"],
+        }
+        for metric, command in commands.items():
+            self.timed(command)  # once to warm the file cache: what is measured is the start, not the disk
+            sample = Sample("time", [self.timed(command)[0] for _ in range(runs)])
+            self.add(metric, None, sample)
+            self.log(f"cold start {' '.join(command[-3:])}: {sample.value:.0f} ms")
+        self.databases.drop(url)
+
+
+def _environment() -> dict[str, str]:
+    """The caller's environment without DTL_ settings: every command names its database itself."""
+    return {key: value for key, value in os.environ.items() if not key.startswith("DTL_")}
+
+
+def _dtl_executable() -> Path:
+    path = Path(sys.executable).with_name("dtl")
+    if not path.exists():
+        raise SystemExit(f"no `dtl` beside {sys.executable}: install the project first (pip install -e '.[bench]')")
+    return path

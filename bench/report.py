@@ -1,0 +1,352 @@
+"""Turns the samples into the results table, judges the targets, and writes bench/RESULTS.md."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import platform
+import sqlite3
+import subprocess
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from bench.databases import postgres_version
+from bench.measure import ROOT, Bench, tier_label
+
+__all__ = ["ROWS", "Row", "Target", "machine", "render", "table"]
+
+TARGET_TIER = 1_000_000
+
+
+@dataclass(frozen=True)
+class Target:
+    """A goal from the issue: absolute bounds on our figure and bounds on ours ÷ the peer's."""
+
+    text: str
+    at_least: float | None = None
+    at_most: float | None = None
+    ratio_at_least: float | None = None
+    ratio_at_most: float | None = None
+
+    def met(self, ours: float, ratio: float | None) -> bool:
+        checks = [
+            self.at_least is None or ours >= self.at_least,
+            self.at_most is None or ours <= self.at_most,
+            self.ratio_at_least is None or (ratio is not None and ratio >= self.ratio_at_least),
+            self.ratio_at_most is None or (ratio is not None and ratio <= self.ratio_at_most),
+        ]
+        return all(checks)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the table per tier: our metric, optionally beside a peer's, optionally with a target."""
+
+    label: str
+    metric: str
+    unit: str
+    peer: str | None = None
+    peer_label: str = ""
+    target: Target | None = None
+
+
+_ES = "eventsourcing"
+ROWS = (
+    Row(
+        "bulk import (`dtl import`), SQLite",
+        "import.sqlite.ours",
+        "/s",
+        "import.sqlite.eventsourcing",
+        _ES,
+        Target("≥ 100,000/s and ≥ 1.5× peer", at_least=100_000, ratio_at_least=1.5),
+    ),
+    Row(
+        "bulk import (`dtl import`), SQLite", "import.sqlite.ours", "/s", "import.sqlite.raw", "raw sqlite3 executemany"
+    ),
+    Row(
+        "bulk import (`dtl import`), PostgreSQL",
+        "import.postgres.ours",
+        "/s",
+        "import.postgres.eventsourcing",
+        _ES,
+        Target("≥ 50,000/s and ≥ 1.5× peer", at_least=50_000, ratio_at_least=1.5),
+    ),
+    Row("append one at a time (Python API), SQLite", "append.sqlite.ours", "/s", "append.sqlite.eventsourcing", _ES),
+    Row(
+        "full replay to state (Python API), SQLite",
+        "replay.sqlite.ours",
+        "/s",
+        "replay.sqlite.eventsourcing",
+        f"{_ES} reconstruction",
+        Target("≥ 500,000/s and ≥ 5× peer", at_least=500_000, ratio_at_least=5),
+    ),
+    Row(
+        "full replay to state (Python API), PostgreSQL",
+        "replay.postgres.ours",
+        "/s",
+        "replay.postgres.eventsourcing",
+        f"{_ES} reconstruction",
+    ),
+    Row("as-of query, warm (snapshots in use), SQLite", "asof.sqlite.warm", "ms", target=Target("≤ 50 ms", at_most=50)),
+    Row(
+        "as-of query, cold (snapshots cleared), SQLite",
+        "asof.sqlite.cold",
+        "ms",
+        "asof.sqlite.full",
+        "same query, no snapshots",
+        Target("≤ 1.0× no-snapshot replay", ratio_at_most=1.0),
+    ),
+    Row("as-of query, warm, PostgreSQL", "asof.postgres.warm", "ms"),
+    Row("as-of query, cold, PostgreSQL", "asof.postgres.cold", "ms", "asof.postgres.full", "same query, no snapshots"),
+    Row("`dtl verify`, SQLite", "verify.sqlite.ours", "/s", target=Target("≥ 300,000/s", at_least=300_000)),
+    Row("peak memory of the full replay", "memory.replay", "MB", target=Target("≤ 400 MB", at_most=400)),
+    Row(
+        "cold start `dtl --help`",
+        "start.help",
+        "ms",
+        "start.python",
+        "`python -c pass`",
+        Target("≤ 250 ms", at_most=250),
+    ),
+    Row(
+        "cold start `dtl state` (example log)",
+        "start.state",
+        "ms",
+        "start.python",
+        "`python -c pass`",
+        Target("≤ 400 ms", at_most=400),
+    ),
+)
+LINEAR = (
+    ("import.sqlite.ours", "bulk import, SQLite"),
+    ("import.postgres.ours", "bulk import, PostgreSQL"),
+    ("replay.sqlite.ours", "full replay, SQLite"),
+    ("verify.sqlite.ours", "`dtl verify`, SQLite"),
+)
+LINEAR_TARGET = Target("≤ 1.5×", at_most=1.5)
+HEADER = ("metric", "tier", "ours", "peer", "peer figure", "ours ÷ peer", "target", "met?")
+
+
+def _figure(value: float, unit: str) -> str:
+    if unit == "/s":
+        return f"{value:,.0f}/s"
+    if unit == "ms":
+        return f"{value:,.1f} ms" if value < 100 else f"{value:,.0f} ms"
+    if unit == "MB":
+        return f"{value:,.0f} MB"
+    return f"{value:.2f}×"
+
+
+def _verdict(target: Target | None, ours: float, ratio: float | None, tier: int | None) -> tuple[str, bool | None]:
+    """The met? cell, and whether it counts (targets are set at 1M; smaller tiers only indicate)."""
+    if target is None:
+        return "", None
+    met = target.met(ours, ratio)
+    if tier is None or tier >= TARGET_TIER:
+        return ("yes" if met else "NO"), met
+    return ("(yes)" if met else "(no)"), None
+
+
+def table(bench: Bench) -> tuple[list[tuple[str, ...]], list[bool]]:
+    """Return the table's rows and the verdicts that count."""
+    rows: list[tuple[str, ...]] = []
+    verdicts: list[bool] = []
+    tiers = sorted({tier for (_, tier) in bench.results if tier is not None})
+    for spec in ROWS:
+        for tier in [None, *tiers]:
+            sample = bench.results.get((spec.metric, tier))
+            if sample is None:
+                continue
+            ours = sample.value
+            peer = bench.results.get((spec.peer, tier)) if spec.peer else None
+            ratio = ours / peer.value if peer is not None and peer.value else None
+            cell, counted = _verdict(spec.target, ours, ratio, tier)
+            if counted is not None:
+                verdicts.append(counted)
+            rows.append(
+                (
+                    spec.label,
+                    tier_label(tier) if tier is not None else "—",
+                    _figure(ours, spec.unit),
+                    spec.peer_label if peer is not None else "",
+                    _figure(peer.value, spec.unit) if peer is not None else "",
+                    f"{ratio:.2f}×" if ratio is not None else "",
+                    spec.target.text if spec.target else "",
+                    cell,
+                )
+            )
+    for metric, label in LINEAR:
+        present = [tier for tier in tiers if (metric, tier) in bench.results]
+        for small, large in itertools.pairwise(present):
+            growth = bench.results[(metric, small)].value / bench.results[(metric, large)].value
+            counts = small == TARGET_TIER // 10 and large == TARGET_TIER
+            cell, _ = _verdict(LINEAR_TARGET, growth, None, TARGET_TIER if counts else small)
+            if counts:
+                verdicts.append(LINEAR_TARGET.met(growth, None))
+            span = f"{tier_label(large)} ÷ {tier_label(small)}"
+            rows.append((f"cost per event, {label}", span, f"{growth:.2f}×", "", "", "", LINEAR_TARGET.text, cell))
+    return rows, verdicts
+
+
+def _markdown(rows: list[tuple[str, ...]]) -> str:
+    lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.partition(":")[2].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _memory() -> str:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return f"{int(line.split()[1]) / 1024**2:.1f} GiB"
+    except OSError:
+        pass
+    return "unknown"
+
+
+def _package(name: str) -> str:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def _commit() -> str:
+    def git(*arguments: str) -> str:
+        run = subprocess.run(["git", *arguments], cwd=ROOT, capture_output=True, text=True, check=False)
+        return run.stdout.strip() if run.returncode == 0 else ""
+
+    head = git("rev-parse", "--short", "HEAD") or "unknown"
+    changed = [line for line in git("status", "--porcelain", "--untracked-files=no").splitlines() if line]
+    return f"{head} (with uncommitted changes)" if changed else head
+
+
+def machine(postgres: str | None) -> list[tuple[str, str]]:
+    """Describe the machine and the software the figures were measured with."""
+    return [
+        ("CPU", _cpu_model()),
+        ("cores", str(os.cpu_count())),
+        ("memory", _memory()),
+        ("OS", platform.platform()),
+        ("Python", platform.python_version()),
+        ("SQLite", sqlite3.sqlite_version),
+        ("PostgreSQL", postgres_version(postgres) if postgres else "not used in this run"),
+        ("eventsourcing", _package("eventsourcing")),
+        ("SQLAlchemy / pydantic / psycopg", " / ".join(_package(p) for p in ("sqlalchemy", "pydantic", "psycopg"))),
+        ("commit", _commit()),
+        ("date", datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")),
+    ]
+
+
+_METHOD = """\
+- **The log.** `bench/generate.py` writes a seeded synthetic log in the interchange format: every
+  ISO 3166-1 country and the registered organisations as actors (weighted, a few spelled as alpha-3
+  codes), four streams, every event type, fuzzy dates (months, intervals, `?`, `~`, a few years),
+  ~5% back-dated events, ~1% corrections (of `occurred`, `actor`, `data` or `sources`) and ~0.5%
+  retractions, a few sources registered by sha256 alone. Before each import, 300 sources are
+  registered with their texts through `EventStore.register_source`, so every quote is checked
+  against its text on import, as in real use; this set-up is not timed.
+- **Timing.** Each figure is the median of the repetitions shown per tier. What a user runs
+  (`dtl import`, `dtl verify`, `dtl --help`, `dtl state`) is timed by the wall clock around a
+  fresh process; what the Python API does runs in a fresh worker process that times only the work:
+  appends (`EventStore.append`, one transaction each), the full replay
+  (`Replayer(store).state(as_of=last day, stream=None)`: every event of the log, no snapshots) and
+  the as-of query (`Replayer(store, SnapshotRecorder(...))` on the default stream, three quarters
+  into the log: cold = snapshots table emptied first, warm = the same question again in the same
+  process). Peak memory is the worker's `ru_maxrss` at the end of the full replay. Cold starts are
+  medians of 10 runs after one warm-up run.
+- **Peers, same run, same machine, same backend.** `eventsourcing` (see `bench/peer.py`): each
+  stream is an aggregate, each line of the same file a domain event carrying the same fields; the
+  import maps them with the library's mapper and inserts them with its application recorder in one
+  transaction of 1,000-row inserts, the shape of `dtl import`, timed by the wall clock of its own
+  process; appends are `trigger_event` + `Application.save`, one transaction each; reconstruction
+  is `repository.get` of every stream's aggregate (select, decode with the mapper, fold into the
+  aggregate). Both sides' SQLite connections use WAL and `synchronous=NORMAL`. The storage floor
+  is raw `sqlite3` `executemany` of exactly the rows `dtl import` wrote, 1,000 per call, into an
+  identical new table (same indexes and triggers) in one transaction, timing only the inserts.
+- **Self-checks.** The state documents (`projections.coalition.state_document`, canonical JSON)
+  must be identical on SQLite and PostgreSQL, and identical without snapshots, cold and warm; the
+  run exits non-zero otherwise.
+"""
+
+
+def render(bench: Bench, command: str, postgres: str | None) -> tuple[str, str]:
+    """Return the console summary and the whole of RESULTS.md."""
+    rows, verdicts = table(bench)
+    results = _markdown(rows)
+    if any(size >= TARGET_TIER for size, _ in bench.durations.values()):
+        verdict = f"Targets at {tier_label(TARGET_TIER)} events: {sum(verdicts)} of {len(verdicts)} met."
+    else:
+        verdict = (
+            f"No {tier_label(TARGET_TIER)} tier in this run: the targets are set at {tier_label(TARGET_TIER)} events, "
+            f"so smaller tiers show their verdict in parentheses, as an indication ({sum(verdicts)} of "
+            f"{len(verdicts)} untiered targets met)."
+        )
+    checks = "\n".join(
+        f"- {'passed' if check.ok else 'FAILED' if check.ok is False else 'skipped'}: {check.name}"
+        + (f" ({check.detail})" if check.detail else "")
+        for check in bench.checks
+    )
+    notes = "\n".join(
+        f"- {subject} at {tier_label(tier) if tier else '—'}: {note}"
+        for (subject, tier), note in sorted(bench.notes.items(), key=lambda item: (item[0][1] or 0, item[0][0]))
+    )
+    largest = max(bench.facts.values(), key=lambda facts: facts.events, default=None)
+    if largest is not None:
+        mix = ", ".join(f"{kind} {count:,}" for kind, count in largest.counts.items())
+        notes += f"\n- the {tier_label(largest.events)} log holds {mix}, after 300 sources registered with their texts"
+    tiers = "\n".join(
+        f"- {label}: the tier took {seconds / 60:.1f} min; repetitions: {bench.plan.repetitions(size)}"
+        for label, (size, seconds) in bench.durations.items()
+    )
+    tiers += f"\n- the whole run, cold starts included: {(time.perf_counter() - bench.started) / 60:.1f} min"
+    console = f"{results}\n\n{verdict}\n\nSelf-checks:\n{checks}\n"
+    described = "\n".join(f"| {name} | {value} |" for name, value in machine(postgres))
+    document = f"""# Benchmark results
+
+Written by `make bench` (`python -m bench`) from a real run; every run rewrites it.
+
+Command: `{command}`
+
+## Machine
+
+| | |
+|---|---|
+{described}
+
+## Results
+
+Rates are events per second. The ratio is ours ÷ the peer's figure.
+
+{results}
+
+{verdict}
+
+## Self-checks
+
+{checks}
+
+## Runs
+
+{tiers}
+
+Notes:
+{notes}
+
+## Method
+
+{_METHOD}"""
+    return console, document

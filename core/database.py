@@ -29,7 +29,7 @@ from core.schema import HEAD_REVISION
 __all__ = ["Database"]
 
 _T = TypeVar("_T")
-_ADVISORY_LOCK_KEY = 0x64746C  # "dtl": one log per database (or per schema search path)
+_ADVISORY_LOCK_CLASS = 0x64746C  # "dtl"; the second key is the schema's, so each log in a database has its own lock
 _LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE when lock_timeout expires
 _SQLITE_HINT = "check that the path in --db or DTL_DATABASE_URL names a SQLite file you may read and write"
 
@@ -121,7 +121,10 @@ class Database:
                 if self.dialect == "postgresql":
                     timeout = f"{max(1, round(self.lock_timeout * 1000))}ms"
                     connection.execute(text("SELECT set_config('lock_timeout', :timeout, true)"), {"timeout": timeout})
-                    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY})
+                    connection.execute(
+                        text("SELECT pg_advisory_xact_lock(:lock_class, hashtext(current_schema()))"),
+                        {"lock_class": _ADVISORY_LOCK_CLASS},
+                    )
             except exc.OperationalError as error:
                 connection.close()
                 # SQLite may report "locked" without waiting (a snapshot or recovery in progress): try again

@@ -128,6 +128,14 @@ def count_events(url: str) -> int:
         engine.dispose()
 
 
+# the log's write lock: advisory, keyed (class, schema hash), in this database
+_THIS_LOG_LOCK = (
+    "locktype = 'advisory' AND classid = %s AND objsubid = 2"
+    " AND objid::bigint = (hashtext(current_schema())::bigint & 4294967295)"
+    " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+)
+
+
 @contextmanager
 def write_lock_held(url: str) -> Iterator[None]:
     """Hold the log's write lock from this process, as a stuck writer would, until the block ends."""
@@ -144,7 +152,7 @@ def write_lock_held(url: str) -> Iterator[None]:
     import psycopg
 
     with psycopg.connect(_libpq(url)) as holder:
-        holder.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
+        holder.execute("SELECT pg_advisory_xact_lock(%s, hashtext(current_schema()))", (WRITE_LOCK_KEY,))
         yield
         holder.rollback()
 
@@ -155,7 +163,7 @@ def write_lock_waiters(url: str) -> int:
 
     with psycopg.connect(_libpq(url), autocommit=True) as connection:
         row = connection.execute(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = %s AND NOT granted",
+            f"SELECT count(*) FROM pg_locks WHERE {_THIS_LOG_LOCK} AND NOT granted",
             (WRITE_LOCK_KEY,),
         ).fetchone()
     assert row is not None
@@ -168,7 +176,7 @@ def write_lock_holders(url: str) -> int:
 
     with psycopg.connect(_libpq(url), autocommit=True) as connection:
         row = connection.execute(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = %s AND granted",
+            f"SELECT count(*) FROM pg_locks WHERE {_THIS_LOG_LOCK} AND granted",
             (WRITE_LOCK_KEY,),
         ).fetchone()
     assert row is not None

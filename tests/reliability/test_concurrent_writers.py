@@ -165,6 +165,27 @@ def test_a_lock_held_past_the_bounded_wait_gives_a_clear_busy_error_exit_3(datab
     assert count_events(database_url) == 0
 
 
+@pytest.mark.postgres
+def test_logs_in_two_schemas_of_one_postgresql_database_do_not_block_each_other(postgres_url: str) -> None:
+    import psycopg
+
+    base, _, _ = postgres_url.partition("?")
+    other_schema = f"{postgres_url.rpartition('%3D')[2]}_other"
+    with psycopg.connect(base.replace("+psycopg", ""), autocommit=True) as admin:
+        admin.execute(f'CREATE SCHEMA "{other_schema}"')
+    other_url = f"{base}?options=-csearch_path%3D{other_schema}"
+    try:
+        for url in (postgres_url, other_url):
+            assert invoke(url, "init").exit_code == 0
+        with write_lock_held(postgres_url):
+            result = run_dtl(other_url, *IN_TALKS, env={"DTL_LOCK_TIMEOUT": "5"}, timeout=60)
+        assert result.returncode == 0, result.stderr
+        assert count_events(other_url) == 1
+    finally:
+        with psycopg.connect(base.replace("+psycopg", ""), autocommit=True) as admin:
+            admin.execute(f'DROP SCHEMA "{other_schema}" CASCADE')
+
+
 def test_an_import_waits_a_bounded_time_too_and_writes_nothing(database_url: str, tmp_path: Path) -> None:
     assert invoke(database_url, "init").exit_code == 0
     path = tmp_path / "two.jsonl"

@@ -100,26 +100,31 @@ class Database:
         with self._translated(), self.engine.connect() as connection, connection.begin():
             yield connection
 
-    def writing(self, work: Callable[[Connection], _T]) -> _T:
+    def writing(self, work: Callable[[Connection], _T], *, wait: float | None = None) -> _T:
         """Run `work` once, in one serialised write transaction; nothing it wrote survives if it raises.
 
         Only taking the lock is retried, never `work`: it may consume an iterator (a file being
-        imported) that a second run would find half read.
+        imported) that a second run would find half read. `wait` shortens the lock timeout (for
+        writes that may be skipped, such as caching a snapshot).
         """
-        with self._translated(), self._write_transaction() as connection:
+        with self._translated(), self._write_transaction(self.lock_timeout if wait is None else wait) as connection:
             return work(connection)
 
     @contextmanager
-    def _write_transaction(self) -> Iterator[Connection]:
-        """Yield a connection in a transaction that holds the write lock, waiting at most the lock timeout for it."""
-        deadline = time.monotonic() + self.lock_timeout
+    def _write_transaction(self, lock_timeout: float) -> Iterator[Connection]:
+        """Yield a connection in a transaction that holds the write lock, waiting at most lock_timeout for it."""
+        deadline = time.monotonic() + lock_timeout
         delay = 0.01
         while True:
             connection = self.engine.connect().execution_options(dtl_write=True)
             try:
+                if self.dialect == "sqlite" and lock_timeout != self.lock_timeout:
+                    # on the driver's connection: a statement through SQLAlchemy would begin the transaction first
+                    driver = connection.connection.driver_connection
+                    driver.execute(f"PRAGMA busy_timeout = {max(1, round(lock_timeout * 1000))}")  # type: ignore[union-attr]
                 transaction = connection.begin()  # SQLite: BEGIN IMMEDIATE, which waits in the busy handler
                 if self.dialect == "postgresql":
-                    timeout = f"{max(1, round(self.lock_timeout * 1000))}ms"
+                    timeout = f"{max(1, round(lock_timeout * 1000))}ms"
                     connection.execute(text("SELECT set_config('lock_timeout', :timeout, true)"), {"timeout": timeout})
                     connection.execute(
                         text("SELECT pg_advisory_xact_lock(:lock_class, hashtext(current_schema()))"),

@@ -14,6 +14,7 @@ import orjson
 from sqlalchemy import Connection, delete, insert, or_, select
 
 from core.database import Database
+from core.errors import StoreBusy
 from core.schema import events, snapshots
 from core.store import AMENDMENT_TYPES, utc_timestamp
 
@@ -117,8 +118,13 @@ class SnapshotRecorder:
             }
             for snapshot in taken
         ]
-        if rows:
-            self._database.writing(lambda connection: connection.execute(insert(snapshots), rows))
+        if not rows:
+            return
+        try:
+            # a cache: never keep a reader waiting behind a long import to save it
+            self._database.writing(lambda connection: connection.execute(insert(snapshots), rows), wait=0.2)
+        except StoreBusy:
+            return
 
     def clear(self) -> int:
         """Delete every snapshot; return how many there were."""

@@ -212,3 +212,24 @@ def test_repeated_queries_resume_from_a_snapshot(store: EventStore) -> None:
     assert warm.resumed_from is not None
     assert warm.folded == 0
     assert warm.state == cold.state
+
+
+def test_saving_a_snapshot_never_keeps_a_reader_waiting_behind_a_writer(store: EventStore, database_url: str) -> None:
+    import time
+
+    from tests.reliability.conftest import write_lock_held
+
+    replayer = _example_store(store)
+    replay = replayer.state(as_of=date(2025, 3, 17), stream="ukraine-coalition")
+    snapshot = Snapshot("coalition", "ukraine-coalition", "v", replay.known_position, date(2025, 3, 17), {})
+    recorder = SnapshotRecorder(store.database, Snapshot)
+    with write_lock_held(database_url):
+        started = time.monotonic()
+        recorder.save_snapshots([snapshot])  # skipped: the cache is not worth the wait
+        waited = time.monotonic() - started
+    assert waited < 5
+    assert (
+        recorder.find_snapshot("coalition", "ukraine-coalition", "v", replay.known_position, date(2025, 3, 17)) is None
+    )
+    recorder.save_snapshots([snapshot])
+    assert recorder.find_snapshot("coalition", "ukraine-coalition", "v", replay.known_position, date(2025, 3, 17))

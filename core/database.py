@@ -20,7 +20,6 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, exc, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
 
 from core.config import mask_url, mask_urls, resolve_lock_timeout
 from core.errors import NotInitialised, StoreBusy, StoreUnavailable, TimelineError
@@ -48,12 +47,14 @@ class Database:
         self.url = url
         self.masked_url = mask_url(url)
         self.lock_timeout = resolve_lock_timeout() if lock_timeout is None else lock_timeout
+        self._schema_current = False
         parsed = make_url(url)
         self.dialect = parsed.get_backend_name()
         if self.dialect == "sqlite":
             self.engine = self._sqlite_engine(parsed.database, create=create)
         elif self.dialect == "postgresql":
-            self.engine = create_engine(url, poolclass=NullPool, connect_args={"connect_timeout": 10})
+            # a small pool: a long-lived process (the API, a server) reuses its connections
+            self.engine = create_engine(url, pool_size=2, max_overflow=4, connect_args={"connect_timeout": 10})
         else:
             raise StoreUnavailable(
                 f"unsupported database {self.masked_url}", hint="use sqlite:///FILE or postgresql+psycopg://…"
@@ -75,7 +76,7 @@ class Database:
                     ) from None
         # the driver's busy handler waits for the lock up to the lock timeout (readers too, rarely)
         engine = create_engine(
-            self.url, poolclass=NullPool, connect_args={"timeout": self.lock_timeout, "isolation_level": None}
+            self.url, pool_size=2, max_overflow=4, connect_args={"timeout": self.lock_timeout, "isolation_level": None}
         )
 
         @event.listens_for(engine, "connect")
@@ -142,8 +143,15 @@ class Database:
                 connection.close()
                 raise
             break
-        with connection, transaction:  # commits when the block ends, rolls back when it raises
-            yield connection
+        try:
+            with transaction:  # commits when the block ends, rolls back when it raises
+                yield connection
+        finally:
+            if self.dialect == "sqlite" and lock_timeout != self.lock_timeout:
+                # pooled: the next transaction on this connection waits the usual time again
+                driver = connection.connection.driver_connection
+                driver.execute(f"PRAGMA busy_timeout = {max(1, round(self.lock_timeout * 1000))}")  # type: ignore[union-attr]
+            connection.close()
 
     @contextmanager
     def _translated(self) -> Iterator[None]:
@@ -186,11 +194,14 @@ class Database:
             raise
 
     def require_schema(self) -> None:
-        """Raise NotInitialised unless the schema is at the revision this code expects."""
+        """Raise NotInitialised unless the schema is at the revision this code expects (checked once)."""
+        if self._schema_current:
+            return
         revision = self.revision()
         if revision != HEAD_REVISION:
             state = "has no timeline schema" if revision is None else f"is at schema {revision}, not {HEAD_REVISION}"
             raise NotInitialised(f"the database {self.masked_url} {state}")
+        self._schema_current = True
 
     def migrate(self) -> tuple[str | None, str]:
         """Bring the schema to head with Alembic; return the revisions before and after."""

@@ -140,17 +140,38 @@ class VerifyReport:
     head_hash: str
 
 
+class _SourceCache:
+    """The registered sources, read again only when a source.registered event was added since."""
+
+    def __init__(self) -> None:
+        self._last_position = -1
+        self._sources: dict[str, Source] = {}
+
+    def sources(self, connection: Connection) -> dict[str, Source]:
+        last = connection.execute(
+            select(func.max(events.c.position)).where(text(RARE_TYPES), events.c.type == "source.registered")
+        ).scalar_one_or_none()
+        if last != self._last_position:
+            self._sources = {source.id: source for source in _read_sources(connection)}
+            self._last_position = last if last is not None else 0
+        return self._sources
+
+
 class _WriteBatch:
     """What one write transaction knows while it checks and stages events."""
 
-    def __init__(self, connection: Connection, recorded_at: str) -> None:
+    def __init__(self, connection: Connection, recorded_at: str, source_cache: _SourceCache) -> None:
         self.connection = connection
         self.recorded_at = recorded_at
+        self.source_cache = source_cache
         head = connection.execute(
-            select(events.c.position, events.c.hash).order_by(events.c.position.desc()).limit(1)
+            select(events.c.position, events.c.hash, events.c.recorded_at).order_by(events.c.position.desc()).limit(1)
         ).first()
         self.position: int = head.position if head else 0
         self.hash: str = head.hash if head else GENESIS_HASH
+        # recorded_at never goes back along the positions, so "known at a time" is a prefix of the log
+        if head is not None and head.recorded_at > recorded_at:
+            self.recorded_at = head.recorded_at
         self.count = 0
         self.first: Appended | None = None
         self.last: Appended | None = None
@@ -181,7 +202,7 @@ class _WriteBatch:
 
     def known_sources(self) -> dict[str, Source]:
         if self.sources is None:
-            self.sources = {source.id: source for source in _read_sources(self.connection)}
+            self.sources = dict(self.source_cache.sources(self.connection))
         return self.sources
 
     def text_of(self, source: Source) -> SourceText | None:
@@ -291,6 +312,7 @@ class EventStore:
     def __init__(self, database: Database, *, clock: Clock = _now) -> None:
         self.database = database
         self._clock = clock
+        self._source_cache = _SourceCache()
 
     @classmethod
     def open(cls, url: str, *, create: bool = False, clock: Clock = _now) -> EventStore:
@@ -341,7 +363,7 @@ class EventStore:
         recorded_at = utc_timestamp(self._clock())
 
         def _work(connection: Connection) -> AppendResult:
-            state = _WriteBatch(connection, recorded_at)
+            state = _WriteBatch(connection, recorded_at, self._source_cache)
             unchanged: list[str] = []
             for chunk in _chunks(batch, _INSERT_CHUNK):
                 if expected_version is not None and state.count == 0 and not unchanged:

@@ -261,3 +261,26 @@ def test_a_correction_can_fix_a_quote_and_its_new_quote_is_checked(store: EventS
 
     [effective] = [e for e in fold_order(store.read()) if e.type == "pledge.made"]
     assert effective.sources == (("ft-2025-03-10", QUOTE),)
+
+
+def test_recorded_at_never_goes_back_along_positions(store: EventStore) -> None:
+    with freeze_time("2025-03-20 12:00:00"):
+        store.append(pledge("later-clock"))
+    with freeze_time("2025-03-19 08:00:00"):  # another writer whose clock runs behind
+        store.append(pledge("earlier-clock"))
+    first, second = store.read()
+    assert second.recorded_at == first.recorded_at == "2025-03-20T12:00:00.000000Z"
+    assert [e.id for e in store.read(EventFilter(known_at="2025-03-19T23:00:00.000000Z"))] == []
+
+
+def test_one_at_a_time_appends_reuse_the_known_sources_until_a_new_one_is_registered(store: EventStore) -> None:
+    register_seed(store, with_text=False)
+    store.append(pledge("a", quote="anything"))
+    store.register_source(source_id="other", publisher="Reuters", published="2025-03-11")
+    other = parse_event(
+        {"id": "b", "type": "position.in_talks", "occurred": "2025-03-11", "actor": "FI",
+         "sources": [{"source": "other", "quote": "Finland is in talks"}]},
+        "ukraine-coalition",
+    )  # fmt: skip
+    store.append(other)  # the source registered after the cache was filled is found
+    assert [e.id for e in store.read()][-1] == "b"

@@ -9,6 +9,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import click
 
+from cli.arguments import actor_code
 from cli.main import AppContext
 from cli.output import echo_json, echo_table, json_text, progress, safe_text
 
@@ -253,7 +254,9 @@ def log(
     from projections.verification import QuoteChecker
 
     store = app.store()
-    criteria = EventFilter(stream=stream, type=event_type, actor=_actor_code(actor), since=since)
+    criteria = EventFilter(
+        stream=stream, type=event_type, actor=None if actor is None else actor_code(actor, "--actor"), since=since
+    )
     checker = QuoteChecker(store.source_texts())
     if as_json:
         _stream_json_events(store.read(criteria), checker)
@@ -264,22 +267,6 @@ def log(
         for e in store.read(criteria)
     ]
     echo_table(["POS", "OCCURRED", "TYPE", "ACTOR", "STREAM", "ID", "VERIFIED"], rows, empty="(no events)")
-
-
-def _actor_code(actor: str | None) -> str | None:
-    if actor is None:
-        return None
-    from core import InputError, Location
-    from events import normalise_actor
-
-    try:
-        return normalise_actor(actor)
-    except ValueError as error:
-        raise InputError(
-            str(error),
-            Location(field="--actor"),
-            hint="give a country name or ISO code (Poland, PL, POL) or an organisation code (EU, NATO, G7)",
-        ) from None
 
 
 def _stream_json_events(events: Iterator[RecordedEvent], checker: Any) -> None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from cli.arguments import actor_code
 from cli.main import EXIT_PROBLEM, AppContext
 from cli.output import echo_json, echo_table, progress, safe_text
 
@@ -92,7 +93,7 @@ def why(
         raise click.UsageError("give an ACTOR, or --count for the reported size")
     if subject is not None and not explain_size:
         raise click.UsageError("--subject goes with --count")
-    code = None if actor is None else _actor_code(actor)
+    code = None if actor is None else actor_code(actor, "ACTOR")
     day = parse_day(as_of, "--as-of") if as_of else datetime.now(UTC).date()
     bound = parse_known_at(known_at)
     stream = stream or DEFAULT_STREAM
@@ -113,20 +114,6 @@ def why(
         echo_json({**query, **explained.to_json()})
     else:
         _print_actor(explained, where)
-
-
-def _actor_code(value: str) -> str:
-    from core import InputError, Location
-    from events import normalise_actor
-
-    try:
-        return normalise_actor(value)
-    except ValueError as error:
-        raise InputError(
-            str(error),
-            Location(field="ACTOR"),
-            hint="give a country name or ISO code (Poland, PL, POL) or an organisation code (EU, NATO, G7)",
-        ) from None
 
 
 def _print_actor(explained: ActorProvenance, where: str) -> None:

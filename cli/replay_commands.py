@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from cli.arguments import actor_code
 from cli.main import AppContext
 from cli.output import echo_json, echo_table, safe_text
 
@@ -68,20 +69,6 @@ def _replayer(app: AppContext) -> Replayer:
 
     store = app.store()
     return Replayer(store, SnapshotRecorder(store.database, Snapshot))
-
-
-def _actor(value: str) -> str:
-    from core import InputError, Location
-    from events import normalise_actor
-
-    try:
-        return normalise_actor(value)
-    except ValueError as error:
-        raise InputError(
-            str(error),
-            Location(field="ACTOR"),
-            hint="give a country name or ISO code (Poland, PL, POL) or an organisation code (EU, NATO, G7)",
-        ) from None
 
 
 def _replay_state(app: AppContext, as_of: date, stream: str, known_at: int | str | None) -> tuple[CoalitionState, int]:
@@ -232,7 +219,7 @@ def timeline(
     first = parse_day(start, "--from", first=True) if start else None
     last = parse_day(end, "--to") if end else None
     events = _replayer(app).effective_events(stream=stream, known_at=parse_known_at(known_at))
-    entries = build_timeline(events, start=first, end=last, actor=_actor(actor) if actor else None)
+    entries = build_timeline(events, start=first, end=last, actor=actor_code(actor, "--actor") if actor else None)
     if as_json:
         echo_json({"stream": stream, "from": start, "to": end, "events": entries})
         return
@@ -313,7 +300,7 @@ def history(app: AppContext, actor: str, as_of: str | None, known_at: str | None
     """Show one actor's positions over time, event by event."""
     from projections.changes import history as actor_history
 
-    code = _actor(actor)
+    code = actor_code(actor, "ACTOR")
     day = parse_day(as_of, "--as-of") if as_of else None
     events = _replayer(app).effective_events(stream=stream, known_at=parse_known_at(known_at), until_day=day)
     entries = actor_history(events, code)

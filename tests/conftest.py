@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -40,9 +41,9 @@ def _libpq(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://")
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A PostgreSQL URL whose search_path is a new, empty schema."""
+@contextmanager
+def fresh_postgres_schema() -> Iterator[str]:
+    """Yield a PostgreSQL URL whose search_path is a new, empty schema, dropped afterwards."""
     import psycopg
 
     base = _postgres_or_skip()
@@ -55,6 +56,13 @@ def postgres_url() -> Iterator[str]:
     finally:
         with psycopg.connect(_libpq(base), autocommit=True) as connection:
             connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL URL whose search_path is a new, empty schema."""
+    with fresh_postgres_schema() as url:
+        yield url
 
 
 @pytest.fixture

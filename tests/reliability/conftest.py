@@ -12,7 +12,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,7 +22,7 @@ from click.testing import CliRunner, Result
 from sqlalchemy import create_engine, inspect, text
 
 from cli.main import main
-from tests.conftest import _libpq, _postgres_or_skip
+from tests.conftest import _libpq, fresh_postgres_schema
 from tests.support import EXAMPLE, ROOT, SEED_FILES
 
 # the advisory lock key core.database takes around every write on PostgreSQL
@@ -217,18 +216,8 @@ def fresh_database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> It
     if backend == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('log') / 'timeline.db'}"
         return
-    import psycopg
-
-    base = _postgres_or_skip()
-    schema = f"dtl_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(_libpq(base), autocommit=True) as connection:
-        connection.execute(f'CREATE SCHEMA "{schema}"')
-    separator = "&" if "?" in base else "?"
-    try:
-        yield f"{base}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(_libpq(base), autocommit=True) as connection:
-            connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    with fresh_postgres_schema() as url:
+        yield url
 
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]

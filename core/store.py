@@ -233,7 +233,7 @@ class _WriteBatch:
         self.hash = row[-1]
         self.stream_versions[event.stream] = version
         self.rows.append(row)
-        self.staged[event.id] = (hashlib.sha256(canonical_json(content)).digest(), event.type)
+        self.staged[event.id] = (_digest(content), event.type)
         self.count += 1
         self.last = Appended(event.id, self.position, event.stream, version)
         self.first = self.first or self.last
@@ -278,8 +278,9 @@ def _chunks(items: Iterable[Located], size: int) -> Iterator[tuple[Located, ...]
         yield chunk
 
 
-def _digest(event: NewEvent) -> bytes:
-    return hashlib.sha256(canonical_json(event.content())).digest()
+def _digest(content: dict[str, Any]) -> bytes:
+    """Return the digest that tells whether two events with one id say the same thing."""
+    return hashlib.sha256(canonical_json(content)).digest()
 
 
 def _read_sources(connection: Connection) -> Iterator[Source]:
@@ -396,7 +397,7 @@ class EventStore:
         if "\x00" in event.id:  # PostgreSQL cannot store it in the event_id column; neither backend takes it
             raise InputError("the id contains a NUL character", Location(location.file, location.line, "id"))
         if event.id in state.staged:
-            if state.staged[event.id][0] == _digest(event):
+            if state.staged[event.id][0] == _digest(event.content()):
                 return None
             raise DuplicateIdError(
                 f"id {event.id!r} is used twice in this input with different content",
@@ -616,14 +617,6 @@ class EventStore:
                 for source in _read_sources(connection)
                 if source.sha256 is not None and source.sha256 in texts
             }
-
-    def stored_texts(self) -> dict[str, str]:
-        """Return every stored text by the sha256 it was stored under (for integrity checks)."""
-        self.database.require_schema()
-        with self.database.reading() as connection:
-            return dict(connection.execute(select(source_texts.c.sha256, source_texts.c.text)).all())
-
-    # -- replay (satisfies projections.engine.ReplayLog) ----------------------------------------
 
     def known_position(self, known_at: int | str | None) -> int:
         """Return the last position known at a timestamp or position (the head for None)."""

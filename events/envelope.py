@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any
+from functools import cache
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, create_model
 
 from events.dates import edtf_bounds
-from events.registry import spec_for
+from events.registry import REGISTRY, spec_for
 from events.vocabulary import Actor, EdtfDate, Payload, SourceRef
 
 __all__ = [
@@ -112,11 +113,64 @@ class NewEvent:
         return interchange(self)
 
 
+@cache
+def _whole_event_validator() -> TypeAdapter[Any]:
+    """Return one validator for a whole event: the envelope with each type's payload, chosen by `type`.
+
+    Built from the same fields and payload models as the two-step path below, on
+    first use (it costs tens of milliseconds, which commands that only read never pay).
+    """
+    envelope_fields: dict[str, Any] = {
+        name: (info.annotation, info) for name, info in _Envelope.model_fields.items() if name not in ("type", "data")
+    }
+    variants = [
+        create_model(
+            f"_{spec.name.replace('.', '_')}_event",
+            __config__=_Envelope.model_config,
+            type=(Literal[spec.name], ...),  # type: ignore[arg-type]  # a Literal built at run time
+            # absent data is an empty object, checked against the payload like any other
+            data=(spec.model, Field(default_factory=dict, validate_default=True)),
+            **envelope_fields,
+        )
+        for spec in REGISTRY.values()
+    ]
+    whole_event: Any = Annotated[Union[tuple(variants)], Field(discriminator="type")]  # noqa: UP007
+    return TypeAdapter(whole_event)
+
+
 def parse_event(raw: Any, default_stream: str) -> NewEvent:
     """Validate one interchange JSON object and return it as a NewEvent.
 
     Raises EventValidationError naming every offending field.
     """
+    if isinstance(raw, Mapping):
+        try:
+            whole = _whole_event_validator().validate_python(raw).model_dump(mode="json", exclude_none=True)
+        except ValidationError:
+            pass  # the two steps below say which field is wrong, in the envelope's terms
+        else:
+            if not spec_for(whole["type"]).actor_required or "actor" in whole:
+                return _new_event(whole, default_stream)
+    return _parse_in_two_steps(raw, default_stream)
+
+
+def _new_event(whole: dict[str, Any], default_stream: str) -> NewEvent:
+    get = whole.get
+    return NewEvent(
+        id=get("id"),
+        type=whole["type"],
+        stream=get("stream") or default_stream,
+        occurred=whole["occurred"],
+        actor=get("actor"),
+        data=whole["data"],
+        sources=tuple((ref["source"], ref.get("quote")) for ref in whole["sources"]),
+        occurred_text=get("occurred_text"),
+        note=get("note"),
+    )
+
+
+def _parse_in_two_steps(raw: Any, default_stream: str) -> NewEvent:
+    """Validate the envelope, then the payload its type names: slower, but every error names its field."""
     if not isinstance(raw, Mapping):
         raise EventValidationError([FieldProblem("(event)", "an event must be a JSON object")])
     try:

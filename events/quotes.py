@@ -40,6 +40,9 @@ _ELLIPSIS = re.compile(r"\s*(?:\.\.\.|\u2026)\s*")
 # ASCII needs no NFKC: only white space becomes a plain space and the backtick an apostrophe
 _ASCII = str.maketrans({**{chr(code): " " for code in range(128) if chr(code).isspace()}, "`": "'"})
 _SPACES = re.compile(" {2,}")
+# what makes an ASCII quote differ from its normalised form: white space other than single spaces,
+# a backtick, or an ellipsis; a quote without any is its own normal form once stripped
+_ASCII_NOT_NORMAL = re.compile(r"[\t-\r\x1c-\x1f`]| {2}|\.\.\.")
 
 
 @lru_cache(maxsize=4096)
@@ -73,6 +76,9 @@ def _normalise_with_offsets(text: str) -> tuple[str, list[int]]:
 
 def normalise_quote(quote: str) -> list[str]:
     """Return the normalised parts of a quote that must appear in order."""
+    if quote.isascii() and _ASCII_NOT_NORMAL.search(quote) is None:
+        stripped = quote.strip(" ")
+        return [stripped] if stripped else []
     parts = _ELLIPSIS.split(quote)
     normalised = [_normalise(part) for part in parts]
     return [part for part in normalised if part]

@@ -172,6 +172,21 @@ def test_duplicate_id_within_one_batch_with_other_content_is_refused(store: Even
     assert count(store) == 0
 
 
+@pytest.mark.parametrize("between", [0, 1500], ids=["same-chunk", "across-chunks"])
+def test_an_id_repeated_within_one_batch_is_recorded_once_when_its_content_is_the_same(
+    store: EventStore, between: int
+) -> None:
+    others = [Located(pledge(f"other-{index}"), Location("f", index + 2)) for index in range(between)]
+    batch = [Located(pledge("same"), Location("f", 1)), *others, Located(pledge("same"), Location("f", between + 2))]
+    result = store.append_many(batch)
+    assert (result.count, result.unchanged) == (between + 1, ["same"])
+    filler = [Located(pledge(f"filler-{index}"), Location("f", index + 2)) for index in range(between)]
+    changed = Located(pledge("again", offers=["naval"]), Location("f", between + 2))
+    with pytest.raises(DuplicateIdError, match="used twice"):
+        store.append_many([Located(pledge("again"), Location("f", 1)), *filler, changed])
+    assert count(store) == between + 1
+
+
 def test_quote_is_checked_against_a_stored_text(store: EventStore) -> None:
     register_seed(store, with_text=True)
     store.append(pledge(quote=QUOTE.replace("'", "\u2019").replace(" ", "  ")))

@@ -132,3 +132,73 @@ def test_fast_normalisation_equals_the_offset_tracking_one(text: str) -> None:
     normalised, offsets = _normalise_with_offsets(text)
     assert _normalise(text) == normalised
     assert len(offsets) == len(normalised)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([*"ab .`'\t\n\r\x0b\x1f", "...", "\u2026", "\u2019", "  "]), max_size=30).map("".join))
+def test_the_ascii_shortcut_for_quotes_equals_the_general_normalisation(quote: str) -> None:
+    from events.quotes import _ELLIPSIS, _normalise, normalise_quote
+
+    general = [part for part in map(_normalise, _ELLIPSIS.split(quote)) if part]
+    assert normalise_quote(quote) == general
+
+
+_WELL_FORMED = [
+    {"type": "position.in_talks", "occurred": "2025-03", "actor": "uk"},
+    {"type": "position.in_talks", "occurred": "2025-03-10", "actor": "GB", "data": {}, "note": None},
+    {
+        "id": "e1",
+        "type": "pledge.made",
+        "stream": "s-2",
+        "occurred": " 2025-03-10~ ",
+        "occurred_text": "on Monday",
+        "actor": "Australia",
+        "data": {"offers": ["troops", "troops"], "ruled_out": None, "conditions": ["a mandate"]},
+        "sources": [{"source": "ft", "quote": "we are ready"}, {"source": "ft", "quote": None}],
+    },
+    {
+        "type": "event.corrected",
+        "occurred": "2025-03-11",
+        "data": {"target": "e1", "changes": {"actor": "nz", "data": {"offers": ["naval"]}}, "reason": "misread"},
+        "sources": [{"source": "ft"}],
+    },
+    {
+        "type": "count.reported",
+        "occurred": "2025-03-10/2025-03-12",
+        "data": {"subject": "participants", "comparator": ">", "amount": 30},
+    },
+]
+_ILL_FORMED = [
+    "not an object",
+    {"type": "position.in_talks", "occurred": "2025-03-10"},
+    {"type": "position.in_talks", "occurred": "2025-02-30", "actor": "GB"},
+    {"type": "position.intalks", "occurred": "2025-03-10", "actor": "GB"},
+    {"type": "position.in_talks", "occurred": "2025-03-10", "actor": "GB", "data": None},
+    {"type": "position.in_talks", "occurred": "2025-03-10", "actor": "GB", "colour": "red"},
+    {"type": "pledge.made", "occurred": "2025-03-10", "actor": "GB", "data": {"offers": []}},
+    {"type": "pledge.made", "occurred": "2025-03-10", "actor": "GB", "data": {"offers": ["tanks"]}},
+    {"type": "event.corrected", "occurred": "2025-03-10", "data": {"target": "e1", "changes": {}, "reason": "r"}},
+    {
+        "type": "count.reported",
+        "occurred": "2025-03-10",
+        "data": {"subject": "participants", "comparator": "~", "amount": "20"},
+    },
+]
+
+
+@pytest.mark.parametrize("raw", _WELL_FORMED)
+def test_the_one_step_validator_accepts_what_the_two_step_one_does_alike(raw: dict[str, object]) -> None:
+    from events.envelope import _parse_in_two_steps
+
+    assert parse_event(raw, "s") == _parse_in_two_steps(raw, "s")
+
+
+@pytest.mark.parametrize("raw", _ILL_FORMED)
+def test_ill_formed_events_are_explained_by_the_two_step_validator(raw: object) -> None:
+    from events.envelope import _parse_in_two_steps
+
+    with pytest.raises(EventValidationError) as fast:
+        parse_event(raw, "s")
+    with pytest.raises(EventValidationError) as careful:
+        _parse_in_two_steps(raw, "s")
+    assert fast.value.problems == careful.value.problems

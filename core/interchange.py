@@ -1,9 +1,20 @@
-"""Reads JSON Lines of events into validated events, naming file, line and field on bad input."""
+"""Reads JSON Lines of events into validated events, naming file, line and field on bad input.
+
+Parsing and validating a line costs more than storing it, so a long input is
+parsed by worker processes in chunks of lines while this process checks and
+stores the chunks already parsed, in order. The first bad line stops it all
+with the same error as the sequential path; nothing is stored (the store's
+transaction rolls back).
+"""
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
+import multiprocessing
+import os
+from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -11,7 +22,7 @@ import orjson
 
 from core.errors import InputError, Location
 from core.store import Located
-from events import EventValidationError, parse_event
+from events import EventValidationError, NewEvent, parse_event
 
 __all__ = ["MAX_LINE_BYTES", "check_values", "event_from_object", "parse_json", "read_jsonl"]
 
@@ -160,9 +171,92 @@ def event_from_object(obj: object, location: Location, default_stream: str) -> L
     return Located(event, location)
 
 
-def read_jsonl(stream: Iterable[bytes], file: str, default_stream: str) -> Iterator[Located]:
-    """Yield each line's event with its location; raise InputError at the first bad line."""
-    for number, raw in enumerate(stream, start=1):
+# Lines parsed here before workers are started: a short input is done before they would be ready.
+PARALLEL_AFTER = 5_000
+# Lines a worker parses per task, and tasks kept in flight per worker (bounding memory on any input).
+CHUNK_LINES = 2_000
+_IN_FLIGHT_PER_WORKER = 3
+_MAX_WORKERS = 4
+
+_Numbered = tuple[int, bytes]
+# (line number, then NewEvent's fields in order): plain tuples cross process boundaries cheaply
+_ParsedLine = tuple[Any, ...]
+# the refused line's reason, line number, field and hint
+_Refusal = tuple[str, int | None, str | None, str | None]
+
+
+def parse_workers() -> int:
+    """Return how many worker processes parse a long input: one per usable core but this one, at most four."""
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(0, min(_MAX_WORKERS, usable - 1))
+
+
+def read_jsonl(
+    stream: Iterable[bytes], file: str, default_stream: str, *, workers: int | None = None
+) -> Iterator[Located]:
+    """Yield each line's event with its location, in order; raise InputError at the first bad line.
+
+    Past the first PARALLEL_AFTER lines, `workers` processes (default: parse_workers()) parse the rest.
+    """
+    numbered = enumerate(stream, start=1)
+    if workers is None:
+        workers = parse_workers()
+    # a short input (or the whole of it, without workers) is parsed here
+    for number, raw in numbered if workers < 1 else itertools.islice(numbered, PARALLEL_AFTER):
         located = _parse_line(raw.rstrip(b"\r\n"), file, number, default_stream)
         if located is not None:
             yield located
+    if workers >= 1:
+        yield from _parsed_by_workers(numbered, file, default_stream, workers)
+
+
+def _parsed_by_workers(
+    numbered: Iterator[_Numbered], file: str, default_stream: str, workers: int
+) -> Iterator[Located]:
+    # fork starts a worker in milliseconds and shares the imported modules; spawn where there is no fork
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    pending: deque[Any] = deque()
+    with multiprocessing.get_context(method).Pool(workers) as pool:
+        # leaving the block (done, refused, or the consumer gave up) terminates the workers
+        for chunk in iter(lambda: list(itertools.islice(numbered, CHUNK_LINES)), []):
+            pending.append(pool.apply_async(_parse_chunk, (chunk, file, default_stream)))
+            if len(pending) >= workers * _IN_FLIGHT_PER_WORKER:
+                yield from _unpacked(pending.popleft().get(), file)
+        while pending:
+            yield from _unpacked(pending.popleft().get(), file)
+
+
+def _parse_chunk(chunk: list[_Numbered], file: str, default_stream: str) -> tuple[list[_ParsedLine], _Refusal | None]:
+    """Parse numbered lines in a worker; stop at the first bad one and say why."""
+    parsed: list[_ParsedLine] = []
+    for number, raw in chunk:
+        try:
+            located = _parse_line(raw.rstrip(b"\r\n"), file, number, default_stream)
+        except InputError as error:
+            return parsed, (error.reason, error.location.line, error.location.field, error.hint)
+        if located is not None:
+            event = located.event
+            parsed.append(
+                (
+                    number,
+                    event.id,
+                    event.type,
+                    event.stream,
+                    event.occurred,
+                    event.actor,
+                    event.data,
+                    event.sources,
+                    event.occurred_text,
+                    event.note,
+                )
+            )
+    return parsed, None
+
+
+def _unpacked(result: tuple[list[_ParsedLine], _Refusal | None], file: str) -> Iterator[Located]:
+    parsed, refusal = result
+    for number, *fields in parsed:
+        yield Located(NewEvent(*fields), Location(file, number))
+    if refusal is not None:
+        reason, line, field, hint = refusal
+        raise InputError(reason, Location(file, line, field), hint=hint)

@@ -13,13 +13,13 @@ import itertools
 import json
 import math
 import multiprocessing
-import os
 from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 import orjson
 
+from core.config import worker_processes
 from core.errors import InputError, Location
 from core.store import Located
 from events import EventValidationError, NewEvent, parse_event
@@ -176,7 +176,6 @@ PARALLEL_AFTER = 5_000
 # Lines a worker parses per task, and tasks kept in flight per worker (bounding memory on any input).
 CHUNK_LINES = 2_000
 _IN_FLIGHT_PER_WORKER = 3
-_MAX_WORKERS = 4
 
 _Numbered = tuple[int, bytes]
 # (line number, then NewEvent's fields in order): plain tuples cross process boundaries cheaply
@@ -185,22 +184,17 @@ _ParsedLine = tuple[Any, ...]
 _Refusal = tuple[str, int | None, str | None, str | None]
 
 
-def parse_workers() -> int:
-    """Return how many worker processes parse a long input: one per usable core but this one, at most four."""
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(0, min(_MAX_WORKERS, usable - 1))
-
-
 def read_jsonl(
     stream: Iterable[bytes], file: str, default_stream: str, *, workers: int | None = None
 ) -> Iterator[Located]:
     """Yield each line's event with its location, in order; raise InputError at the first bad line.
 
-    Past the first PARALLEL_AFTER lines, `workers` processes (default: parse_workers()) parse the rest.
+    Past the first PARALLEL_AFTER lines, `workers` processes (default: one per usable core but this
+    one, at most four) parse the rest while this one checks and stores.
     """
     numbered = enumerate(stream, start=1)
     if workers is None:
-        workers = parse_workers()
+        workers = worker_processes(beside_this_one=True)
     # a short input (or the whole of it, without workers) is parsed here
     for number, raw in numbered if workers < 1 else itertools.islice(numbered, PARALLEL_AFTER):
         located = _parse_line(raw.rstrip(b"\r\n"), file, number, default_stream)

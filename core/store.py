@@ -20,9 +20,11 @@ from typing import Any, Protocol
 import orjson
 from sqlalchemy import Connection, func, insert, select, text
 
+from core.chain import check_chain
+from core.config import worker_processes
 from core.database import Database
 from core.errors import ConcurrencyError, DuplicateIdError, InputError, IntegrityViolation, Location
-from core.mapper import COLUMNS, GENESIS_HASH, chain_hash, from_body, from_row, row_mismatch, row_values
+from core.mapper import COLUMNS, GENESIS_HASH, from_body, from_row, row_values
 from core.schema import RARE_TYPES, events, source_texts
 from events import (
     EventValidationError,
@@ -710,65 +712,31 @@ class EventStore:
 
     # -- checking ------------------------------------------------------------------------------
 
-    def verify(self, *, on_progress: Progress | None = None, expect: str | None = None) -> VerifyReport:
+    def verify(
+        self, *, on_progress: Progress | None = None, expect: str | None = None, workers: int | None = None
+    ) -> VerifyReport:
         """Recompute the hash chain and check every row; raise IntegrityViolation at the first bad one.
 
         With `expect`, a head hash published earlier must still be the hash of
-        some position: otherwise history was truncated or rewritten since.
+        some position: otherwise history was truncated or rewritten since. A
+        long log is checked by `workers` processes (default: one per usable core).
         """
         self.database.require_schema()
-        query = select(*(events.c[column] for column in COLUMNS)).order_by(events.c.position)
+        head, _ = self.head()
+        if workers is None:
+            workers = worker_processes(beside_this_one=False)
+        report = check_chain(self.database, head, expect=expect, on_progress=on_progress, workers=workers)
         with self.database.reading() as connection:
-            result = connection.execution_options(yield_per=5000).execute(query)
-            with closing(result):
-                rows = (row for batch in result.partitions() for row in batch)
-                report, expect_found = _check_chain(rows, expect, on_progress)
             texts = connection.execute(select(source_texts.c.sha256, source_texts.c.text)).all()
         for digest, stored_text in texts:
             if hashlib.sha256(stored_text.encode("utf-8")).hexdigest() != digest:
                 raise IntegrityViolation(f"the stored text with sha256 {digest} no longer matches its hash")
-        if not expect_found:
+        if not report.expect_found:
             raise IntegrityViolation(
                 f"the published head hash {expect} is not in the chain: history was truncated or rewritten "
-                f"since it was published (the chain now ends at position {report.head_position}, "
-                f"hash {report.head_hash})"
+                f"since it was published (the chain now ends at position {head}, hash {report.last_hash})"
             )
-        return report
-
-
-_POSITION, _BODY, _PREV_HASH, _HASH = (COLUMNS.index(name) for name in ("position", "body", "prev_hash", "hash"))
-
-
-def _check_chain(
-    rows: Iterable[Sequence[Any]], expect: str | None, on_progress: Progress | None
-) -> tuple[VerifyReport, bool]:
-    """Walk rows (values in COLUMNS order) by position, raising IntegrityViolation at the first that does not chain."""
-    expected_position, prev_hash = 1, GENESIS_HASH
-    expect_found = expect is None or expect == GENESIS_HASH
-    for row in rows:
-        position = row[_POSITION]
-        if position != expected_position:
-            raise IntegrityViolation(
-                f"position {expected_position} is missing (the next row is at {position})", expected_position
-            )
-        if row[_PREV_HASH] != prev_hash:
-            raise IntegrityViolation(
-                f"position {position} does not follow position {position - 1}: its prev_hash does not match", position
-            )
-        if chain_hash(prev_hash, row[_BODY]) != row[_HASH]:
-            raise IntegrityViolation(f"position {position} was modified: its hash does not match", position)
-        mismatch = row_mismatch(row)
-        if mismatch is not None:
-            raise IntegrityViolation(f"position {position} was modified: {mismatch}", position)
-        prev_hash = row[_HASH]
-        expect_found = expect_found or prev_hash == expect
-        if on_progress is not None and position % 5000 == 0:
-            on_progress(5000)
-        expected_position += 1
-    count = expected_position - 1
-    if on_progress is not None:
-        on_progress(count % 5000)
-    return VerifyReport(count=count, head_position=count, head_hash=prev_hash), expect_found
+        return VerifyReport(count=report.count, head_position=head, head_hash=report.last_hash)
 
 
 def _check_text(text: str, location: Location) -> None:

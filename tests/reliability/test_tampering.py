@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import exc, text
 
-from core import EventStore
+from core import EventStore, IntegrityViolation
 from core.mapper import canonical_json, chain_hash
 from tests.reliability.conftest import dump_database, invoke, load_example, run_dtl
 from tests.support import drop_append_only_guards, execute_sql
@@ -184,3 +184,35 @@ def test_a_published_head_hash_still_verifies_after_honest_appends(example: Even
     result = invoke(url, "verify", "--expect", published)
     assert result.exit_code == 0, result.output
     assert f"ok: {EXAMPLE_EVENTS + 1} events" in result.output
+
+
+@pytest.mark.parametrize(
+    ("tamper", "first_bad"),
+    [
+        (modify_a_payload, "position 10 was modified: its hash does not match"),
+        (rewrite_an_indexed_column_behind_the_body, "position 10 was modified: column actor"),
+        (delete_a_row, "position 10 is missing (the next row is at 11)"),
+        (delete_the_first_row, "position 1 is missing (the next row is at 2)"),
+        (swap_two_rows, "position 10 does not follow position 9"),
+        (forge_a_row_and_rehash_it_alone, "position 11 does not follow position 10"),
+    ],
+)
+def test_verify_in_parallel_ranges_names_the_same_first_bad_position(
+    example: EventStore, monkeypatch: pytest.MonkeyPatch, tamper: Callable[[EventStore], None], first_bad: str
+) -> None:
+    from core import chain
+
+    # ranges of five positions checked by worker processes: 10 ends a range, 11 starts the next
+    monkeypatch.setattr(chain, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(chain, "RANGE_SIZE", 5)
+    published = _published_head(example.database.url)
+    assert example.verify(workers=2).head_hash == published
+    assert example.verify(workers=2, expect=_row(example, 23)["hash"]).count == EXAMPLE_EVENTS
+    drop_append_only_guards(example)
+    tamper(example)
+    with pytest.raises(IntegrityViolation) as sequential:
+        example.verify(workers=0)
+    with pytest.raises(IntegrityViolation) as parallel:
+        example.verify(workers=2)
+    assert str(parallel.value).startswith(first_bad)
+    assert (str(parallel.value), parallel.value.position) == (str(sequential.value), sequential.value.position)

@@ -1,0 +1,166 @@
+"""Checks the stored log against its hash chain, in ranges of positions checked side by side.
+
+Every row stores the hash it follows (prev_hash), so each row can be checked
+knowing only the row before it: a range of positions is checked on its own,
+reading one row before it. A long log is cut into ranges that worker
+processes check at once, each on its own connection; the rows at or below the
+head read first never change (appends only add positions after it). The first
+bad row in position order is reported, as a sequential walk would.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from core.database import Database
+from core.errors import IntegrityViolation
+from core.mapper import COLUMNS, GENESIS_HASH, chain_hash, row_mismatch
+from core.schema import events
+
+__all__ = ["ChainReport", "check_chain"]
+
+Progress = Callable[[int], None]
+
+# Logs up to this many rows are checked in this process: workers would not pay for starting.
+PARALLEL_FROM = 200_000
+# Positions per range a worker checks.
+RANGE_SIZE = 100_000
+_FETCH = 5_000
+_PROGRESS_EVERY = 5_000
+
+_POSITION, _BODY, _PREV_HASH, _HASH = (COLUMNS.index(name) for name in ("position", "body", "prev_hash", "hash"))
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """What a walk along positions first..last found: rows checked, the last hash, whether `expect` was seen."""
+
+    count: int
+    last_hash: str
+    expect_found: bool
+
+
+@dataclass(frozen=True)
+class _Range:
+    first: int
+    last: int
+
+
+def check_chain(
+    database: Database, head: int, *, expect: str | None, on_progress: Progress | None, workers: int
+) -> ChainReport:
+    """Check every row at positions 1..head; raise IntegrityViolation at the first bad one."""
+    if head == 0:
+        return ChainReport(0, GENESIS_HASH, expect in (None, GENESIS_HASH))
+    if workers < 1 or head < PARALLEL_FROM:
+        return _check_range(database, _Range(1, head), expect, on_progress)
+    ranges = [_Range(first, min(first + RANGE_SIZE - 1, head)) for first in range(1, head + 1, RANGE_SIZE)]
+    reports: list[ChainReport] = []
+    # fork shares the imported modules; each worker opens its own connections (see _checked_in_worker)
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    with multiprocessing.get_context(method).Pool(workers) as pool:
+        tasks = ((database.url, part, expect) for part in ranges)
+        for part, (report, violation) in zip(ranges, pool.imap(_checked_in_worker, tasks), strict=True):
+            if violation is not None:  # ranges arrive in order: this is the first bad row
+                message, position = violation
+                raise IntegrityViolation(message, position)
+            reports.append(report)
+            if on_progress is not None:
+                on_progress(part.last - part.first + 1)
+    return ChainReport(head, reports[-1].last_hash, any(report.expect_found for report in reports))
+
+
+def _checked_in_worker(
+    task: tuple[str, _Range, str | None],
+) -> tuple[ChainReport, tuple[str, int | None] | None]:
+    """Check one range in a worker process, on connections of its own; return a violation rather than raise it."""
+    url, part, expect = task
+    database = Database(url)  # never the parent's pooled connections, which the fork copied
+    try:
+        return _check_range(database, part, expect, None), None
+    except IntegrityViolation as violation:
+        return ChainReport(0, "", False), (str(violation), violation.position)
+    finally:
+        database.dispose()
+
+
+def _check_range(database: Database, part: _Range, expect: str | None, on_progress: Progress | None) -> ChainReport:
+    query = (
+        select(*(events.c[column] for column in COLUMNS))
+        .where(events.c.position >= part.first - 1, events.c.position <= part.last)
+        .order_by(events.c.position)
+    )
+    with database.reading() as connection:
+        rows = _streamed(connection, query)
+        prev_hash: str | None = GENESIS_HASH
+        if part.first > 1:
+            before = next(rows, None)
+            # a missing row before the range is reported by the range that holds it
+            prev_hash = before[_HASH] if before is not None and before[_POSITION] == part.first - 1 else None
+            if before is not None and before[_POSITION] != part.first - 1:
+                rows = _prepend(before, rows)
+        report = _walk(rows, part, prev_hash, expect, on_progress)
+        if report.count < part.last - part.first + 1:  # the rows ran out inside the range
+            missing = part.first + report.count
+            after = connection.execute(
+                select(events.c.position).where(events.c.position > missing).order_by(events.c.position).limit(1)
+            ).scalar_one_or_none()
+            where = "the log ends before it" if after is None else f"the next row is at {after}"
+            raise IntegrityViolation(f"position {missing} is missing ({where})", missing)
+        return report
+
+
+def _streamed(connection: Connection, query: Any) -> Iterator[Sequence[Any]]:
+    result = connection.execution_options(yield_per=_FETCH).execute(query)
+    try:
+        for batch in result.partitions():
+            yield from batch
+    finally:
+        result.close()
+
+
+def _prepend(row: Sequence[Any], rows: Iterator[Sequence[Any]]) -> Iterator[Sequence[Any]]:
+    yield row
+    yield from rows
+
+
+def _walk(
+    rows: Iterable[Sequence[Any]], part: _Range, prev_hash: str | None, expect: str | None, on_progress: Progress | None
+) -> ChainReport:
+    """Walk the rows (values in COLUMNS order) of one range; the report's count says how many were there.
+
+    prev_hash None: the row before the range is missing, which the range holding it reports.
+    """
+    expected_position = part.first
+    expect_found = expect is None or (part.first == 1 and expect == GENESIS_HASH)
+    last_hash = prev_hash or ""
+    for row in rows:
+        position = row[_POSITION]
+        if position != expected_position:
+            raise IntegrityViolation(
+                f"position {expected_position} is missing (the next row is at {position})", expected_position
+            )
+        if prev_hash is not None and row[_PREV_HASH] != prev_hash:
+            raise IntegrityViolation(
+                f"position {position} does not follow position {position - 1}: its prev_hash does not match", position
+            )
+        last_hash = row[_HASH]
+        if chain_hash(row[_PREV_HASH], row[_BODY]) != last_hash:
+            raise IntegrityViolation(f"position {position} was modified: its hash does not match", position)
+        mismatch = row_mismatch(row)
+        if mismatch is not None:
+            raise IntegrityViolation(f"position {position} was modified: {mismatch}", position)
+        prev_hash = last_hash
+        expect_found = expect_found or last_hash == expect
+        if on_progress is not None and position % _PROGRESS_EVERY == 0:
+            on_progress(_PROGRESS_EVERY)
+        expected_position += 1
+    count = expected_position - part.first
+    if on_progress is not None:
+        on_progress(count % _PROGRESS_EVERY)
+    return ChainReport(count, last_hash, expect_found)

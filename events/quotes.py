@@ -40,9 +40,10 @@ _ELLIPSIS = re.compile(r"\s*(?:\.\.\.|\u2026)\s*")
 # ASCII needs no NFKC: only white space becomes a plain space and the backtick an apostrophe
 _ASCII = str.maketrans({**{chr(code): " " for code in range(128) if chr(code).isspace()}, "`": "'"})
 _SPACES = re.compile(" {2,}")
-# what makes an ASCII quote differ from its normalised form: white space other than single spaces,
-# a backtick, or an ellipsis; a quote without any is its own normal form once stripped
-_ASCII_NOT_NORMAL = re.compile(r"[\t-\r\x1c-\x1f`]| {2}|\.\.\.")
+# An ASCII quote differs from its normalised form only by white space other than single spaces, a
+# backtick, or an ellipsis; without them it is its own normal form once stripped. (Two substring
+# tests and a one-class search take a fifth of the time of one search with alternatives.)
+_ASCII_FOLDED = re.compile(r"[\t-\r\x1c-\x1f`]")
 
 
 @lru_cache(maxsize=4096)
@@ -76,7 +77,7 @@ def _normalise_with_offsets(text: str) -> tuple[str, list[int]]:
 
 def normalise_quote(quote: str) -> list[str]:
     """Return the normalised parts of a quote that must appear in order."""
-    if quote.isascii() and _ASCII_NOT_NORMAL.search(quote) is None:
+    if quote.isascii() and "  " not in quote and "..." not in quote and _ASCII_FOLDED.search(quote) is None:
         stripped = quote.strip(" ")
         return [stripped] if stripped else []
     parts = _ELLIPSIS.split(quote)

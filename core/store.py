@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 import orjson
-from sqlalchemy import Connection, func, insert, select, text
+from sqlalchemy import Connection, bindparam, func, insert, select, text
 
 from core.chain import check_chain
 from core.config import worker_processes
@@ -144,17 +144,28 @@ class VerifyReport:
     head_hash: str
 
 
+# Statements every write transaction runs, built once (SQLAlchemy then reuses their compiled form).
+_HEAD = select(events.c.position, events.c.hash, events.c.recorded_at).order_by(events.c.position.desc()).limit(1)
+_LAST_REGISTRATION = select(func.max(events.c.position)).where(text(RARE_TYPES), events.c.type == "source.registered")
+_STREAM_VERSION = select(func.max(events.c.stream_version)).where(events.c.stream == bindparam("stream"))
+_STORED_TEXT = select(source_texts.c.text).where(source_texts.c.sha256 == bindparam("sha256"))
+_TYPE_OF = select(events.c.type).where(events.c.event_id == bindparam("event_id"))
+
+
 class _SourceCache:
-    """The registered sources, read again only when a source.registered event was added since."""
+    """The registered sources, read again only when a source.registered event was added since, and their texts.
+
+    Texts are kept by sha256: a stored text never changes (verify checks that), so
+    one found once is good for every later transaction.
+    """
 
     def __init__(self) -> None:
         self._last_position = -1
         self._sources: dict[str, Source] = {}
+        self.texts: dict[str, SourceText] = {}
 
     def sources(self, connection: Connection) -> dict[str, Source]:
-        last = connection.execute(
-            select(func.max(events.c.position)).where(text(RARE_TYPES), events.c.type == "source.registered")
-        ).scalar_one_or_none()
+        last = connection.execute(_LAST_REGISTRATION).scalar_one_or_none()
         if last != self._last_position:
             self._sources = {source.id: source for source in _read_sources(connection)}
             self._last_position = last if last is not None else 0
@@ -168,9 +179,7 @@ class _WriteBatch:
         self.connection = connection
         self.recorded_at = recorded_at
         self.source_cache = source_cache
-        head = connection.execute(
-            select(events.c.position, events.c.hash, events.c.recorded_at).order_by(events.c.position.desc()).limit(1)
-        ).first()
+        head = connection.execute(_HEAD).first()
         self.position: int = head.position if head else 0
         self.hash: str = head.hash if head else GENESIS_HASH
         # recorded_at never goes back along the positions, so "known at a time" is a prefix of the log
@@ -185,7 +194,7 @@ class _WriteBatch:
         self.existing: dict[str, RecordedEvent] = {}
         self.stream_versions: dict[str, int] = {}
         self.sources: dict[str, Source] | None = None
-        self.texts: dict[str, SourceText | None] = {}
+        self.texts_absent: set[str] = set()  # sha256s with no stored text (yet)
         self.target_types: dict[str, str | None] = {}
 
     def prefetch(self, chunk: Sequence[Located]) -> None:
@@ -200,9 +209,7 @@ class _WriteBatch:
 
     def stream_version(self, stream: str) -> int:
         if stream not in self.stream_versions:
-            current = self.connection.execute(
-                select(func.max(events.c.stream_version)).where(events.c.stream == stream)
-            ).scalar_one_or_none()
+            current = self.connection.execute(_STREAM_VERSION, {"stream": stream}).scalar_one_or_none()
             self.stream_versions[stream] = current or 0
         return self.stream_versions[stream]
 
@@ -212,22 +219,25 @@ class _WriteBatch:
         return self.sources
 
     def text_of(self, source: Source) -> SourceText | None:
-        if source.sha256 is None:
+        digest = source.sha256
+        if digest is None:
             return None
-        if source.sha256 not in self.texts:
-            stored = self.connection.execute(
-                select(source_texts.c.text).where(source_texts.c.sha256 == source.sha256)
-            ).scalar_one_or_none()
-            self.texts[source.sha256] = None if stored is None else source_text(stored)
-        return self.texts[source.sha256]
+        known = self.source_cache.texts.get(digest)
+        if known is not None:
+            return known
+        if digest not in self.texts_absent:
+            stored = self.connection.execute(_STORED_TEXT, {"sha256": digest}).scalar_one_or_none()
+            if stored is not None:
+                self.source_cache.texts[digest] = known = source_text(stored)
+                return known
+            self.texts_absent.add(digest)
+        return None
 
     def type_of(self, event_id: str) -> str | None:
         if event_id in self.staged:
             return self.staged[event_id]
         if event_id not in self.target_types:
-            self.target_types[event_id] = self.connection.execute(
-                select(events.c.type).where(events.c.event_id == event_id)
-            ).scalar_one_or_none()
+            self.target_types[event_id] = self.connection.execute(_TYPE_OF, {"event_id": event_id}).scalar_one_or_none()
         return self.target_types[event_id]
 
     def stage(self, event: NewEvent) -> None:

@@ -22,7 +22,7 @@ import orjson
 from core.config import worker_processes
 from core.errors import InputError, Location
 from core.store import Located
-from events import EventValidationError, NewEvent, parse_event
+from events import NewEvent
 
 __all__ = ["MAX_LINE_BYTES", "check_values", "event_from_object", "parse_json", "read_jsonl"]
 
@@ -163,6 +163,8 @@ def _parse_line(raw: bytes, file: str, number: int, default_stream: str) -> Loca
 
 def event_from_object(obj: object, location: Location, default_stream: str) -> Located:
     """Validate one interchange JSON object; raise InputError naming its first bad field."""
+    from events import EventValidationError, parse_event  # validation (pydantic) only where reading input
+
     try:
         event = parse_event(obj, default_stream)
     except EventValidationError as error:

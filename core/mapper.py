@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from events import REGISTRY, NewEvent, RecordedEvent, edtf_bounds, spec_for, upcast
+from events import KINDS, NewEvent, RecordedEvent, edtf_bounds, kind_of, upcast
 
 __all__ = [
     "COLUMNS",
@@ -65,7 +65,7 @@ def row_values(
 ) -> tuple[Any, ...]:
     """Return a row's values in COLUMNS order, given the event's interchange content (hash last)."""
     assert event.id is not None, "the store assigns ids before mapping"
-    schema_version = spec_for(event.type).schema_version
+    schema_version = kind_of(event.type).schema_version
     record = {
         **content,
         "position": position,
@@ -133,7 +133,7 @@ def from_body(stored: str | bytes, *, prev_hash: str = "", hash: str = "") -> Re
     )
 
 
-_current_versions = {name: spec.schema_version for name, spec in REGISTRY.items()}
+_current_versions = {name: kind.schema_version for name, kind in KINDS.items()}
 
 
 def row_mismatch(values: Sequence[Any]) -> str | None:

@@ -26,15 +26,7 @@ from core.database import Database
 from core.errors import ConcurrencyError, DuplicateIdError, InputError, IntegrityViolation, Location
 from core.mapper import COLUMNS, GENESIS_HASH, from_body, from_row, row_values
 from core.schema import RARE_TYPES, events, source_texts
-from events import (
-    EventValidationError,
-    NewEvent,
-    RecordedEvent,
-    SourceText,
-    parse_event,
-    source_text,
-    validate_payload,
-)
+from events import NewEvent, RecordedEvent, SourceText, source_text
 
 
 class ReplayWindow(Protocol):
@@ -516,6 +508,8 @@ class EventStore:
             references = [(ref["source"], ref.get("quote")) for ref in changes["sources"]]
             self._check_sources(state, references, location, "data.changes.sources", unverified=unverified)
         if event.type == "event.corrected" and "data" in changes:
+            from events import EventValidationError, validate_payload  # validation (pydantic) only where writing
+
             try:
                 corrected = validate_payload(target_type, event.data["changes"]["data"], prefix="data.changes.data")
             except EventValidationError as error:
@@ -547,6 +541,8 @@ class EventStore:
         data = {"source_id": source_id, "publisher": publisher, "published": published}
         data.update({k: v for k, v in (("title", title), ("url", url), ("sha256", sha256)) if v is not None})
         raw = {"id": f"source:{source_id}", "type": "source.registered", "stream": stream, "occurred": published}
+        from events import EventValidationError, parse_event  # validation (pydantic) only where writing
+
         try:
             event = parse_event({**raw, "data": data}, stream)
         except EventValidationError as error:

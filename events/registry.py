@@ -1,17 +1,14 @@
-"""Maps each stable event type name to its payload model, schema version and upcasters.
+"""Maps each event type to its payload model, beside what events.kinds knows of it.
 
-Type names are never renamed. When a payload changes shape, its schema version
-goes up and an upcaster turning the previous version's data into the new one is
-registered, so events stored long ago are read in today's shape.
+This is the half of the vocabulary that validates (pydantic); reading the log
+needs only events.kinds.
 """
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
+from events.kinds import KINDS, EventKind, UnknownEventTypeError, Upcaster, kind_of, upcast
 from events.vocabulary import (
     ConditionStated,
     CountReported,
@@ -29,65 +26,58 @@ from events.vocabulary import (
     SourceRegistered,
 )
 
-__all__ = ["REGISTRY", "EventSpec", "Upcaster", "spec_for", "upcast"]
-
-Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+__all__ = ["REGISTRY", "EventSpec", "UnknownEventTypeError", "Upcaster", "spec_for", "upcast"]
 
 
 @dataclass(frozen=True)
 class EventSpec:
-    """What the log knows about one event type."""
+    """An event type's kind and the model its data must fit."""
 
-    name: str
+    kind: EventKind
     model: type[Payload]
-    schema_version: int = 1
-    actor_required: bool = True
-    needs_source: bool = True
-    # upcasters[n] turns data of schema version n into data of version n + 1
-    upcasters: Mapping[int, Upcaster] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        """The stable type name."""
+        return self.kind.name
+
+    @property
+    def schema_version(self) -> int:
+        """The current schema version of the type's data."""
+        return self.kind.schema_version
+
+    @property
+    def actor_required(self) -> bool:
+        """Whether events of the type must name an actor."""
+        return self.kind.actor_required
+
+    @property
+    def needs_source(self) -> bool:
+        """Whether events of the type must cite a source."""
+        return self.kind.needs_source
 
 
-REGISTRY: dict[str, EventSpec] = {
-    spec.name: spec
-    for spec in (
-        EventSpec("source.registered", SourceRegistered, actor_required=False, needs_source=False),
-        EventSpec("meeting.scheduled", MeetingScheduled),
-        EventSpec("meeting.convened", MeetingConvened),
-        EventSpec("pledge.made", PledgeMade),
-        EventSpec("pledge.withdrawn", PledgeWithdrawn),
-        EventSpec("position.declined", PositionDeclined),
-        EventSpec("position.undecided", PositionUndecided),
-        EventSpec("position.considering", PositionConsidering),
-        EventSpec("position.in_talks", PositionInTalks),
-        EventSpec("condition.stated", ConditionStated),
-        EventSpec("count.reported", CountReported, actor_required=False),
-        EventSpec("event.corrected", EventCorrected, actor_required=False),
-        EventSpec("event.retracted", EventRetracted, actor_required=False),
-    )
+_MODELS: dict[str, type[Payload]] = {
+    "source.registered": SourceRegistered,
+    "meeting.scheduled": MeetingScheduled,
+    "meeting.convened": MeetingConvened,
+    "pledge.made": PledgeMade,
+    "pledge.withdrawn": PledgeWithdrawn,
+    "position.declined": PositionDeclined,
+    "position.undecided": PositionUndecided,
+    "position.considering": PositionConsidering,
+    "position.in_talks": PositionInTalks,
+    "condition.stated": ConditionStated,
+    "count.reported": CountReported,
+    "event.corrected": EventCorrected,
+    "event.retracted": EventRetracted,
 }
+if set(_MODELS) != set(KINDS):  # pragma: no cover - a programming error, caught on import
+    raise RuntimeError(f"event types without both a kind and a model: {sorted(set(_MODELS) ^ set(KINDS))}")
 
-
-class UnknownEventTypeError(ValueError):
-    """An event type name that is not in the registry."""
+REGISTRY: dict[str, EventSpec] = {name: EventSpec(kind, _MODELS[name]) for name, kind in KINDS.items()}
 
 
 def spec_for(type_name: str) -> EventSpec:
     """Return the spec of an event type; raise ValueError naming close matches if unknown."""
-    try:
-        return REGISTRY[type_name]
-    except (KeyError, TypeError):
-        close = difflib.get_close_matches(str(type_name), list(REGISTRY), n=3)
-        hint = f"; did you mean {', '.join(close)}?" if close else f"; known types: {', '.join(REGISTRY)}"
-        raise UnknownEventTypeError(f"unknown event type {type_name!r}{hint}") from None
-
-
-def upcast(type_name: str, schema_version: int, data: dict[str, Any]) -> dict[str, Any]:
-    """Bring data stored at an older schema version up to the type's current version."""
-    spec = REGISTRY.get(type_name)
-    if spec is None:
-        return data
-    version = schema_version
-    while version < spec.schema_version:
-        data = spec.upcasters[version](data)
-        version += 1
-    return data
+    return REGISTRY[kind_of(type_name).name]

@@ -6,12 +6,13 @@ with the path of the offending field.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, TypeVar, get_args
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from events.actors import normalise_actor
 from events.dates import normalise_edtf
+from events.words import CAPABILITIES, COMPARATORS, STANCES, SUBJECTS, Capability, Comparator, Stance, Subject
 
 __all__ = [
     "CAPABILITIES",
@@ -42,30 +43,6 @@ __all__ = [
     "Stance",
     "Subject",
 ]
-
-Capability = Literal[
-    "troops",
-    "logistics",
-    "air_cover",
-    "fast_jets",
-    "naval",
-    "surveillance",
-    "intelligence",
-    "engineering",
-    "backfill",
-    "training",
-    "funding",
-    "political_backing",
-    "unspecified",
-]
-Stance = Literal["declined", "undecided", "in_talks", "considering", "supporting"]
-Comparator = Literal["=", "~", ">", ">=", "<", "<="]
-Subject = Literal["participants", "troops"]
-
-CAPABILITIES: tuple[str, ...] = get_args(Capability)
-STANCES: tuple[str, ...] = get_args(Stance)
-COMPARATORS: tuple[str, ...] = get_args(Comparator)
-SUBJECTS: tuple[str, ...] = get_args(Subject)
 
 
 def _check_day(text: str) -> str:

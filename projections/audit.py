@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from events import RecordedEvent, edtf_bounds, spec_for
+from events import RecordedEvent, edtf_bounds, kind_of
 from projections.coalition import CoalitionFold
 from projections.counts import count_series
 from projections.provenance import Scope, SourceInfo
@@ -153,7 +153,7 @@ class _Audit:
             self.check_citations(amendment, (amendment.id,), dated=False)
 
     def check_citations(self, event: RecordedEvent, ids: tuple[str, ...], *, dated: bool) -> None:
-        if not event.sources and spec_for(event.type).needs_source:
+        if not event.sources and kind_of(event.type).needs_source:
             self.report("missing_source", ids, [], f"{event.type} {event.id} cites no source")
         for source_id, quote in event.sources:
             info = self.sources.get(source_id)

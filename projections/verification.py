@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal
 
-from events import RecordedEvent, SourceText, spec_for
+from events import RecordedEvent, SourceText, kind_of
 
 __all__ = ["QuoteChecker", "QuoteStatus"]
 
@@ -34,5 +34,5 @@ class QuoteChecker:
     def event_verified(self, event: RecordedEvent) -> bool | None:
         """Return True when every cited quote is found, False otherwise, None where no source is needed."""
         if not event.sources:
-            return None if not spec_for(event.type).needs_source else False
+            return None if not kind_of(event.type).needs_source else False
         return all(self.quote_status(source, quote) == "verified" for source, quote in event.sources)

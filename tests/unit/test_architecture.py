@@ -55,3 +55,39 @@ def test_head_revision_constant_matches_the_migrations() -> None:
     config = Config()
     config.set_main_option("script_location", str(ROOT / "core" / "migrations"))
     assert ScriptDirectory.from_config(config).get_current_head() == HEAD_REVISION
+
+
+def test_every_name_of_the_events_package_loads_from_the_module_it_names() -> None:
+    import importlib
+
+    import events
+
+    for name in events.__all__:
+        home = events._HOME_OF[name]
+        assert getattr(events, name) is getattr(importlib.import_module(home), name), name
+    assert set(events._HOME_OF) == set(events.__all__)
+
+
+def test_reading_and_replaying_the_log_loads_no_validation_library(tmp_path: Path) -> None:
+    """`dtl state` starts faster without pydantic: nothing on the read path may import it."""
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'log.db'}"
+    script = (
+        "import sys\n"
+        "from datetime import date\n"
+        "from core import EventStore\n"
+        "from core.snapshots import SnapshotRecorder\n"
+        "from projections.engine import Replayer, Snapshot\n"
+        "from projections.coalition import state_document\n"
+        f"store = EventStore.open({url!r}, create=True)\n"
+        "store.database.migrate()\n"
+        "replay = Replayer(store, SnapshotRecorder(store.database, Snapshot)).state(as_of=date(2025, 3, 17))\n"
+        "state_document(replay.state, stream=None, as_of=date(2025, 3, 17), known_at=None, position=0)\n"
+        "list(store.read())\n"
+        "store.verify()\n"
+        "assert 'pydantic' not in sys.modules, sorted(m for m in sys.modules if 'pydantic' in m)[:3]\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr

@@ -10,12 +10,14 @@ bad row in position order is reported, as a sequential walk would.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import select
 
 from core.database import Database
 from core.errors import IntegrityViolation
@@ -95,15 +97,19 @@ def _check_range(database: Database, part: _Range, expect: str | None, on_progre
         .where(events.c.position >= part.first - 1, events.c.position <= part.last)
         .order_by(events.c.position)
     )
-    with database.reading() as connection:
-        rows = _streamed(connection, query)
+    with (
+        database.reading() as connection,
+        closing(connection.execution_options(yield_per=_FETCH).execute(query)) as result,
+    ):
+        # the result is closed here, whatever happens: a half-read cursor must not outlive its connection
+        rows: Iterator[Sequence[Any]] = (row for batch in result.partitions() for row in batch)
         prev_hash: str | None = GENESIS_HASH
         if part.first > 1:
             before = next(rows, None)
             # a missing row before the range is reported by the range that holds it
             prev_hash = before[_HASH] if before is not None and before[_POSITION] == part.first - 1 else None
             if before is not None and before[_POSITION] != part.first - 1:
-                rows = _prepend(before, rows)
+                rows = itertools.chain([before], rows)
         report = _walk(rows, part, prev_hash, expect, on_progress)
         if report.count < part.last - part.first + 1:  # the rows ran out inside the range
             missing = part.first + report.count
@@ -113,20 +119,6 @@ def _check_range(database: Database, part: _Range, expect: str | None, on_progre
             where = "the log ends before it" if after is None else f"the next row is at {after}"
             raise IntegrityViolation(f"position {missing} is missing ({where})", missing)
         return report
-
-
-def _streamed(connection: Connection, query: Any) -> Iterator[Sequence[Any]]:
-    result = connection.execution_options(yield_per=_FETCH).execute(query)
-    try:
-        for batch in result.partitions():
-            yield from batch
-    finally:
-        result.close()
-
-
-def _prepend(row: Sequence[Any], rows: Iterator[Sequence[Any]]) -> Iterator[Sequence[Any]]:
-    yield row
-    yield from rows
 
 
 def _walk(

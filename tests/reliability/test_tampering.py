@@ -216,3 +216,18 @@ def test_verify_in_parallel_ranges_names_the_same_first_bad_position(
         example.verify(workers=2)
     assert str(parallel.value).startswith(first_bad)
     assert (str(parallel.value), parallel.value.position) == (str(sequential.value), sequential.value.position)
+
+
+def test_a_refused_verify_leaves_no_half_read_cursor_to_be_closed_after_its_connection(
+    example: EventStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    import gc
+
+    drop_append_only_guards(example)
+    modify_a_payload(example)
+    with pytest.raises(IntegrityViolation) as refused:
+        example.verify(workers=0)
+    example.close()
+    del refused  # its traceback held the walk's frames
+    gc.collect()
+    assert [record.getMessage() for record in caplog.records if record.levelname == "ERROR"] == []

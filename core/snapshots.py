@@ -2,11 +2,14 @@
 
 Snapshots are a cache beside the log: never hashed, safe to delete, and only
 used when the engine has checked nothing recorded since could change them.
+The snapshots a recorder saved last are also kept in memory, so the same
+process asking again skips reading and decoding them (the table still decides
+whether they exist and are valid).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
@@ -43,12 +46,18 @@ def _stream_key(stream: str | None) -> str:
     return _ALL_STREAMS if stream is None else stream
 
 
+def _cache_key(projection: str, stream: str | None, version: str, position: int, day: str) -> tuple[str, ...]:
+    return (projection, _stream_key(stream), version, str(position), day)
+
+
 class SnapshotRecorder:
     """Reads and writes the snapshots table; builds snapshot values with a given factory."""
 
     def __init__(self, database: Database, factory: Any) -> None:
         self._database = database
         self._factory = factory
+        # the latest snapshot this recorder saved, by its identity in the table: the same state, already decoded
+        self._recent: dict[tuple[str, ...], Any] = {}
 
     def find_snapshot(
         self, projection: str, stream: str | None, version: str, known_position: int, day: date
@@ -70,6 +79,9 @@ class SnapshotRecorder:
             for snapshot_id, position, snapshot_day in connection.execute(candidates).all():
                 if not self._still_valid(connection, stream, position, snapshot_day, known_position):
                     continue
+                recent = self._recent.get(_cache_key(projection, stream, version, position, snapshot_day))
+                if recent is not None:
+                    return recent
                 # only the chosen snapshot's state is read and decoded: states can be large
                 state = connection.execute(
                     select(snapshots.c.state).where(snapshots.c.snapshot_id == snapshot_id)
@@ -103,8 +115,8 @@ class SnapshotRecorder:
         )
         return connection.execute(query).first() is None
 
-    def save_snapshots(self, taken: Iterable[_Snapshot]) -> None:
-        """Store snapshots in one transaction."""
+    def save_snapshots(self, taken: Sequence[_Snapshot]) -> None:
+        """Store snapshots in one transaction; keep the last one in memory too."""
         created_at = utc_timestamp(datetime.now(UTC))
         rows = [
             {
@@ -125,7 +137,11 @@ class SnapshotRecorder:
             self._database.writing(lambda connection: connection.execute(insert(snapshots), rows), wait=0.2)
         except StoreBusy:
             return
+        last = taken[-1]
+        key = _cache_key(last.projection, last.stream, last.version, last.position, last.day.isoformat())
+        self._recent = {key: last}
 
     def clear(self) -> int:
         """Delete every snapshot; return how many there were."""
+        self._recent = {}
         return int(self._database.writing(lambda connection: connection.execute(delete(snapshots)).rowcount))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from sys import intern
 from types import MappingProxyType
 from typing import Any
 
@@ -32,7 +33,20 @@ __all__ = [
 # The order stances are counted and listed in, most committed first.
 STANCE_ORDER = ("supporting", "considering", "undecided", "in_talks", "declined")
 
-_SNAPSHOT_VERSION = 1
+# Version 2: actors, claims and meetings as arrays (smaller, faster to read than objects); bump on any change.
+_SNAPSHOT_VERSION = 2
+
+# An actor's `touched` list is pruned of ids no fact can rest on again once it doubles past this size.
+_PRUNE_AFTER = 64
+
+
+def _shared(text: str | None) -> str | None:
+    """Return the one shared copy of a string many facts repeat (codes, dates, vocabulary); None as it is.
+
+    Each parsed event brings its own copies, and a fold keeps every meeting
+    and claim: at a million events, sharing them saves about 100 MB.
+    """
+    return None if text is None else intern(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,20 +101,34 @@ class Claim:
         """Return the claim a count.reported event makes."""
         data = event.data
         return cls(
-            data["subject"],
-            data["comparator"],
+            intern(data["subject"]),
+            intern(data["comparator"]),
             data["amount"],
-            event.occurred,
-            data.get("attributed_to"),
-            data.get("raw"),
+            intern(event.occurred),
+            _shared(data.get("attributed_to")),
+            _shared(data.get("raw")),
             event.id,
-            event.source_ids,
+            tuple(map(intern, event.source_ids)),
         )
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Claim:
-        """Return the claim that `to_json` (with its subject) described."""
-        return cls(**{**data, "sources": tuple(data["sources"])})
+    def from_row(cls, row: list[Any]) -> Claim:
+        """Return the claim that `to_row` described."""
+        subject, comparator, amount, occurred, attributed_to, raw, event, sources = row
+        return cls(subject, comparator, amount, occurred, attributed_to, raw, event, tuple(sources))
+
+    def to_row(self) -> list[Any]:
+        """Return every field as a JSON array, in field order (the compact form snapshots keep)."""
+        return [
+            self.subject,
+            self.comparator,
+            self.amount,
+            self.occurred,
+            self.attributed_to,
+            self.raw,
+            self.event,
+            list(self.sources),
+        ]
 
     def to_json(self) -> dict[str, Any]:
         """Return the claim as the state document shows it (the subject is implied by where it sits)."""
@@ -159,21 +187,37 @@ class Meeting:
         participants = data.get("participants")
         return cls(
             data.get("meeting_id"),
-            event.actor,
-            event.occurred,
-            data.get("scheduled_for"),
-            data.get("format"),
-            data.get("location"),
-            None if participants is None else tuple(participants),
-            data.get("topic"),
+            _shared(event.actor),
+            intern(event.occurred),
+            _shared(data.get("scheduled_for")),
+            _shared(data.get("format")),
+            _shared(data.get("location")),
+            None if participants is None else tuple(map(intern, participants)),
+            _shared(data.get("topic")),
             event.id,
         )
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Meeting:
-        """Return the meeting that `to_json` described."""
-        participants = data["participants"]
-        return cls(**{**data, "participants": None if participants is None else tuple(participants)})
+    def from_row(cls, row: list[Any]) -> Meeting:
+        """Return the meeting that `to_row` described."""
+        meeting_id, host, occurred, scheduled_for, format, location, participants, topic, event = row
+        if participants is not None:
+            participants = tuple(participants)
+        return cls(meeting_id, host, occurred, scheduled_for, format, location, participants, topic, event)
+
+    def to_row(self) -> list[Any]:
+        """Return every field as a JSON array, in field order (the compact form snapshots keep)."""
+        return [
+            self.meeting_id,
+            self.host,
+            self.occurred,
+            self.scheduled_for,
+            self.format,
+            self.location,
+            None if self.participants is None else list(self.participants),
+            self.topic,
+            self.event,
+        ]
 
     def to_json(self) -> dict[str, Any]:
         """Return the meeting as the state document lists it, absent fields as null."""
@@ -215,6 +259,7 @@ class _Actor:
         "offers",
         "position",
         "position_events",
+        "prune_at",
         "ruled_out",
         "since",
         "stance",
@@ -233,7 +278,25 @@ class _Actor:
         self.stance: str | None = None
         self.since: str | None = None
         self.stance_event: str | None = None
-        self.touched: list[str] = []  # every event that reached this actor, in fold order
+        self.touched: list[str] = []  # the events that reached this actor and may still be behind a fact, in fold order
+        self.prune_at = _PRUNE_AFTER
+
+    def touch(self, event_id: str) -> None:
+        """Record that an event reached the actor, pruning `touched` first when it has doubled since the last prune."""
+        if len(self.touched) >= self.prune_at:
+            self.prune()  # before the append: this event is not behind a fact yet, but is about to be
+        self.touched.append(event_id)
+
+    def prune(self) -> None:
+        """Drop ids behind no fact, not even one the actor may fall back to: they can never be behind one again.
+
+        A fact only ever gains the id of the event being folded, so an id
+        that has left every fact stays out. This keeps memory in proportion
+        to the live facts (amortised: the list must double before the next prune).
+        """
+        live = self.ids_behind(fallbacks=True)
+        self.touched = [event_id for event_id in self.touched if event_id in live]
+        self.prune_at = max(_PRUNE_AFTER, 2 * len(self.touched))
 
     def settle(self, event: RecordedEvent) -> None:
         """Derive the stance again; when it changes, it holds from this event."""
@@ -287,38 +350,40 @@ class _Actor:
             MappingProxyType({key: tuple(ids) for key, ids in self.conditions.items()}),
         )
 
-    def to_json(self) -> dict[str, Any]:
-        """Return a copy of the actor's accumulator as JSON; ordered mappings become lists of pairs."""
-        live = self.ids_behind(fallbacks=True)
-        return {
-            "offers": [[key, list(ids)] for key, ids in self.offers.items()],
-            "ruled_out": [[key, list(ids)] for key, ids in self.ruled_out.items()],
-            "conditions": [[key, list(ids)] for key, ids in self.conditions.items()],
-            "position": self.position,
-            "position_events": list(self.position_events),
-            "talks": list(self.talks),
-            "stance": self.stance,
-            "since": self.since,
-            "stance_event": self.stance_event,
-            # an id behind no fact, not even a fallback's, can never be behind one again
-            "touched": [event_id for event_id in self.touched if event_id in live],
-        }
+    def to_row(self, code: str) -> list[Any]:
+        """Return a copy of the accumulator as a JSON array (see `from_row`); ordered mappings become lists of pairs."""
+        self.prune()
+        return [
+            code,
+            self.stance,
+            self.since,
+            self.stance_event,
+            self.position,
+            list(self.touched),
+            list(self.position_events),
+            list(self.talks),
+            [[key, list(ids)] for key, ids in self.offers.items()],
+            [[key, list(ids)] for key, ids in self.ruled_out.items()],
+            [[key, list(ids)] for key, ids in self.conditions.items()],
+        ]
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> _Actor:
-        """Return the accumulator that `to_json` described."""
-        actor = cls()
-        actor.offers = {key: list(ids) for key, ids in data["offers"]}
-        actor.ruled_out = {key: list(ids) for key, ids in data["ruled_out"]}
-        actor.conditions = {key: list(ids) for key, ids in data["conditions"]}
-        actor.position = data["position"]
-        actor.position_events = list(data["position_events"])
-        actor.talks = list(data["talks"])
-        actor.stance = data["stance"]
-        actor.since = data["since"]
-        actor.stance_event = data["stance_event"]
-        actor.touched = list(data["touched"])
-        return actor
+    def from_row(cls, row: list[Any]) -> tuple[str, _Actor]:
+        """Return the actor code and accumulator that `to_row` described."""
+        code, actor = row[0], cls()
+        actor.stance, actor.since, actor.stance_event, actor.position = row[1:5]
+        touched, position_events, talks, offers, ruled_out, conditions = row[5:]
+        # copies: the fold goes on changing its lists, and the row may be read again
+        actor.touched, actor.position_events, actor.talks = list(touched), list(position_events), list(talks)
+        actor.prune_at = max(_PRUNE_AFTER, 2 * len(touched))
+        actor.offers = {key: list(ids) for key, ids in offers}
+        actor.ruled_out = {key: list(ids) for key, ids in ruled_out}
+        actor.conditions = {key: list(ids) for key, ids in conditions}
+        return code, actor
+
+
+def _latest_day(value: str) -> date:
+    return edtf_bounds(value)[1]
 
 
 def _add(facts: dict[str, list[str]], key: str, event_id: str) -> None:
@@ -392,16 +457,22 @@ class CoalitionFold:
             upcoming,
         )
 
-    def to_snapshot(self) -> dict[str, Any]:
-        """Return the whole accumulator as JSON (only lists and string-keyed objects whose key order is free)."""
+    def to_snapshot(self, as_of: date | None = None) -> dict[str, Any]:
+        """Return the whole accumulator as plain JSON (arrays and objects whose key order is free), a copy.
+
+        With as_of (a day on or after every event folded so far, and so before
+        any day the snapshot will answer for), meetings scheduled for as_of or
+        earlier are left out: they can never be upcoming again.
+        """
+        scheduled: Iterable[Meeting] = self._scheduled.values()
+        if as_of is not None:
+            scheduled = [m for m in scheduled if m.scheduled_for is None or _latest_day(m.scheduled_for) > as_of]
         return {
             "version": _SNAPSHOT_VERSION,
-            "actors": {code: actor.to_json() for code, actor in self._actors.items()},
-            "claims": [
-                {"subject": claim.subject, **claim.to_json()} for claims in self._claims.values() for claim in claims
-            ],
-            "held": [meeting.to_json() for meeting in self._held],
-            "scheduled": [meeting.to_json() for meeting in self._scheduled.values()],
+            "actors": [actor.to_row(code) for code, actor in self._actors.items()],
+            "claims": [claim.to_row() for claims in self._claims.values() for claim in claims],
+            "held": [meeting.to_row() for meeting in self._held],
+            "scheduled": [meeting.to_row() for meeting in scheduled],
         }
 
     @classmethod
@@ -410,12 +481,11 @@ class CoalitionFold:
         if data.get("version") != _SNAPSHOT_VERSION:
             raise ValueError(f"unsupported coalition snapshot version {data.get('version')!r}")
         fold = cls()
-        fold._actors = {code: _Actor.from_json(actor) for code, actor in data["actors"].items()}
-        for claim in map(Claim.from_json, data["claims"]):
+        fold._actors = dict(map(_Actor.from_row, data["actors"]))
+        for claim in map(Claim.from_row, data["claims"]):
             fold._claims[claim.subject].append(claim)
-        fold._held = [Meeting.from_json(meeting) for meeting in data["held"]]
-        scheduled = (Meeting.from_json(meeting) for meeting in data["scheduled"])
-        fold._scheduled = {meeting.meeting_id: meeting for meeting in scheduled}
+        fold._held = list(map(Meeting.from_row, data["held"]))
+        fold._scheduled = {meeting.meeting_id: meeting for meeting in map(Meeting.from_row, data["scheduled"])}
         return fold
 
     def _touch(self, code: str | None, event_id: str) -> _Actor:
@@ -423,7 +493,7 @@ class CoalitionFold:
         actor = self._actors.get(code)
         if actor is None:
             actor = self._actors[code] = _Actor()
-        actor.touched.append(event_id)
+        actor.touch(event_id)
         return actor
 
     def _pledge_made(self, event: RecordedEvent) -> None:

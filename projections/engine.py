@@ -15,16 +15,17 @@ structurally; it never imports `core`.
 
 from __future__ import annotations
 
+import gc
 import hashlib
-import heapq
-from collections.abc import Collection, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
-from events import RecordedEvent
+from events import RecordedEvent, edtf_bounds
 from projections import coalition, replay
 from projections.coalition import CoalitionFold, CoalitionState
 from projections.replay import Amendments, amended, fold_key
@@ -32,6 +33,9 @@ from projections.replay import Amendments, amended, fold_key
 __all__ = ["Replay", "ReplayLog", "ReplayWindow", "Replayer", "Snapshot", "SnapshotStore", "fold_version"]
 
 PROJECTION = "coalition"
+
+# A replay that folded at least this many events saves its final state even when `snapshot_every` is larger.
+_WORTH_SAVING = 10_000
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,8 @@ class Snapshot:
     position: int
     day: date
     state: dict[str, Any]
+    # The answer as of `day`, when this process computed it: a store may hand the same value back, saving the decoding.
+    result: CoalitionState | None = field(default=None, compare=False, repr=False)
 
 
 class SnapshotStore(Protocol):
@@ -90,7 +96,7 @@ class SnapshotStore(Protocol):
         """
         ...
 
-    def save_snapshots(self, snapshots: Iterable[Snapshot]) -> None:
+    def save_snapshots(self, snapshots: Sequence[Snapshot]) -> None:
         """Keep snapshots for later runs."""
         ...
 
@@ -110,7 +116,7 @@ class Replay:
 
     state: CoalitionState
     known_position: int
-    resumed_from: Snapshot | None
+    resumed_from: Snapshot | None  # which snapshot, its state left out
     folded: int
 
 
@@ -130,19 +136,32 @@ class Replayer:
 
     def state(self, *, as_of: date, stream: str | None = None, known_at: int | str | None = None) -> Replay:
         """Return the coalition state as of a day, known at a timestamp or position."""
+        with _collector_paused():
+            # in a call of its own, so the collector comes back after everything but the answer is gone
+            return self._state(as_of, stream, known_at)
+
+    def _state(self, as_of: date, stream: str | None, known_at: int | str | None) -> Replay:
         known_position = self._log.known_position(known_at)
-        amendments = Amendments.collect(self._log.amendment_events(known_position))
         start = self._usable_snapshot(stream, known_position, as_of)
+        if start is not None and start.day == as_of:
+            # still true and taken on the very day: nothing more counts, so the snapshot is the answer
+            return Replay(_answer(start), known_position, _described(start), 0)
+        return self._replay(as_of, stream, known_position, start)
+
+    def _replay(self, as_of: date, stream: str | None, known_position: int, start: Snapshot | None) -> Replay:
         fold = CoalitionFold() if start is None else CoalitionFold.from_snapshot(start.state)
         after_day = None if start is None else start.day
+        # the amendments are not kept past this line: only their targets and the amended events are needed
+        amendments = Amendments.collect(self._log.amendment_events(known_position))
         events = self._effective(stream, known_position, amendments, after_day=after_day, until_day=as_of)
+        del amendments
         folded, since_snapshot = 0, 0
         saved: list[Snapshot] = []
-        keep_snapshots = self._snapshots is not None
+        every = self._snapshot_every if self._snapshots is not None else None
         previous: date | None = None
         for event in events:
-            latest = fold_key(event)[0]
-            if keep_snapshots and since_snapshot >= self._snapshot_every and previous is not None and latest > previous:
+            latest = edtf_bounds(event.occurred)[1]
+            if every is not None and since_snapshot >= every and previous is not None and latest > previous:
                 # the fold holds every event dated up to `previous` and none after: true until latest - 1
                 saved.append(self._snapshot(fold, stream, known_position, latest - timedelta(days=1)))
                 since_snapshot = 0
@@ -150,10 +169,11 @@ class Replayer:
             folded += 1
             since_snapshot += 1
             previous = latest
-        if self._snapshots is not None and (folded >= self._snapshot_every or saved):
-            saved.append(self._snapshot(fold, stream, known_position, as_of))
+        result = fold.result(as_of)
+        if self._snapshots is not None and (folded >= min(self._snapshot_every, _WORTH_SAVING) or saved):
+            saved.append(self._snapshot(fold, stream, known_position, as_of, result))
             self._snapshots.save_snapshots(_thinned(saved))
-        return Replay(fold.result(as_of), known_position, start, folded)
+        return Replay(result, known_position, None if start is None else _described(start), folded)
 
     def effective_events(
         self, *, stream: str | None = None, known_at: int | str | None = None, until_day: date | None = None
@@ -190,11 +210,79 @@ class Replayer:
             and (after_day is None or event.latest > after_day)
             and (until_day is None or event.latest <= until_day)
         ]
-        return heapq.merge(plain, sorted(moved, key=fold_key), key=fold_key)
+        return _merged(plain, sorted(moved, key=fold_key))
 
-    def _snapshot(self, fold: CoalitionFold, stream: str | None, known_position: int, day: date) -> Snapshot:
+    def _snapshot(
+        self,
+        fold: CoalitionFold,
+        stream: str | None,
+        known_position: int,
+        day: date,
+        result: CoalitionState | None = None,
+    ) -> Snapshot:
         # to_snapshot hands out copies of plain JSON values, so the fold can go on
-        return Snapshot(PROJECTION, stream, fold_version(), known_position, day, fold.to_snapshot())
+        state = fold.to_snapshot(as_of=day)
+        return Snapshot(PROJECTION, stream, fold_version(), known_position, day, state, result)
+
+
+def _described(snapshot: Snapshot) -> Snapshot:
+    """Return the snapshot without its state: a replay says where it resumed from, and a large state is not kept."""
+    return replace(snapshot, state={}, result=None)
+
+
+def _answer(snapshot: Snapshot) -> CoalitionState:
+    """Return the state a snapshot holds as of its own day, decoding it unless this process already has it."""
+    if snapshot.result is not None:
+        return snapshot.result
+    return CoalitionFold.from_snapshot(snapshot.state).result(snapshot.day)
+
+
+def _merged(plain: Iterable[RecordedEvent], moved: list[RecordedEvent]) -> Iterator[RecordedEvent]:
+    """Yield the plain events with the (few) moved ones, sorted by fold key, slotted in fold order.
+
+    Like heapq.merge, but the plain stream's key is only computed while a
+    moved event is still waiting.
+    """
+    pending = iter(moved)
+    waiting = next(pending, None)
+    if waiting is None:
+        yield from plain
+        return
+    waiting_key = fold_key(waiting)
+    events = iter(plain)
+    for event in events:
+        key = fold_key(event)
+        while waiting is not None and waiting_key < key:
+            yield waiting
+            waiting = next(pending, None)
+            if waiting is not None:
+                waiting_key = fold_key(waiting)
+        yield event
+        if waiting is None:
+            yield from events
+            return
+    if waiting is not None:
+        yield waiting
+        yield from pending
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for the duration of a replay.
+
+    A replay allocates millions of short-lived objects while keeping a large
+    fold alive, so the collector's generational passes scan the fold over and
+    over (measured: two thirds of the time spent parsing bodies). Nothing in
+    a replay makes reference cycles, so there is nothing for it to find; it
+    runs again as soon as the replay is over.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _thinned(snapshots: list[Snapshot]) -> list[Snapshot]:

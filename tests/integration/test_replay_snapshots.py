@@ -233,3 +233,50 @@ def test_saving_a_snapshot_never_keeps_a_reader_waiting_behind_a_writer(store: E
     )
     recorder.save_snapshots([snapshot])
     assert recorder.find_snapshot("coalition", "ukraine-coalition", "v", replay.known_position, date(2025, 3, 17))
+
+
+class _CountingLog:
+    """The store, counting what a replay asks of it."""
+
+    def __init__(self, store: EventStore) -> None:
+        self.store = store
+        self.asked: list[str] = []
+
+    def known_position(self, known_at: int | str | None) -> int:
+        return self.store.known_position(known_at)
+
+    def amendment_events(self, known_position: int) -> list[Any]:
+        self.asked.append("amendment_events")
+        return self.store.amendment_events(known_position)
+
+    def events_by_id(self, ids: Any) -> list[Any]:
+        self.asked.append("events_by_id")
+        return self.store.events_by_id(ids)
+
+    def replay_window(self, window: Any) -> Any:
+        self.asked.append("replay_window")
+        return self.store.replay_window(window)
+
+
+def test_a_snapshot_taken_on_the_day_asked_answers_without_reading_the_log(store: EventStore) -> None:
+    _example_store(store).state(as_of=date(2025, 3, 17), stream="ukraine-coalition")
+    log = _CountingLog(store)
+    # a new recorder, as in a new process: the snapshot is read from the table
+    replayer = Replayer(log, SnapshotRecorder(store.database, Snapshot))
+    warm = replayer.state(as_of=date(2025, 3, 17), stream="ukraine-coalition")
+    full = Replayer(store).state(as_of=date(2025, 3, 17), stream="ukraine-coalition")
+    assert warm.resumed_from is not None
+    assert warm.folded == 0
+    assert log.asked == []
+    assert warm.state == full.state
+
+
+def test_clearing_snapshots_also_forgets_the_ones_kept_in_memory(store: EventStore) -> None:
+    recorder = SnapshotRecorder(store.database, Snapshot)
+    _example_store(store)
+    replayer = Replayer(store, recorder, snapshot_every=1)
+    replayer.state(as_of=date(2025, 3, 17), stream="ukraine-coalition")
+    assert replayer.state(as_of=date(2025, 3, 17), stream="ukraine-coalition").resumed_from is not None
+    recorder.clear()
+    again = replayer.state(as_of=date(2025, 3, 17), stream="ukraine-coalition")
+    assert again.resumed_from is None

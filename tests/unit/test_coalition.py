@@ -726,7 +726,42 @@ def test_snapshot_leaves_out_events_that_can_never_be_behind_a_fact_again():
         ),
         END,
     )
-    assert fold.to_snapshot()["actors"]["IT"]["touched"] == ["b"]
+    [italy] = fold.to_snapshot()["actors"]
+    assert italy[0] == "IT"
+    assert italy[5] == ["b"]  # touched
+
+
+def test_snapshot_on_a_day_leaves_out_meetings_scheduled_for_that_day_or_before():
+    fold = CoalitionFold()
+    fold.apply_until(
+        fold_order(
+            recorded(
+                [
+                    event(
+                        "meeting.scheduled",
+                        "GB",
+                        "2025-03-01",
+                        "a",
+                        meeting_id="past",
+                        scheduled_for="2025-03-05",
+                        format="virtual",
+                    ),
+                    event(
+                        "meeting.scheduled",
+                        "GB",
+                        "2025-03-02",
+                        "b",
+                        meeting_id="soon",
+                        scheduled_for="2025-03-20",
+                        format="virtual",
+                    ),
+                ]
+            )
+        ),
+        END,
+    )
+    assert [meeting[0] for meeting in fold.to_snapshot(as_of=date(2025, 3, 10))["scheduled"]] == ["soon"]
+    assert [meeting[0] for meeting in fold.to_snapshot()["scheduled"]] == ["past", "soon"]
 
 
 def test_snapshot_of_an_unknown_version_is_refused():

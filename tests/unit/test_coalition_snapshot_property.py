@@ -136,3 +136,42 @@ def test_resuming_from_a_snapshot_equals_folding_in_one_go(objects, as_of, data)
         for fold in (resumed, whole)
     ]
     assert documents[0] == documents[1]
+
+
+@settings(deadline=None)
+@given(objects=logs(), as_of=days, data=st.data())
+def test_a_snapshot_taken_on_a_day_leaves_out_only_what_can_never_count_again(objects, as_of, data):
+    events = [item for item in fold_order(recorded(objects)) if edtf_bounds(item.occurred)[1] <= as_of]
+    # as the engine takes them: every event dated up to the day in, none after; queries as of that day or later
+    day = data.draw(st.dates(min_value=FIRST_DAY - timedelta(days=1), max_value=as_of), label="day")
+    split = sum(edtf_bounds(item.occurred)[1] <= day for item in events)
+
+    whole = CoalitionFold()
+    whole.apply_until(events, as_of)
+
+    first = CoalitionFold()
+    first.apply_until(events[:split], day)
+    resumed = CoalitionFold.from_snapshot(json.loads(json.dumps(first.to_snapshot(as_of=day))))
+    resumed.apply_until(events[split:], as_of)
+
+    assert resumed.result(as_of) == whole.result(as_of)
+    assert resumed.to_snapshot(as_of=as_of) == whole.to_snapshot(as_of=as_of)
+
+
+@settings(deadline=None)
+@given(objects=logs(), as_of=days)
+def test_pruning_the_events_that_touched_an_actor_never_changes_an_answer(objects, as_of):
+    from projections import coalition
+
+    events = [item for item in fold_order(recorded(objects)) if edtf_bounds(item.occurred)[1] <= as_of]
+    answers = []
+    original = coalition._PRUNE_AFTER
+    try:
+        for prune_after in (0, 10**9):  # prune from the very first touch on (at every doubling), and never
+            coalition._PRUNE_AFTER = prune_after
+            fold = CoalitionFold()
+            fold.apply_until(events, as_of)
+            answers.append((fold.result(as_of), {code: fold.fact_events(code) for code in ACTORS}))
+    finally:
+        coalition._PRUNE_AFTER = original
+    assert answers[0] == answers[1]

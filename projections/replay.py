@@ -8,7 +8,7 @@ decides what is known by what it passes in (the known-at filter).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -58,8 +58,7 @@ class Amendments:
             return None
         for correction in self.corrections.get(event.id, ()):
             changes: dict[str, Any] = correction.data["changes"]
-            event = replace(
-                event,
+            event = event._replace(
                 occurred=changes.get("occurred", event.occurred),
                 actor=changes.get("actor", event.actor),
                 data=changes.get("data", event.data),

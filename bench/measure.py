@@ -293,22 +293,27 @@ class Bench:
 
         query = {"url": ours, "as_of": facts.query_day, "stream": facts.default_stream}
         as_of = self.worker("as-of", **query, repeat=tier.repeat.others if backend == "sqlite" else 1)
-        for kind in ("full", "cold", "warm"):
+        for kind in ("full", "cold", "warm", "reopened"):
             self.add(f"asof.{backend}.{kind}", size, Sample("time", as_of["seconds"][kind]))
         resumed = "resumed from a snapshot" if as_of["warm_resumed_from_snapshot"] else "no snapshot was taken"
         query_text = f"{facts.default_stream} as of {facts.query_day}"
         self.notes[(f"as-of query on {backend}", size)] = (
             f"{query_text}: {as_of['folded']['full']:,} events folded without snapshots; warm: {resumed}"
         )
-        cold, warm = (statistics.median(as_of["seconds"][kind]) * 1000 for kind in ("cold", "warm"))
-        self.log(f"[{label}] as-of query on {backend}: cold {cold:.0f} ms, warm {warm:.1f} ms ({resumed})")
+        cold, warm, reopened = (
+            statistics.median(as_of["seconds"][kind]) * 1000 for kind in ("cold", "warm", "reopened")
+        )
+        self.log(
+            f"[{label}] as-of query on {backend}: cold {cold:.0f} ms, warm {warm:.1f} ms, "
+            f"reopened {reopened:.1f} ms ({resumed})"
+        )
         return {"replay": digests.pop(), **{f"as-of {kind}": digest for kind, digest in as_of["digests"].items()}}
 
     def _check_answers(self, tier: _Tier) -> None:
         label, facts = tier.label, tier.facts
         query = f"{facts.default_stream} as of {facts.query_day}"
         for backend, answers in tier.answers.items():
-            same = len({answers["as-of full"], answers["as-of cold"], answers["as-of warm"]}) == 1
+            same = len({answers[f"as-of {kind}"] for kind in ("full", "cold", "warm", "reopened")}) == 1
             name = {"sqlite": "SQLite", "postgres": "PostgreSQL"}[backend]
             self.checks.append(Check(f"{label}: {query} is the same with and without snapshots ({name})", same))
         name = f"{label}: the state is the same on SQLite and PostgreSQL (whole log as of {facts.last_day}; {query})"

@@ -90,7 +90,11 @@ def replay(url: str, as_of: str, stream: str | None, document: str | None = None
 
 
 def as_of_query(url: str, as_of: str, stream: str, repeat: int, document: str | None = None) -> dict[str, Any]:
-    """Ask one as-of question `repeat` times each: without snapshots, cold (snapshots cleared), then warm."""
+    """Ask one as-of question `repeat` times each: without snapshots, cold (snapshots cleared), warm, reopened.
+
+    Warm asks again in the same process (its caches in use); reopened asks through a store
+    and recorder opened anew, as a new `dtl state` would (snapshots read from the table).
+    """
     from core import EventStore
     from core.snapshots import SnapshotRecorder
     from projections.engine import Snapshot
@@ -98,21 +102,26 @@ def as_of_query(url: str, as_of: str, stream: str, repeat: int, document: str | 
     store = EventStore.open(url)
     recorder = SnapshotRecorder(store.database, Snapshot)
     day = date.fromisoformat(as_of)
-    seconds: dict[str, list[float]] = {"full": [], "cold": [], "warm": []}
+    kinds = ("full", "cold", "warm", "reopened")
+    seconds: dict[str, list[float]] = {kind: [] for kind in kinds}
     digests: dict[str, str] = {}
     folded: dict[str, int] = {}
     resumed = False
     for _ in range(repeat):
-        for kind in ("full", "cold", "warm"):
+        for kind in kinds:
             if kind == "cold":
                 recorder.clear()
+            if kind == "reopened":
+                store.close()
+                store = EventStore.open(url)
+                recorder = SnapshotRecorder(store.database, Snapshot)
             elapsed, result = _state(store, None if kind == "full" else recorder, day, stream)
             seconds[kind].append(elapsed)
             folded[kind] = result.folded
             digest = _digest(_document(result, stream, day), document if kind == "full" else None)
             if digests.setdefault(kind, digest) != digest:
                 raise SystemExit(f"the {kind} as-of answer changed between repetitions")
-            resumed = resumed or (kind == "warm" and result.resumed_from is not None)
+            resumed = resumed or (kind in ("warm", "reopened") and result.resumed_from is not None)
     return {"seconds": seconds, "digests": digests, "folded": folded, "warm_resumed_from_snapshot": resumed}
 
 

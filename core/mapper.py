@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from events import KINDS, NewEvent, RecordedEvent, edtf_bounds, kind_of, upcast
+from events import KINDS, NewEvent, RecordedEvent, edtf_bounds, interchange, kind_of, upcast
 
 __all__ = [
     "COLUMNS",
@@ -51,29 +51,32 @@ def canonical_json(value: Any) -> bytes:
 
 def chain_hash(prev_hash: str, body: str) -> str:
     """Return sha256(prev_hash || body): the hash that links a row to the one before it."""
-    return hashlib.sha256(prev_hash.encode("ascii") + body.encode("utf-8")).hexdigest()
+    return _chained(prev_hash, body.encode("utf-8"))
+
+
+def _chained(prev_hash: str, body: bytes) -> str:
+    return hashlib.sha256(prev_hash.encode("ascii") + body).hexdigest()
 
 
 def to_row(event: NewEvent, *, position: int, stream_version: int, recorded_at: str, prev_hash: str) -> dict[str, Any]:
     """Return the row that stores `event` at `position`, its body hashed onto `prev_hash`."""
-    values = row_values(event, event.content(), position, stream_version, recorded_at, prev_hash)
+    values = row_values(event, position, stream_version, recorded_at, prev_hash)
     return dict(zip(COLUMNS, values, strict=True))
 
 
 def row_values(
-    event: NewEvent, content: dict[str, Any], position: int, stream_version: int, recorded_at: str, prev_hash: str
+    event: NewEvent, position: int, stream_version: int, recorded_at: str, prev_hash: str
 ) -> tuple[Any, ...]:
-    """Return a row's values in COLUMNS order, given the event's interchange content (hash last)."""
+    """Return a row's values in COLUMNS order (hash last): the event's interchange content plus where it landed."""
     assert event.id is not None, "the store assigns ids before mapping"
     schema_version = kind_of(event.type).schema_version
-    record = {
-        **content,
-        "position": position,
-        "stream_version": stream_version,
-        "recorded_at": recorded_at,
-        "schema_version": schema_version,
-    }
-    body = canonical_json(record).decode("utf-8")
+    # the body is the interchange object (events.records.interchange) with the store's four fields
+    record = interchange(event)
+    record["position"] = position
+    record["stream_version"] = stream_version
+    record["recorded_at"] = recorded_at
+    record["schema_version"] = schema_version
+    body = canonical_json(record)
     earliest, latest = _iso_bounds(event.occurred)
     return (
         position,
@@ -87,9 +90,9 @@ def row_values(
         latest,
         event.actor,
         recorded_at,
-        body,
+        body.decode("utf-8"),
         prev_hash,
-        chain_hash(prev_hash, body),
+        _chained(prev_hash, body),
     )
 
 

@@ -13,7 +13,7 @@ import itertools
 import uuid
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
@@ -178,8 +178,9 @@ class _WriteBatch:
         if head is not None and head.recorded_at > recorded_at:
             self.recorded_at = head.recorded_at
         self.count = 0
-        self.first: Appended | None = None
-        self.last: Appended | None = None
+        # (id, position, stream, stream version) of the first and last events staged
+        self.first_staged: tuple[str, int, str, int] | None = None
+        self.last_staged: tuple[str, int, str, int] | None = None
         self.rows: list[tuple[Any, ...]] = []
         # the type of each event staged in this transaction, by id
         self.staged: dict[str, str] = {}
@@ -236,15 +237,15 @@ class _WriteBatch:
         assert event.id is not None
         version = self.stream_version(event.stream) + 1
         self.position += 1
-        content = event.content()
-        row = row_values(event, content, self.position, version, self.recorded_at, self.hash)
+        row = row_values(event, self.position, version, self.recorded_at, self.hash)
         self.hash = row[-1]
         self.stream_versions[event.stream] = version
         self.rows.append(row)
         self.staged[event.id] = event.type
         self.count += 1
-        self.last = Appended(event.id, self.position, event.stream, version)
-        self.first = self.first or self.last
+        self.last_staged = (event.id, self.position, event.stream, version)
+        if self.first_staged is None:
+            self.first_staged = self.last_staged
         if event.type == "source.registered":
             data = event.data
             self.known_sources()[data["source_id"]] = Source(
@@ -417,7 +418,13 @@ class EventStore:
                     on_progress(len(chunk))
             if also is not None:
                 also(connection, recorded_at)
-            return AppendResult(count=state.count, first=state.first, last=state.last, unchanged=unchanged)
+            first, last = state.first_staged, state.last_staged
+            return AppendResult(
+                count=state.count,
+                first=None if first is None else Appended(*first),
+                last=None if last is None else Appended(*last),
+                unchanged=unchanged,
+            )
 
         with _collector_paused():
             return self.database.writing(_work)
@@ -426,7 +433,7 @@ class EventStore:
         """Return the event ready to stage (id assigned), or None if already present; raise on bad input."""
         event, location = item.event, item.location
         if event.id is None:
-            event = replace(event, id=str(uuid.uuid4()))
+            event = event._replace(id=str(uuid.uuid4()))
         assert event.id is not None
         if "\x00" in event.id:  # PostgreSQL cannot store it in the event_id column; neither backend takes it
             raise InputError("the id contains a NUL character", Location(location.file, location.line, "id"))
@@ -515,7 +522,7 @@ class EventStore:
             except EventValidationError as error:
                 raise _field_error(str(error.problems[0].message), location, error.field) from None
             data = {**event.data, "changes": {**event.data["changes"], "data": corrected}}
-            event = replace(event, data=data)
+            event = event._replace(data=data)
         return event
 
     def register_source(

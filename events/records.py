@@ -6,7 +6,6 @@ No validation library here: reading and replaying the log use these alone
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
@@ -15,9 +14,11 @@ from events.dates import edtf_bounds
 __all__ = ["NewEvent", "RecordedEvent", "interchange"]
 
 
-@dataclass(frozen=True, slots=True)
-class NewEvent:
-    """A validated event not yet in the log; `id` is None until the store assigns one."""
+class NewEvent(NamedTuple):
+    """A validated event not yet in the log; `id` is None until the store assigns one.
+
+    Immutable, and a named tuple for the reason RecordedEvent is one: an import builds one per line.
+    """
 
     id: str | None
     type: str

@@ -49,9 +49,9 @@ def canonical_json(value: Any) -> bytes:
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
 
-def chain_hash(prev_hash: str, body: str) -> str:
-    """Return sha256(prev_hash || body): the hash that links a row to the one before it."""
-    return _chained(prev_hash, body.encode("utf-8"))
+def chain_hash(prev_hash: str, body: str | bytes) -> str:
+    """Return sha256(prev_hash || body), body in UTF-8: the hash that links a row to the one before it."""
+    return _chained(prev_hash, body.encode("utf-8") if isinstance(body, str) else body)
 
 
 def _chained(prev_hash: str, body: bytes) -> str:

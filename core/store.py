@@ -13,9 +13,9 @@ import itertools
 import uuid
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import orjson
 from sqlalchemy import Connection, bindparam, func, insert, select, text
@@ -74,12 +74,11 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass(frozen=True)
-class Located:
-    """An event together with where it came from, for error messages."""
+class Located(NamedTuple):
+    """An event together with where it came from, for error messages (a named tuple: one per imported line)."""
 
     event: NewEvent
-    location: Location = field(default_factory=Location)
+    location: Location = Location()
 
 
 @dataclass(frozen=True)

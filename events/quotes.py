@@ -121,6 +121,9 @@ class SourceText:
 
     def contains(self, quote: str) -> bool:
         """Say whether the quote appears in the text."""
+        parts = normalise_quote(quote)
+        if len(parts) == 1:  # most quotes have no ellipsis: one search, no span to track
+            return parts[0] in self._normalised
         return self._span(quote) is not None
 
 

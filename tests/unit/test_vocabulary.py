@@ -202,3 +202,16 @@ def test_ill_formed_events_are_explained_by_the_two_step_validator(raw: object) 
     with pytest.raises(EventValidationError) as careful:
         _parse_in_two_steps(raw, "s")
     assert fast.value.problems == careful.value.problems
+
+
+_TEXT = SourceText(
+    "Poland offered logistics \u2014 but ruled out troops.\n\u201cWe are ready,\u201d said   the minister."
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 90), st.integers(0, 40), st.sampled_from(["", "...", " \u2026 ", "x"]))
+def test_contains_agrees_with_locate(start: int, length: int, cut: str) -> None:
+    piece = _TEXT.text[start : start + length]
+    quote = piece[: length // 2] + cut + piece[length // 2 :]
+    assert _TEXT.contains(quote) == (_TEXT.locate(quote) is not None)

@@ -11,7 +11,6 @@ bad row in position order is reported, as a sequential walk would.
 from __future__ import annotations
 
 import itertools
-import multiprocessing
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from core.database import Database
 from core.errors import IntegrityViolation
 from core.mapper import COLUMNS, GENESIS_HASH, chain_hash, row_mismatch
 from core.schema import events
+from core.workers import worker_pool
 
 __all__ = ["ChainReport", "check_chain"]
 
@@ -68,9 +68,8 @@ def check_chain(
         return _check_range(database, _Range(1, head), expect, on_progress)
     ranges = [_Range(first, min(first + RANGE_SIZE - 1, head)) for first in range(1, head + 1, RANGE_SIZE)]
     reports: list[ChainReport] = []
-    # fork shares the imported modules; each worker opens its own connections (see _checked_in_worker)
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    with multiprocessing.get_context(method).Pool(workers) as pool:
+    # each worker opens its own connections (see _checked_in_worker)
+    with worker_pool(workers) as pool:
         tasks = ((database.url, part, expect) for part in ranges)
         for part, (report, violation) in zip(ranges, pool.imap(_checked_in_worker, tasks), strict=True):
             if violation is not None:  # ranges arrive in order: this is the first bad row

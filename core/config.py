@@ -1,4 +1,4 @@
-"""Finds the database URL, the lock timeout and the cores to use, and masks credentials in anything shown to people."""
+"""Finds the database URL and the lock timeout, and masks credentials in anything shown to people."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ __all__ = [
     "mask_urls",
     "resolve_database_url",
     "resolve_lock_timeout",
-    "worker_processes",
 ]
 
 DEFAULT_URL = "sqlite:///timeline.db"
@@ -26,19 +25,6 @@ _ENV_VAR = "DTL_DATABASE_URL"
 _LOCK_TIMEOUT_VAR = "DTL_LOCK_TIMEOUT"
 # how long a writer waits for another to finish before giving up with StoreBusy, in seconds
 DEFAULT_LOCK_TIMEOUT = 60.0
-
-# Worker processes never number more than this, however many cores there are.
-_MAX_WORKERS = 4
-
-
-def worker_processes(*, beside_this_one: bool) -> int:
-    """Return how many worker processes a parallel task should use: one per usable core, at most four.
-
-    beside_this_one: this process works too (so one core fewer is left for workers).
-    """
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(0, min(_MAX_WORKERS, usable - 1 if beside_this_one else usable))
-
 
 _CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]*)(?::(?P<password>[^@/\s]*))?@")
 _PASSWORD_PARAM = re.compile(r"(?i)(password=)[^&\s]*")

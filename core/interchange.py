@@ -12,16 +12,15 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import multiprocessing
 from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 import orjson
 
-from core.config import worker_processes
 from core.errors import InputError, Location
 from core.store import Located
+from core.workers import worker_pool, worker_processes
 from events import NewEvent
 
 __all__ = ["MAX_LINE_BYTES", "check_values", "event_from_object", "parse_json", "read_jsonl"]
@@ -209,10 +208,8 @@ def read_jsonl(
 def _parsed_by_workers(
     numbered: Iterator[_Numbered], file: str, default_stream: str, workers: int
 ) -> Iterator[Located]:
-    # fork starts a worker in milliseconds and shares the imported modules; spawn where there is no fork
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     pending: deque[Any] = deque()
-    with multiprocessing.get_context(method).Pool(workers) as pool:
+    with worker_pool(workers) as pool:
         # leaving the block (done, refused, or the consumer gave up) terminates the workers
         for chunk in iter(lambda: list(itertools.islice(numbered, CHUNK_LINES)), []):
             pending.append(pool.apply_async(_parse_chunk, (chunk, file, default_stream)))

@@ -21,11 +21,11 @@ import orjson
 from sqlalchemy import BigInteger, Connection, Integer, bindparam, func, insert, select, text
 
 from core.chain import check_chain
-from core.config import worker_processes
 from core.database import Database
 from core.errors import ConcurrencyError, DuplicateIdError, InputError, IntegrityViolation, Location
 from core.mapper import COLUMNS, GENESIS_HASH, from_body, from_row, row_values
 from core.schema import RARE_TYPES, events, source_texts
+from core.workers import worker_processes
 from events import NewEvent, RecordedEvent, SourceText, source_text
 
 

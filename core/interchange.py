@@ -228,21 +228,7 @@ def _parse_chunk(chunk: list[_Numbered], file: str, default_stream: str) -> tupl
         except InputError as error:
             return parsed, (error.reason, error.location.line, error.location.field, error.hint)
         if located is not None:
-            event = located.event
-            parsed.append(
-                (
-                    number,
-                    event.id,
-                    event.type,
-                    event.stream,
-                    event.occurred,
-                    event.actor,
-                    event.data,
-                    event.sources,
-                    event.occurred_text,
-                    event.note,
-                )
-            )
+            parsed.append((number, *located.event))
     return parsed, None
 
 

@@ -11,7 +11,7 @@ import gc
 import hashlib
 import itertools
 import uuid
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -93,6 +93,20 @@ class Source:
     sha256: str | None
     event_id: str
     has_text: bool
+
+    @classmethod
+    def registered_by(cls, event_id: str, data: Mapping[str, Any], *, has_text: bool) -> Source:
+        """Return the source a source.registered event (its id and data) registered."""
+        return cls(
+            id=data["source_id"],
+            publisher=data["publisher"],
+            published=data["published"],
+            title=data.get("title"),
+            url=data.get("url"),
+            sha256=data.get("sha256"),
+            event_id=event_id,
+            has_text=has_text,
+        )
 
 
 @dataclass(frozen=True)
@@ -246,17 +260,7 @@ class _WriteBatch:
         if self.first_staged is None:
             self.first_staged = self.last_staged
         if event.type == "source.registered":
-            data = event.data
-            self.known_sources()[data["source_id"]] = Source(
-                id=data["source_id"],
-                publisher=data["publisher"],
-                published=data["published"],
-                title=data.get("title"),
-                url=data.get("url"),
-                sha256=data.get("sha256"),
-                event_id=event.id,
-                has_text=False,
-            )
+            self.known_sources()[event.data["source_id"]] = Source.registered_by(event.id, event.data, has_text=False)
 
     def flush(self) -> None:
         if self.rows:
@@ -333,17 +337,7 @@ def _read_sources(connection: Connection) -> Iterator[Source]:
     ).mappings()
     for row in rows:
         event = from_row(row)
-        data = event.data
-        yield Source(
-            id=data["source_id"],
-            publisher=data["publisher"],
-            published=data["published"],
-            title=data.get("title"),
-            url=data.get("url"),
-            sha256=data.get("sha256"),
-            event_id=event.id,
-            has_text=data.get("sha256") in texts,
-        )
+        yield Source.registered_by(event.id, event.data, has_text=event.data.get("sha256") in texts)
 
 
 def _field_error(message: str, location: Location, field_path: str, *, hint: str | None = None) -> InputError:

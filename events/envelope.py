@@ -105,9 +105,9 @@ def _whole_event_validator() -> TypeAdapter[Any]:
     }
     variants = [
         create_model(
-            f"_{spec.name.replace('.', '_')}_event",
+            f"_{spec.kind.name.replace('.', '_')}_event",
             __config__=_Envelope.model_config,
-            type=(Literal[spec.name], ...),  # type: ignore[arg-type]  # a Literal built at run time
+            type=(Literal[spec.kind.name], ...),  # type: ignore[arg-type]  # a Literal built at run time
             # absent data is an empty object, checked against the payload like any other
             data=(spec.model, Field(default_factory=dict, validate_default=True)),
             **envelope_fields,
@@ -129,7 +129,7 @@ def parse_event(raw: Any, default_stream: str) -> NewEvent:
         except ValidationError:
             pass  # the two steps below say which field is wrong, in the envelope's terms
         else:
-            if not spec_for(whole["type"]).actor_required or "actor" in whole:
+            if not spec_for(whole["type"]).kind.actor_required or "actor" in whole:
                 return _new_event(whole, default_stream)
     return _parse_in_two_steps(raw, default_stream)
 
@@ -162,7 +162,7 @@ def _parse_in_two_steps(raw: Any, default_stream: str) -> NewEvent:
     except ValueError as error:
         raise EventValidationError([FieldProblem("type", str(error))]) from None
     data = validate_payload(envelope.type, envelope.data)
-    if spec.actor_required and envelope.actor is None:
+    if spec.kind.actor_required and envelope.actor is None:
         raise EventValidationError([FieldProblem("actor", f"{envelope.type} needs an actor")])
     return NewEvent(
         id=envelope.id,

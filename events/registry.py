@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from events.kinds import KINDS, EventKind, UnknownEventTypeError, Upcaster, kind_of, upcast
+from events.kinds import KINDS, EventKind, kind_of
 from events.vocabulary import (
     ConditionStated,
     CountReported,
@@ -26,35 +26,15 @@ from events.vocabulary import (
     SourceRegistered,
 )
 
-__all__ = ["REGISTRY", "EventSpec", "UnknownEventTypeError", "Upcaster", "spec_for", "upcast"]
+__all__ = ["REGISTRY", "EventSpec", "spec_for"]
 
 
 @dataclass(frozen=True)
 class EventSpec:
-    """An event type's kind and the model its data must fit."""
+    """An event type's kind (name, schema version, what it requires) and the model its data must fit."""
 
     kind: EventKind
     model: type[Payload]
-
-    @property
-    def name(self) -> str:
-        """The stable type name."""
-        return self.kind.name
-
-    @property
-    def schema_version(self) -> int:
-        """The current schema version of the type's data."""
-        return self.kind.schema_version
-
-    @property
-    def actor_required(self) -> bool:
-        """Whether events of the type must name an actor."""
-        return self.kind.actor_required
-
-    @property
-    def needs_source(self) -> bool:
-        """Whether events of the type must cite a source."""
-        return self.kind.needs_source
 
 
 _MODELS: dict[str, type[Payload]] = {

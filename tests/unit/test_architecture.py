@@ -66,6 +66,15 @@ def test_every_name_of_the_events_package_loads_from_the_module_it_names() -> No
         home = events._HOME_OF[name]
         assert getattr(events, name) is getattr(importlib.import_module(home), name), name
     assert set(events._HOME_OF) == set(events.__all__)
+    # what type checkers see (the TYPE_CHECKING imports) names the same homes as what runs
+    tree = ast.parse((ROOT / "events" / "__init__.py").read_text(encoding="utf-8"))
+    checked = {
+        alias.name: node.module
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("events.")
+        for alias in node.names
+    }
+    assert checked == events._HOME_OF
 
 
 def test_reading_and_replaying_the_log_loads_no_validation_library(tmp_path: Path) -> None:

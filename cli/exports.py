@@ -15,8 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from events import RecordedEvent
-    from projections.provenance import SourceInfo
+    from events import RecordedEvent, Source
     from projections.verification import QuoteChecker
 
 __all__ = ["CSV_COLUMNS", "amount_text", "headline", "timelinejs_document", "words", "write_csv"]
@@ -104,7 +103,7 @@ def _cell(column: str, value: object) -> str:
 
 
 def write_csv(
-    events: Iterable[RecordedEvent], sources: Mapping[str, SourceInfo], checker: QuoteChecker, handle: IO[str]
+    events: Iterable[RecordedEvent], sources: Mapping[str, Source], checker: QuoteChecker, handle: IO[str]
 ) -> int:
     """Write one row per event and cited source (an event citing none gets one row); return the rows written."""
     from events import actor_name
@@ -151,7 +150,7 @@ def _date_parts(day: Any) -> dict[str, int]:
     return {"year": day.year, "month": day.month, "day": day.day}
 
 
-def _citation_html(source_id: str, quote: str | None, info: SourceInfo | None) -> str:
+def _citation_html(source_id: str, quote: str | None, info: Source | None) -> str:
     said = f"<blockquote>“{html.escape(quote)}”</blockquote>" if quote else ""
     if info is None:
         return f"{said}<p>— {html.escape(source_id)} (not a registered source)</p>"
@@ -162,7 +161,7 @@ def _citation_html(source_id: str, quote: str | None, info: SourceInfo | None) -
 
 
 def timelinejs_document(
-    events: Iterable[RecordedEvent], sources: Mapping[str, SourceInfo], *, title: str, description: str
+    events: Iterable[RecordedEvent], sources: Mapping[str, Source], *, title: str, description: str
 ) -> dict[str, Any]:
     """Return a TimelineJS3 JSON document: one slide per event, its span as start/end dates, grouped by actor.
 

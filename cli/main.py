@@ -68,7 +68,7 @@ class _TimelineGroup(click.Group):
         return list(self.commands)  # registration order: the order a new user needs them
 
     def invoke(self, ctx: click.Context) -> Any:
-        from core.errors import ConflictError, InputError, StoreUnavailable, TimelineError
+        from errors import ConflictError, InputError, NotInitialised, StoreUnavailable, TimelineError
 
         try:
             return super().invoke(ctx)
@@ -76,6 +76,8 @@ class _TimelineGroup(click.Group):
             _fail(str(error), error.hint, EXIT_INPUT)
         except ConflictError as error:
             _fail(str(error), error.hint, EXIT_PROBLEM)
+        except NotInitialised as error:
+            _fail(str(error), "run `dtl init` to create or upgrade the schema", EXIT_UNAVAILABLE)
         except StoreUnavailable as error:
             _fail(str(error), error.hint, EXIT_UNAVAILABLE)
         except TimelineError as error:

@@ -14,9 +14,9 @@ from cli.output import echo_json, echo_table, progress, safe_text
 
 if TYPE_CHECKING:
     from core import EventStore
-    from events import RecordedEvent
+    from events import RecordedEvent, Source
     from projections.audit import ChainBreak
-    from projections.provenance import ActorProvenance, Citation, CountProvenance, Evidence, SourceInfo
+    from projections.provenance import ActorProvenance, Citation, CountProvenance, Evidence
 
 __all__ = ["audit", "citation_status", "source_infos", "why"]
 
@@ -25,16 +25,12 @@ pass_app = click.make_pass_decorator(AppContext)
 _FACT_LABELS = {"stance": "stance", "offer": "offers", "ruled_out": "rules out", "condition": "condition"}
 
 
-def source_infos(store: EventStore) -> dict[str, SourceInfo]:
+def source_infos(store: EventStore) -> dict[str, Source]:
     """Return every registered source's metadata by id, as the projections take it."""
-    from projections.provenance import SourceInfo
-
-    return {
-        s.id: SourceInfo(s.id, s.publisher, s.published, s.title, s.url, s.sha256, s.event_id) for s in store.sources()
-    }
+    return {source.id: source for source in store.sources()}
 
 
-def citation_status(source_id: str, info: SourceInfo | None, status: str) -> str:
+def citation_status(source_id: str, info: Source | None, status: str) -> str:
     """Say in plain words whether a quote was verified, and how to verify it when it was not."""
     if info is None:
         return f"unverified: {source_id} is not a registered source"

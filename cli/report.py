@@ -26,11 +26,10 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from events import RecordedEvent
+    from events import RecordedEvent, Source
     from projections.audit import Finding
     from projections.charts import SizeChart, StanceLanes
     from projections.coalition import CoalitionState
-    from projections.provenance import SourceInfo
     from projections.verification import QuoteChecker
 
 __all__ = ["STANCE_COLOURS", "ReportContent", "render_report", "render_size_chart", "render_stance_chart"]
@@ -240,7 +239,7 @@ class ReportContent:
     stances_svg: bytes
     size: SizeChart
     events: Sequence[RecordedEvent]
-    sources: Mapping[str, SourceInfo]
+    sources: Mapping[str, Source]
     checker: QuoteChecker
     findings: Sequence[Finding]
 

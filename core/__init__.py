@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from core.config import DEFAULT_STREAM, DEFAULT_URL, mask_url, mask_urls, resolve_database_url
 from core.database import Database
-from core.errors import (
+from core.interchange import read_jsonl
+from core.store import Appended, AppendResult, EventFilter, EventStore, Located, Source, VerifyReport, utc_timestamp
+from errors import (
     ConcurrencyError,
     ConflictError,
     DuplicateIdError,
@@ -16,8 +18,6 @@ from core.errors import (
     StoreUnavailable,
     TimelineError,
 )
-from core.interchange import read_jsonl
-from core.store import Appended, AppendResult, EventFilter, EventStore, Located, Source, VerifyReport, utc_timestamp
 
 __all__ = [
     "DEFAULT_STREAM",

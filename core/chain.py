@@ -19,10 +19,10 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from core.database import Database
-from core.errors import IntegrityViolation
 from core.mapper import COLUMNS, GENESIS_HASH, chain_hash, row_mismatch
 from core.schema import events
 from core.workers import worker_pool
+from errors import IntegrityViolation
 
 __all__ = ["ChainReport", "check_chain"]
 

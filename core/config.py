@@ -7,7 +7,7 @@ import os
 import re
 from collections.abc import Mapping
 
-from core.errors import InputError, Location
+from errors import InputError, Location
 
 __all__ = [
     "DEFAULT_LOCK_TIMEOUT",

@@ -22,8 +22,8 @@ from sqlalchemy import Connection, Engine, create_engine, event, exc, text
 from sqlalchemy.engine import make_url
 
 from core.config import mask_url, mask_urls, resolve_lock_timeout
-from core.errors import NotInitialised, StoreBusy, StoreUnavailable, TimelineError
 from core.schema import HEAD_REVISION
+from errors import NotInitialised, StoreBusy, StoreUnavailable, TimelineError
 
 __all__ = ["Database"]
 

@@ -18,9 +18,9 @@ from typing import Any
 
 import orjson
 
-from core.errors import InputError, Location
 from core.store import Located
 from core.workers import worker_pool, worker_processes
+from errors import InputError, Location
 from events import NewEvent
 
 __all__ = ["MAX_LINE_BYTES", "check_values", "event_from_object", "parse_json", "read_jsonl"]

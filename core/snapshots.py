@@ -17,9 +17,9 @@ import orjson
 from sqlalchemy import Connection, delete, insert, or_, select
 
 from core.database import Database
-from core.errors import StoreBusy
 from core.schema import events, snapshots
 from core.store import AMENDMENT_TYPES, utc_timestamp
+from errors import StoreBusy
 
 __all__ = ["SnapshotRecorder"]
 

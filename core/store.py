@@ -7,11 +7,12 @@ succeed together or leave the database exactly as it was.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import hashlib
 import itertools
 import uuid
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -22,11 +23,11 @@ from sqlalchemy import BigInteger, Connection, Integer, bindparam, func, insert,
 
 from core.chain import check_chain
 from core.database import Database
-from core.errors import ConcurrencyError, DuplicateIdError, InputError, IntegrityViolation, Location
 from core.mapper import COLUMNS, GENESIS_HASH, from_body, from_row, row_values
 from core.schema import RARE_TYPES, events, source_texts
 from core.workers import worker_processes
-from events import NewEvent, RecordedEvent, SourceText, source_text
+from errors import ConcurrencyError, DuplicateIdError, InputError, IntegrityViolation, Location
+from events import NewEvent, RecordedEvent, Source, SourceText, source_text
 
 
 class ReplayWindow(Protocol):
@@ -79,34 +80,6 @@ class Located(NamedTuple):
 
     event: NewEvent
     location: Location = Location()
-
-
-@dataclass(frozen=True)
-class Source:
-    """A registered source: its metadata and whether its text is stored."""
-
-    id: str
-    publisher: str
-    published: str
-    title: str | None
-    url: str | None
-    sha256: str | None
-    event_id: str
-    has_text: bool
-
-    @classmethod
-    def registered_by(cls, event_id: str, data: Mapping[str, Any], *, has_text: bool) -> Source:
-        """Return the source a source.registered event (its id and data) registered."""
-        return cls(
-            id=data["source_id"],
-            publisher=data["publisher"],
-            published=data["published"],
-            title=data.get("title"),
-            url=data.get("url"),
-            sha256=data.get("sha256"),
-            event_id=event_id,
-            has_text=has_text,
-        )
 
 
 @dataclass(frozen=True)
@@ -595,7 +568,7 @@ class EventStore:
                     hint="attach the exact file that was registered",
                 )
             _store_text(connection, digest, text, recorded_at)
-            return Source(**{**source.__dict__, "has_text": True})
+            return dataclasses.replace(source, has_text=True)
 
         return self.database.writing(_work)
 

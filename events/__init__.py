@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # the names as type checkers and readers see them
     from events.quotes import SourceText, normalise_quote, source_text
     from events.records import NewEvent, RecordedEvent, interchange
     from events.registry import REGISTRY, EventSpec, spec_for
+    from events.sources import Source
     from events.words import CAPABILITIES, COMPARATORS, STANCES, SUBJECTS
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "FieldProblem",
     "NewEvent",
     "RecordedEvent",
+    "Source",
     "SourceRef",
     "SourceText",
     "UnknownActorError",
@@ -61,6 +63,7 @@ _HOMES = {
     "events.kinds": ("KINDS", "EventKind", "UnknownEventTypeError", "kind_of", "upcast"),
     "events.quotes": ("SourceText", "normalise_quote", "source_text"),
     "events.records": ("NewEvent", "RecordedEvent", "interchange"),
+    "events.sources": ("Source",),
     "events.registry": ("REGISTRY", "EventSpec", "spec_for"),
     "events.words": ("CAPABILITIES", "COMPARATORS", "STANCES", "SUBJECTS"),
 }

@@ -6,6 +6,8 @@ import difflib
 import unicodedata
 from functools import lru_cache
 
+from errors import InputError
+
 __all__ = ["ORGANISATIONS", "UnknownActorError", "actor_name", "normalise_actor"]
 
 # Registered organisations an actor may be besides a country.
@@ -68,14 +70,14 @@ _ALIASES: dict[str, str] = {
 _EXTRA_CODES = {"XK": "Kosovo"}  # user-assigned code widely used for Kosovo
 
 
-class UnknownActorError(ValueError):
+class UnknownActorError(InputError, ValueError):
     """An actor that is neither a known country nor a registered organisation."""
 
     def __init__(self, given: str, suggestions: list[str]) -> None:
         self.given = given
         self.suggestions = suggestions
         hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
-        super().__init__(f"unknown actor {given!r}{hint}")
+        InputError.__init__(self, f"unknown actor {given!r}{hint}")
 
 
 def _fold(text: str) -> str:

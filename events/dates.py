@@ -14,13 +14,15 @@ import re
 from datetime import date
 from functools import lru_cache
 
+from errors import InputError
+
 __all__ = ["EdtfError", "edtf_bounds", "normalise_edtf", "parse_day"]
 
 _SINGLE = re.compile(r"^(?P<year>\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2}))?)?(?P<qualifier>[?~%])?$")
 
 
-class EdtfError(ValueError):
-    """A date that is not in the supported EDTF subset, or not a real day."""
+class EdtfError(InputError, ValueError):
+    """A date that is not in the supported EDTF subset, or not a real day (a ValueError, as pydantic needs)."""
 
 
 def _single_bounds(text: str) -> tuple[date, date]:

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, create_model
 
+from errors import InputError, Location
 from events.records import NewEvent, RecordedEvent, interchange
 from events.registry import REGISTRY, spec_for
 from events.vocabulary import Actor, EdtfDate, Payload, SourceRef
@@ -36,12 +37,12 @@ class FieldProblem:
     message: str
 
 
-class EventValidationError(ValueError):
-    """An event that does not fit the vocabulary; `problems` names each bad field."""
+class EventValidationError(InputError, ValueError):
+    """An event that does not fit the vocabulary; `problems` names each bad field, the first as its location."""
 
     def __init__(self, problems: Sequence[FieldProblem]) -> None:
         self.problems = list(problems)
-        super().__init__("; ".join(f"{p.field}: {p.message}" for p in self.problems))
+        InputError.__init__(self, self.problems[0].message, Location(field=self.problems[0].field))
 
     @property
     def field(self) -> str:

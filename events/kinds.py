@@ -16,6 +16,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from errors import InputError
+
 __all__ = ["KINDS", "EventKind", "UnknownEventTypeError", "Upcaster", "kind_of", "upcast"]
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
@@ -53,7 +55,7 @@ KINDS: dict[str, EventKind] = {
 }
 
 
-class UnknownEventTypeError(ValueError):
+class UnknownEventTypeError(InputError, ValueError):
     """An event type name that is not in the vocabulary."""
 
 

@@ -59,5 +59,5 @@ REGISTRY: dict[str, EventSpec] = {name: EventSpec(kind, _MODELS[name]) for name,
 
 
 def spec_for(type_name: str) -> EventSpec:
-    """Return the spec of an event type; raise ValueError naming close matches if unknown."""
+    """Return the spec of an event type; raise UnknownEventTypeError naming close matches if unknown."""
     return REGISTRY[kind_of(type_name).name]

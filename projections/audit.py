@@ -35,10 +35,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from events import RecordedEvent, edtf_bounds, kind_of
+from events import RecordedEvent, Source, edtf_bounds, kind_of
 from projections.coalition import CoalitionFold
 from projections.counts import count_series
-from projections.provenance import Scope, SourceInfo
+from projections.provenance import Scope
 from projections.replay import AMENDMENT_TYPES
 from projections.verification import QuoteChecker
 
@@ -111,7 +111,7 @@ class _Audit:
     def __init__(
         self,
         events: list[RecordedEvent],
-        sources: Mapping[str, SourceInfo],
+        sources: Mapping[str, Source],
         texts: Mapping[str, str],
         stream: str | None,
     ) -> None:
@@ -235,7 +235,7 @@ class _Audit:
 
 def audit(
     events: Iterable[RecordedEvent],
-    sources: Mapping[str, SourceInfo],
+    sources: Mapping[str, Source],
     texts: Mapping[str, str],
     *,
     stream: str | None = None,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from events import RecordedEvent, SourceText
+from events import RecordedEvent, Source, SourceText
 from projections.changes import touches
 from projections.coalition import CoalitionFold, Member, ReportedSize
 from projections.replay import AMENDMENT_TYPES, Amendments, amended, fold_key
@@ -27,35 +27,10 @@ __all__ = [
     "Fact",
     "QuoteSpan",
     "Scope",
-    "SourceInfo",
     "explain_actor",
     "explain_count",
     "quote_spans",
 ]
-
-
-@dataclass(frozen=True)
-class SourceInfo:
-    """A registered source's metadata; `event_id` is the source.registered event that registered it."""
-
-    id: str
-    publisher: str
-    published: str
-    title: str | None
-    url: str | None
-    sha256: str | None
-    event_id: str
-
-    def to_json(self) -> dict[str, Any]:
-        """Return the source's metadata as JSON."""
-        return {
-            "id": self.id,
-            "publisher": self.publisher,
-            "published": self.published,
-            "title": self.title,
-            "url": self.url,
-            "sha256": self.sha256,
-        }
 
 
 @dataclass(frozen=True)
@@ -82,7 +57,7 @@ class Citation:
     source: str
     quote: str | None
     status: QuoteStatus
-    info: SourceInfo | None
+    info: Source | None
 
     @property
     def verified(self) -> bool:
@@ -217,7 +192,7 @@ class QuoteSpan:
 class _Citer:
     """Builds evidence from events: each citation checked once against the stored texts."""
 
-    def __init__(self, scope: Scope, sources: Mapping[str, SourceInfo], texts: Mapping[str, str]) -> None:
+    def __init__(self, scope: Scope, sources: Mapping[str, Source], texts: Mapping[str, str]) -> None:
         self._scope = scope
         self._sources = sources
         self._checker = QuoteChecker(texts)
@@ -245,7 +220,7 @@ def explain_actor(
     events: Iterable[RecordedEvent],
     actor: str,
     as_of: date,
-    sources: Mapping[str, SourceInfo],
+    sources: Mapping[str, Source],
     texts: Mapping[str, str],
     *,
     stream: str | None = None,
@@ -287,7 +262,7 @@ def explain_count(
     events: Iterable[RecordedEvent],
     subject: str,
     as_of: date,
-    sources: Mapping[str, SourceInfo],
+    sources: Mapping[str, Source],
     texts: Mapping[str, str],
     *,
     stream: str | None = None,

@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 
-from events import RecordedEvent
+from events import RecordedEvent, Source
 from projections.audit import KINDS, ChainBreak, Finding, audit
-from projections.provenance import SourceInfo
 from tests.support import example_events, recorded
 
 TEXT = "Poland has offered logistics. Italy has declined to participate. About 20 countries are in talks."
@@ -59,9 +58,9 @@ SOURCES = [registered("a", "2025-03-10"), registered("b", "2025-03-17", OTHER_TE
 TEXTS = {"a": TEXT, "b": OTHER_TEXT}
 
 
-def infos(events: list[RecordedEvent]) -> dict[str, SourceInfo]:
+def infos(events: list[RecordedEvent]) -> dict[str, Source]:
     return {
-        e.data["source_id"]: SourceInfo(
+        e.data["source_id"]: Source(
             e.data["source_id"], e.data["publisher"], e.data["published"], None, None, e.data.get("sha256"), e.id
         )
         for e in events

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from events import Source
 from projections.coalition import CoalitionFold
-from projections.provenance import SourceInfo, explain_actor, explain_count, quote_spans
+from projections.provenance import explain_actor, explain_count, quote_spans
 from projections.replay import fold_order
 from tests.support import SEED_FILES, example_events, example_objects, recorded
 
@@ -15,9 +16,9 @@ PL_QUOTE = "Poland, for example, has offered logistics support despite ruling ou
 TEXTS = {source_id: path.read_text(encoding="utf-8") for source_id, path in SEED_FILES.items()}
 
 
-def infos(events: Any) -> dict[str, SourceInfo]:
+def infos(events: Any) -> dict[str, Source]:
     return {
-        e.data["source_id"]: SourceInfo(
+        e.data["source_id"]: Source(
             e.data["source_id"], e.data["publisher"], e.data["published"], e.data.get("title"), None,
             e.data.get("sha256"), e.id,
         )

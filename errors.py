@@ -1,14 +1,23 @@
-"""The project's one error tree; the CLI maps it onto exit codes in one place.
+"""The project's one error tree: every layer raises these, each door words them its own way.
 
-TimelineError
-├── InputError                  bad input or usage; names file, line and field   (exit 2)
-│   └── DuplicateIdError        an id already used for other content              (exit 2)
-├── ConflictError               the command ran and found a problem               (exit 1)
-│   ├── ConcurrencyError        a stream was not at the expected version
-│   └── IntegrityViolation      the hash chain or a stored row does not match
-└── StoreUnavailable            the database cannot be reached or used            (exit 3)
-    ├── NotInitialised          the schema is missing or behind: run `dtl init`
-    └── StoreBusy               the database stayed locked past the bounded wait
+TimelineError                       CLI exit   HTTP
+├── InputError                      2          400/422   bad input; names file, line and field
+│   ├── events.EventValidationError                      an event that does not fit the vocabulary
+│   ├── events.EdtfError                                 a date outside the EDTF subset, or no real day
+│   ├── events.UnknownActorError                         neither a known country nor an organisation
+│   ├── events.UnknownEventTypeError                     a type name not in the vocabulary
+│   ├── NotFound                    2          404       an unknown event, source, actor or stream
+│   └── DuplicateIdError            2          409       an id already used for other content
+├── ConflictError                   1          409       the command ran and found a problem
+│   ├── ConcurrencyError                                 a stream was not at the expected version
+│   └── IntegrityViolation                               the hash chain or a stored row does not match
+└── StoreUnavailable                3          503       the database cannot be reached or used
+    ├── NotInitialised                                   the schema is missing or behind
+    └── StoreBusy                                        the database stayed locked past the bounded wait
+
+Below the doors a message names fields (`occurred`, `sources[0].quote`), never
+a flag or a command: `Location.field` carries the field, and the CLI turns it
+into a flag (`--occurred`), the HTTP API into a JSON pointer and a line.
 """
 
 from __future__ import annotations
@@ -22,6 +31,7 @@ __all__ = [
     "InputError",
     "IntegrityViolation",
     "Location",
+    "NotFound",
     "NotInitialised",
     "StoreBusy",
     "StoreUnavailable",
@@ -82,6 +92,10 @@ class InputError(TimelineError):
         return located
 
 
+class NotFound(InputError):
+    """An event, source, actor or stream that the log does not hold."""
+
+
 class DuplicateIdError(InputError):
     """An event id that the log already holds with different content."""
 
@@ -116,7 +130,7 @@ class StoreUnavailable(TimelineError):
 class NotInitialised(StoreUnavailable):
     """The database has no schema, or an older one."""
 
-    hint = "run `dtl init` to create or upgrade the schema"
+    hint = "initialise the database: that creates the schema, or upgrades an older one"
 
 
 class StoreBusy(StoreUnavailable):

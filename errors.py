@@ -82,14 +82,15 @@ class InputError(TimelineError):
 
     def at(self, file: str | None = None, line: int | None = None) -> InputError:
         """Return the same error placed at a file and line (keeping its field)."""
-        located = type(self).__new__(type(self))
-        InputError.__init__(
-            located,
-            self.reason,
-            Location(file if file is not None else self.location.file, line or self.location.line, self.location.field),
-            hint=self.hint,
-        )
-        return located
+        where = self.location
+        return self.placed(Location(file if file is not None else where.file, line or where.line, where.field))
+
+    def placed(self, location: Location, *, hint: str | None = None) -> InputError:
+        """Return the same error (same class and reason) at another location, with another hint if given."""
+        moved = type(self).__new__(type(self))
+        moved.__dict__.update(self.__dict__)
+        InputError.__init__(moved, self.reason, location, hint=hint or self.hint)
+        return moved
 
 
 class NotFound(InputError):

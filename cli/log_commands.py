@@ -4,63 +4,38 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING, Any
 
 import click
 
-from cli.arguments import actor_code
-from cli.main import AppContext
-from cli.output import echo_json, echo_table, json_text, progress, safe_text
+from cli.context import AppContext, command, pass_app
+from cli.files import write_atomically
+from cli.options import json_option
+from cli.output import echo_json, echo_table, progress, safe_text
 
 if TYPE_CHECKING:
-    from cli.relative_dates import Resolution
-    from core import InputError
-    from events import RecordedEvent
+    from service.answers import LoggedEvent
 
 __all__ = ["append", "export", "import_events", "init", "log", "verify"]
 
-_FLAG_FOR_FIELD = {
-    "id": "--id",
-    "type": "TYPE",
-    "stream": "--stream",
-    "occurred": "--occurred",
-    "occurred_text": "--occurred-text",
-    "actor": "--actor",
-    "note": "--note",
-}
 
-pass_app = click.make_pass_decorator(AppContext)
+def _source_flag(field: str) -> str:
+    return "--quote" if field.endswith(".quote") else "--source"
 
 
-def _flag_error(error: InputError) -> InputError:
-    """Rename an event field in an error to the flag of `dtl append` that supplied it."""
-    from core import Location
-
-    field = error.location.field or ""
-    if field.startswith("data"):
-        flag = "--data" + field.removeprefix("data")
-    elif field.startswith("sources"):
-        flag = "--quote" if field.endswith(".quote") else "--source"
-    else:
-        flag = _FLAG_FOR_FIELD.get(field, field)
-    return type(error)(error.reason, Location(field=flag), hint=error.hint)
-
-
-@click.command()
+@command()
 @pass_app
 def init(app: AppContext) -> None:
     """Create the database, or bring its schema up to date (safe to run again)."""
-    from core import mask_url
-
-    before, after = app.store(create=True).initialise()
-    if before == after:
-        click.echo(safe_text(f"{mask_url(app.url)} is up to date (schema {after})"))
+    answer = app.timeline.init()
+    if answer.before == answer.after:
+        click.echo(safe_text(f"{answer.url} is up to date (schema {answer.after})"))
     else:
-        click.echo(safe_text(f"initialised {mask_url(app.url)} (schema {before or 'none'} -> {after})"))
+        click.echo(safe_text(f"initialised {answer.url} (schema {answer.before or 'none'} -> {answer.after})"))
 
 
-@click.command()
+@command(field_words={"type": "TYPE", "sources": _source_flag})
 @click.argument("event_type", metavar="TYPE")
 @click.option("--actor", help="Country (name, alpha-2 or alpha-3) or organisation code.")
 @click.option(
@@ -85,7 +60,7 @@ def init(app: AppContext) -> None:
 @click.option("--note", help="An analyst's note.")
 @click.option("--expected-version", type=click.IntRange(min=0), help="Append only if the stream is at this version.")
 @click.option("--unverified", is_flag=True, help="Accept a quote that is not in its source's stored text.")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@json_option("Print the result as JSON.")
 @pass_app
 def append(
     app: AppContext,
@@ -111,8 +86,8 @@ def append(
     --source's publication date) is stored as 2025-03-03/2025-03-09 beside the
     phrase. A phrase that may mean more than one day is refused (exit 2).
     """
-    from core import DEFAULT_STREAM, InputError, Location
-    from core.interchange import check_values, event_from_object, parse_json
+    from errors import InputError, Location
+    from service.queries import parse_json_object
 
     if quotes and len(quotes) != len(sources):
         raise InputError(
@@ -120,91 +95,41 @@ def append(
             Location(field="--quote"),
             hint="repeat --source and --quote in pairs, or leave out --quote entirely",
         )
-    resolution = None
-    if occurred is None:
-        resolution = _resolve_occurred(app, occurred_text, published, sources)
-        occurred = resolution.edtf
-    try:
-        raw: dict[str, Any] = {
-            "type": event_type,
-            "occurred": occurred,
-            "data": parse_json(data, Location(field="data")),
-        }
-        optional = {"id": event_id, "stream": stream, "actor": actor, "occurred_text": occurred_text, "note": note}
-        raw.update({key: value for key, value in optional.items() if value is not None})
-        raw["sources"] = [
-            {"source": source, "quote": quotes[index]} if quotes else {"source": source}
-            for index, source in enumerate(sources)
-        ]
-        check_values(raw, Location())
-        event = event_from_object(raw, Location(), DEFAULT_STREAM)
-        result = app.store().append(event.event, expected_version=expected_version, unverified=unverified)
-    except InputError as error:
-        raise _flag_error(error) from None
+    event: dict[str, Any] = {"type": event_type, "occurred": occurred, "data": parse_json_object(data, "data")}
+    optional = {"id": event_id, "stream": stream, "actor": actor, "occurred_text": occurred_text, "note": note}
+    event.update({key: value for key, value in optional.items() if value is not None})
+    event["sources"] = [
+        {"source": source, "quote": quotes[index]} if quotes else {"source": source}
+        for index, source in enumerate(sources)
+    ]
+    answer = app.timeline.append(event, published=published, expected_version=expected_version, unverified=unverified)
     if as_json:
-        document = {"appended": result.last.__dict__ if result.last else None, "unchanged": result.unchanged or None}
-        echo_json(document if resolution is None else {**document, "resolved": resolution.to_json()})
+        echo_json(answer.to_json())
         return
+    resolution = answer.resolution
     if resolution is not None:
         anchor = resolution.anchor.isoformat()
-        click.echo(safe_text(f"{occurred_text!r} written on {anchor} is {occurred} ({resolution.rule})"))
-    if result.last is not None:
-        last = result.last
+        click.echo(safe_text(f"{occurred_text!r} written on {anchor} is {resolution.edtf} ({resolution.rule})"))
+    last = answer.result.last
+    if last is not None:
         click.echo(
             safe_text(
                 f"appended {last.id} at position {last.position} (stream {last.stream}, version {last.stream_version})"
             )
         )
     else:
-        click.echo(safe_text(f"{result.unchanged[0]} is already in the log with the same content; nothing changed"))
-
-
-def _resolve_occurred(
-    app: AppContext, phrase: str | None, published: str | None, sources: tuple[str, ...]
-) -> Resolution:
-    """Resolve --occurred-text against --published, else the first --source's publication date."""
-    from cli.date_commands import parse_anchor, unresolved_hint
-    from cli.relative_dates import UnresolvedPhrase, resolve
-    from core import InputError, Location
-
-    explicit = "give --occurred with an explicit EDTF date (2025-03-08, or 2025-03-03/2025-03-09 for a span)"
-    if phrase is None:
-        raise InputError(
-            "no date given",
-            Location(field="--occurred"),
-            hint=f'{explicit}, or the words of the source with --occurred-text, such as "last week"',
+        click.echo(
+            safe_text(f"{answer.result.unchanged[0]} is already in the log with the same content; nothing changed")
         )
-    if published is not None:
-        anchor = parse_anchor(published, "--published")
-    elif sources:
-        known = {source.id: source for source in app.store().sources()}
-        if sources[0] not in known:
-            raise InputError(
-                f"unknown source {sources[0]!r}",
-                Location(field="--source"),
-                hint="register it with `dtl source add` (see `dtl source list`), or give --published YYYY-MM-DD",
-            )
-        anchor = parse_anchor(known[sources[0]].published, "--source")
-    else:
-        raise InputError(
-            "no day to read the phrase from",
-            Location(field="--occurred-text"),
-            hint=f"give --published YYYY-MM-DD (when the source wrote it) or --source ID, or {explicit}",
-        )
-    try:
-        return resolve(phrase, anchor)
-    except UnresolvedPhrase as error:
-        hint = unresolved_hint(error.advice, f"{explicit}; --occurred-text is still kept beside it")
-        raise InputError(str(error), Location(field="--occurred-text"), hint=hint) from None
 
 
-@click.command("import")
+@command("import")
 @click.argument("file", type=click.Path(allow_dash=True, dir_okay=False))
 @click.option("--unverified", is_flag=True, help="Accept quotes that are not in their sources' stored texts.")
 @pass_app
 def import_events(app: AppContext, file: str, unverified: bool) -> None:
     """Import events from a JSON Lines FILE ('-' for standard input) in one transaction."""
-    from core import DEFAULT_STREAM, InputError, Location, read_jsonl
+    from errors import InputError, Location
 
     name = "<stdin>" if file == "-" else file
     try:
@@ -218,8 +143,7 @@ def import_events(app: AppContext, file: str, unverified: bool) -> None:
     size = 0 if file == "-" else os.fstat(handle.fileno()).st_size
     try:
         with progress(size, "importing", threshold=1_000_000) as advance:
-            lines = _counting(handle, advance)
-            result = app.store().append_many(read_jsonl(lines, name, DEFAULT_STREAM), unverified=unverified)
+            result = app.timeline.import_lines(_counting(handle, advance), name, unverified=unverified)
     finally:
         if handle is not sys.stdin.buffer:
             handle.close()
@@ -239,68 +163,54 @@ def _counting(handle: IO[bytes], advance: Any) -> Iterator[bytes]:
         yield line
 
 
-@click.command()
+@command()
 @click.option("--stream", help="Only this stream.")
 @click.option("--type", "event_type", help="Only this event type.")
 @click.option("--actor", help="Only this actor (any accepted name or code).")
 @click.option("--since", type=click.IntRange(min=0), help="Only events after this position.")
-@click.option("--json", "as_json", is_flag=True, help="Print {'events': [...]} as JSON.")
+@json_option("Print {'events': [...]} as JSON.")
 @pass_app
 def log(
     app: AppContext, stream: str | None, event_type: str | None, actor: str | None, since: int | None, as_json: bool
 ) -> None:
     """List the events in the log, in the order they were recorded."""
-    from core import EventFilter
-    from projections.verification import QuoteChecker
-
-    store = app.store()
-    criteria = EventFilter(
-        stream=stream, type=event_type, actor=None if actor is None else actor_code(actor, "--actor"), since=since
-    )
-    checker = QuoteChecker(store.source_texts())
+    logged = app.timeline.log(stream=stream, type=event_type, actor=actor, since=since)
     if as_json:
-        _stream_json_events(store.read(criteria), checker)
+        _stream_json_events(logged)
         return
     marks = {True: "yes", False: "no", None: "-"}
     rows = [
-        (e.position, e.occurred, e.type, e.actor or "", e.stream, e.id, marks[checker.event_verified(e)])
-        for e in store.read(criteria)
+        (e.position, e.occurred, e.type, e.actor or "", e.stream, e.id, marks[item.verified])
+        for item in logged
+        for e in (item.event,)
     ]
     echo_table(["POS", "OCCURRED", "TYPE", "ACTOR", "STREAM", "ID", "VERIFIED"], rows, empty="(no events)")
 
 
-def _stream_json_events(events: Iterator[RecordedEvent], checker: Any) -> None:
+def _stream_json_events(logged: Iterator[LoggedEvent]) -> None:
     """Print {"events": [...]} one event at a time, so a large log is never held in memory."""
+    from service.words import json_text
+
     write = sys.stdout.write
     write('{"events": [')
-    for index, event in enumerate(events):
-        record = event.envelope()
-        record.update(
-            position=event.position,
-            stream_version=event.stream_version,
-            recorded_at=event.recorded_at,
-            hash=event.hash,
-            verified=checker.event_verified(event),
-        )
-        write(("\n  " if index == 0 else ",\n  ") + json_text(record))
+    for index, item in enumerate(logged):
+        write(("\n  " if index == 0 else ",\n  ") + json_text(item.to_json()))
     write("\n]}\n")
 
 
-@click.command()
+@command()
 @click.option("--checkpoint", is_flag=True, help="Print the head position and hash, to publish and check later.")
 @click.option("--expect", metavar="HASH", help="Also require that a head hash published earlier is still in the chain.")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@json_option("Print the result as JSON.")
 @pass_app
 def verify(app: AppContext, checkpoint: bool, expect: str | None, as_json: bool) -> None:
     """Recompute the hash chain; exit 1 naming the first bad position if anything was changed."""
-    store = app.store()
-    total, _ = store.head()
-    with progress(total, "verifying", threshold=50_000) as advance:
-        report = store.verify(on_progress=advance, expect=expect)
+    timeline = app.timeline
+    with progress(timeline.head_position(), "verifying", threshold=50_000) as advance:
+        answer = timeline.verify(on_progress=advance, expect=expect)
+    report = answer.report
     if as_json:
-        echo_json(
-            {"ok": True, "events": report.count, "head": {"position": report.head_position, "hash": report.head_hash}}
-        )
+        echo_json(answer.to_json())
     elif checkpoint:
         click.echo(f"position {report.head_position} hash {report.head_hash}")
     else:
@@ -308,7 +218,7 @@ def verify(app: AppContext, checkpoint: bool, expect: str | None, as_json: bool)
         click.echo(f"ok: {report.count} events, hash chain intact; {head}")
 
 
-@click.command()
+@command()
 @click.option(
     "--format",
     "fmt",
@@ -338,49 +248,8 @@ def export(app: AppContext, fmt: str, stream: str | None, out: str | None) -> No
     for the TimelineJS3 viewer: one slide per event with its start and end
     dates, a headline, the quotes and their sources, grouped by actor.
     """
-    writers = {"jsonl": _jsonl_writer, "csv": _csv_writer, "timelinejs": _timelinejs_writer}
-    write = writers[fmt](app, stream)
+    write = app.timeline.export(fmt, stream)
     if out is None:
         write(sys.stdout)
-        return
-    from cli.report_commands import write_atomically
-
-    write_atomically(out, write)
-
-
-_Writer = Callable[[IO[str]], object]
-
-
-def _jsonl_writer(app: AppContext, stream: str | None) -> _Writer:
-    from core import EventFilter
-
-    events = app.store().read(EventFilter(stream=stream))
-    return lambda target: target.writelines(json_text(event.envelope()) + "\n" for event in events)
-
-
-def _csv_writer(app: AppContext, stream: str | None) -> _Writer:
-    from cli.exports import write_csv
-    from cli.provenance_commands import source_infos
-    from core import EventFilter
-    from projections.verification import QuoteChecker
-
-    store = app.store()
-    sources, checker = source_infos(store), QuoteChecker(store.source_texts())
-    return lambda target: write_csv(store.read(EventFilter(stream=stream)), sources, checker, target)
-
-
-def _timelinejs_writer(app: AppContext, stream: str | None) -> _Writer:
-    from cli.exports import timelinejs_document
-    from cli.provenance_commands import source_infos
-    from projections.engine import Replayer
-
-    store = app.store()
-    events = list(Replayer(store).effective_events(stream=stream))
-    position, _ = store.head()
-    title = f"{stream or 'All streams'}: Diplomatic Timeline"
-    description = (
-        f"Exported from the log at position {position}. Dates are EDTF: a span means it happened some time within "
-        "it; each slide quotes its sources."
-    )
-    document = timelinejs_document(events, source_infos(store), title=title, description=description)
-    return lambda target: target.write(json_text(document, indent=2) + "\n")
+    else:
+        write_atomically(out, write)

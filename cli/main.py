@@ -1,59 +1,27 @@
-"""The `dtl` command: builds the store once, runs a subcommand, maps errors onto exit codes.
+"""The `dtl` command: builds the application once, runs a subcommand, maps the error tree onto exit codes.
 
 Heavy modules (SQLAlchemy, pydantic, the projections) are imported inside the
-commands that need them, so `dtl --help` starts fast.
+commands that need them, so `dtl --help` starts fast. Command modules import
+cli.context, never this module, so there is no import circle.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 import click
 
-if TYPE_CHECKING:
-    from core import EventStore
+from cli.context import EXIT_INPUT, EXIT_PROBLEM, EXIT_UNAVAILABLE, AppContext
 
-__all__ = ["AppContext", "main"]
-
-EXIT_PROBLEM = 1  # the command ran and found a problem
-EXIT_INPUT = 2  # bad input or usage; nothing written
-EXIT_UNAVAILABLE = 3  # the database cannot be reached or is not initialised
-
-
-class AppContext:
-    """What every command shares: the database URL and, once opened, the store."""
-
-    def __init__(self, url: str | None) -> None:
-        self._given_url = url
-        self._store: EventStore | None = None
-
-    @property
-    def url(self) -> str:
-        """The database URL in force: --db, else DTL_DATABASE_URL, else ./timeline.db."""
-        from core import resolve_database_url
-
-        return resolve_database_url(self._given_url)
-
-    def store(self, *, create: bool = False) -> EventStore:
-        """Open the store on first use."""
-        if self._store is None:
-            from core import EventStore
-
-            self._store = EventStore.open(self.url, create=create)
-        return self._store
-
-    def close(self) -> None:
-        """Release the store's connections."""
-        if self._store is not None:
-            self._store.close()
+__all__ = ["main"]
 
 
 def _fail(message: str, hint: str | None, code: int) -> NoReturn:
     """Print an error (passwords masked, control characters escaped: it may quote hostile input) and exit."""
     from cli.output import safe_text
-    from core import mask_urls
+    from service.words import mask_urls
 
     click.secho(f"error: {safe_text(mask_urls(message))}", fg="red", err=True)
     if hint:

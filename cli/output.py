@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import sys
@@ -12,14 +11,12 @@ from typing import Any
 
 import click
 
-__all__ = ["echo_json", "echo_table", "fit_widths", "is_terminal", "json_text", "progress", "safe_text"]
+__all__ = ["echo_json", "echo_table", "fit_widths", "is_terminal", "progress", "safe_text"]
 
 # C0 controls but tab and newline, DEL, and the C1 controls (U+009B is a one-character CSI on some terminals)
 _CONTROL = {code: f"\\x{code:02x}" for code in [*range(0, 9), *range(11, 32), *range(127, 160)]}
 # lone surrogates (from undecodable file names or arguments) cannot be written to a UTF-8 terminal
 _SURROGATE = re.compile("[\ud800-\udfff]")
-# what JSON leaves raw that a terminal would obey or cannot take: DEL, C1 controls, lone surrogates (C0 it escapes)
-_JSON_RAW_CONTROL = re.compile("[\x7f-\x9f\ud800-\udfff]")
 
 
 def safe_text(value: object) -> str:
@@ -30,14 +27,10 @@ def safe_text(value: object) -> str:
     return _SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", shown)
 
 
-def json_text(document: Any, *, indent: int | None = None) -> str:
-    """Serialise JSON for output: readable UTF-8, with every control character escaped (the same JSON value)."""
-    dumped = json.dumps(document, ensure_ascii=False, indent=indent)
-    return _JSON_RAW_CONTROL.sub(lambda match: f"\\u{ord(match.group()):04x}", dumped)
-
-
 def echo_json(document: Any) -> None:
     """Print one JSON document."""
+    from service.words import json_text
+
     click.echo(json_text(document, indent=2))
 
 

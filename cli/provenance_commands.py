@@ -3,68 +3,32 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import click
 
-from cli.arguments import actor_code
-from cli.main import EXIT_PROBLEM, AppContext
+from cli.context import EXIT_PROBLEM, AppContext, command, pass_app
+from cli.options import as_of_option, json_option, known_at_option, stream_option
 from cli.output import echo_json, echo_table, progress, safe_text
 
 if TYPE_CHECKING:
-    from core import EventStore
-    from events import RecordedEvent, Source
-    from projections.audit import ChainBreak
-    from projections.provenance import ActorProvenance, Citation, CountProvenance, Evidence
+    from service.answers import ActorProvenance, Citation, CountProvenance, Evidence
 
-__all__ = ["audit", "citation_status", "source_infos", "why"]
-
-pass_app = click.make_pass_decorator(AppContext)
+__all__ = ["audit", "why"]
 
 _FACT_LABELS = {"stance": "stance", "offer": "offers", "ruled_out": "rules out", "condition": "condition"}
 
 
-def source_infos(store: EventStore) -> dict[str, Source]:
-    """Return every registered source's metadata by id, as the projections take it."""
-    return {source.id: source for source in store.sources()}
-
-
-def citation_status(source_id: str, info: Source | None, status: str) -> str:
-    """Say in plain words whether a quote was verified, and how to verify it when it was not."""
-    if info is None:
-        return f"unverified: {source_id} is not a registered source"
-    if status == "verified":
-        return f"verified: the quote is in the stored text of {source_id}"
-    if status == "not_found":
-        return f"NOT FOUND: the quote is not in the stored text of {source_id}"
-    if status == "no_quote":
-        return f"unverified: no quote from {source_id} is cited"
-    if info.sha256 is None:
-        return f"unverified: {source_id} was registered without a sha256, so no text can be attached to it"
-    return f"unverified: the text of {source_id} is not attached; verify with `dtl source attach {source_id} PATH`"
-
-
-def _read_scope(store: EventStore, stream: str, known_at: int | str | None) -> tuple[list[RecordedEvent], int]:
-    """Return the stream's events known at K and every amendment known then (they apply across streams)."""
-    from core import EventFilter
-
-    known = store.known_position(known_at)
-    events = list(store.read(EventFilter(stream=stream, known_at=known)))
-    events += [amendment for amendment in store.amendment_events(known) if amendment.stream != stream]
-    return events, known
-
-
-@click.command()
+@command()
 @click.argument("actor", metavar="[ACTOR]", required=False)
 @click.option("--count", "explain_size", is_flag=True, help="Explain the reported size instead of an actor.")
 @click.option(
     "--subject", type=click.Choice(["participants", "troops"]), help="With --count: which quantity (participants)."
 )
-@click.option("--as-of", "as_of", help="Valid time (default: today); a coarse EDTF date means its last day.")
-@click.option("--known-at", help="Transaction time: a log position, or a date or timestamp (UTC).")
-@click.option("--stream", help="The stream to explain (default: ukraine-coalition).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@as_of_option("Valid time (default: today); a coarse EDTF date means its last day.")
+@known_at_option
+@stream_option("The stream to explain (default: ukraine-coalition).", default=None)
+@json_option()
 @pass_app
 def why(
     app: AppContext,
@@ -81,39 +45,30 @@ def why(
     Each fact comes with the events behind it, the corrections and retractions
     that changed them, and each event's sources and quotes, verified or not.
     """
-    from cli.replay_commands import parse_day, parse_known_at
-    from core import DEFAULT_STREAM
-    from projections.provenance import explain_actor, explain_count
+    from service import DEFAULT_STREAM, Query
 
     if explain_size == (actor is not None):
         raise click.UsageError("give an ACTOR, or --count for the reported size")
     if subject is not None and not explain_size:
         raise click.UsageError("--subject goes with --count")
-    code = None if actor is None else actor_code(actor, "ACTOR")
-    day = parse_day(as_of, "--as-of") if as_of else datetime.now(UTC).date()
-    bound = parse_known_at(known_at)
-    stream = stream or DEFAULT_STREAM
-    store = app.store()
-    events, known = _read_scope(store, stream, bound)
-    sources, texts = source_infos(store), store.source_texts()
-    query = {"stream": stream, "as_of": day.isoformat(), "known_at": bound, "position": known}
-    where = f"as of {day.isoformat()} in {stream}" + (f", known at {known_at}" if known_at else "")
-    if code is None:
-        size = explain_count(events, subject or "participants", day, sources, texts, stream=stream)
+    query = Query.parse(stream or DEFAULT_STREAM, as_of, known_at)
+    where = f"as of {query.as_of.isoformat()} in {query.stream}" + (f", known at {known_at}" if known_at else "")
+    if actor is None:
+        size = app.timeline.why_count(query, subject or "participants")
         if as_json:
-            echo_json({**query, **size.to_json()})
+            echo_json(size.to_json())
         else:
-            _print_count(size, where)
+            _print_count(size.explained, where)
         return
-    explained = explain_actor(events, code, day, sources, texts, stream=stream)
+    explained = app.timeline.why(query, actor)
     if as_json:
-        echo_json({**query, **explained.to_json()})
+        echo_json(explained.to_json())
     else:
-        _print_actor(explained, where)
+        _print_actor(explained.explained, where)
 
 
 def _print_actor(explained: ActorProvenance, where: str) -> None:
-    from events import actor_name
+    from service.words import actor_name
 
     code, member = explained.actor, explained.member
     standing = "not a member" if member is None else f"{member.stance} since {member.since}"
@@ -171,13 +126,17 @@ def _print_citation(citation: Citation, indent: str) -> None:
     click.echo(safe_text(f"{indent}source {citation.source}{where}"))
     if citation.quote is not None:
         click.echo(safe_text(f"{indent}  quote: {citation.quote}"))
-    status = citation_status(citation.source, info, citation.status)
+    from service.words import quote_status_sentence
+
+    status = quote_status_sentence(
+        citation.source, info, citation.status, how_to_attach=f"`dtl source attach {citation.source} PATH`"
+    )
     click.secho(f"{indent}  {safe_text(status)}", fg="red" if citation.status == "not_found" else None)
 
 
-@click.command()
+@command()
 @click.option("--stream", help="Audit only this stream (amendment targets are still looked up in the whole log).")
-@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@json_option("Print the findings as JSON.")
 @pass_app
 def audit(app: AppContext, stream: str | None, as_json: bool) -> None:
     """Check the whole log; exit 1 when it finds errors (warnings alone exit 0).
@@ -188,37 +147,14 @@ def audit(app: AppContext, stream: str | None, as_json: bool) -> None:
     chain. Warnings: single-source facts, disagreeing claims, claims below the
     named floor, sources without their text, unverified quotes.
     """
-    from core import InputError, Location
-    from projections.audit import audit as audit_log
-
-    store = app.store()
-    if stream is not None and store.stream_version(stream) == 0:
-        raise InputError(
-            f"stream {stream!r} has no events",
-            Location(field="--stream"),
-            hint="see the STREAM column of `dtl log` for the streams in the log",
-        )
-    chain = _chain_break(store)
-    try:
-        findings = audit_log(store.read(), source_infos(store), store.source_texts(), stream=stream, chain=chain)
-    except (ValueError, KeyError, TypeError):
-        if chain is None:
-            raise
-        findings = audit_log([], {}, {}, chain=chain)  # rows damaged past reading: the broken chain says it all
-    errors = sum(finding.severity == "error" for finding in findings)
+    answer = app.timeline.audit(stream, progress=lambda total, label: progress(total, label, threshold=50_000))
+    findings, errors = answer.findings, answer.errors
     if as_json:
-        document = {
-            "stream": stream,
-            "ok": errors == 0,
-            "errors": errors,
-            "warnings": len(findings) - errors,
-            "findings": [finding.to_json() for finding in findings],
-        }
-        echo_json(document)
+        echo_json(answer.to_json())
     else:
         rows = [(f.severity, f.kind, _shorten(f.events), ", ".join(f.sources), f.message) for f in findings]
         echo_table(["SEVERITY", "KIND", "EVENTS", "SOURCES", "MESSAGE"], rows, empty="no findings")
-        warnings = len(findings) - errors
+        warnings = answer.warnings
         tally = f"{errors} error{'' if errors == 1 else 's'}, {warnings} warning{'' if warnings == 1 else 's'}"
         click.secho(f"\n{tally}", bold=True, fg="red" if errors else None)
     if errors:
@@ -227,18 +163,3 @@ def audit(app: AppContext, stream: str | None, as_json: bool) -> None:
 
 def _shorten(ids: tuple[str, ...]) -> str:
     return ", ".join(ids[:2]) + (f" +{len(ids) - 2} more" if len(ids) > 2 else "")
-
-
-def _chain_break(store: EventStore) -> ChainBreak | None:
-    """Verify the hash chain and return where it broke, or None when it holds."""
-    from core import IntegrityViolation
-    from projections.audit import ChainBreak
-
-    total, _ = store.head()
-    try:
-        with progress(total, "verifying", threshold=50_000) as advance:
-            store.verify(on_progress=advance)
-    except IntegrityViolation as error:
-        # verify checks stored texts after the chain, raising at no position: the audit names each such source itself
-        return None if error.position is None else ChainBreak(error.position, str(error))
-    return None

@@ -2,89 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from cli.arguments import actor_code
-from cli.main import AppContext
+from cli.context import AppContext, command, pass_app
+from cli.options import as_of_option, json_option, known_at_option, stream_option
 from cli.output import echo_json, echo_table, safe_text
 
 if TYPE_CHECKING:
-    from projections.coalition import Claim, CoalitionState
-    from projections.engine import Replayer
+    from service.answers import Claim
 
-__all__ = ["DEFAULT_STREAM_NAME", "count", "diff", "history", "state", "timeline"]
-
-pass_app = click.make_pass_decorator(AppContext)
+__all__ = ["count", "diff", "history", "state", "timeline"]
 
 _DATE_HELP = "EDTF date (2025-03-17, 2025-03, 2025); a coarse date means its last day."
-
-
-def parse_day(value: str, flag: str, *, first: bool = False) -> date:
-    """Return the last (or first) day an EDTF value means, or raise an input error naming the flag."""
-    from core import InputError, Location
-    from events import edtf_bounds
-
-    try:
-        earliest, latest = edtf_bounds(value)
-    except ValueError as error:
-        raise InputError(
-            str(error), Location(field=flag), hint="such as 2025-03-17, 2025-03 or 2025; `dtl date` reads phrases"
-        ) from None
-    return earliest if first else latest
-
-
-def parse_known_at(value: str | None) -> int | str | None:
-    """Return a log position (an integer) or a recorded_at bound (a UTC timestamp) for --known-at."""
-    if value is None:
-        return None
-    from core import InputError, Location, utc_timestamp
-
-    if value.isdigit():
-        return int(value)
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise InputError(
-            f"{value!r} is neither a log position nor an ISO date or timestamp",
-            Location(field="--known-at"),
-            hint="give a position such as 42, a date such as 2025-03-20 or a timestamp such as 2025-03-20T12:00Z",
-        ) from None
-    if len(value) == 10:  # a bare date: everything recorded by the end of that day (UTC)
-        moment = datetime.combine(moment.date(), time.max, tzinfo=UTC)
-    elif moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return utc_timestamp(moment)
-
-
-def _today() -> date:
-    return datetime.now(UTC).date()
-
-
-def _replayer(app: AppContext) -> Replayer:
-    from core.snapshots import SnapshotRecorder
-    from projections.engine import Replayer, Snapshot
-
-    store = app.store()
-    return Replayer(store, SnapshotRecorder(store.database, Snapshot))
-
-
-def _replay_state(app: AppContext, as_of: date, stream: str, known_at: int | str | None) -> tuple[CoalitionState, int]:
-    replay = _replayer(app).state(as_of=as_of, stream=stream, known_at=known_at)
-    return replay.state, replay.known_position
-
-
-# core.config.DEFAULT_STREAM spelled out, as importing core here would load SQLAlchemy for `dtl --help`;
-# tests/cli/test_cli_polish.py keeps the two equal
-DEFAULT_STREAM_NAME = "ukraine-coalition"
-
-
-def _stream_option(function: Any) -> Any:
-    return click.option("--stream", default=DEFAULT_STREAM_NAME, show_default=True, help="The stream to replay.")(
-        function
-    )
 
 
 def _claim_text(claim: Claim | None) -> str:
@@ -94,23 +25,22 @@ def _claim_text(claim: Claim | None) -> str:
     return f"{claim.comparator} {claim.amount:,}{who}, {claim.occurred}, event {claim.event}"
 
 
-@click.command()
-@click.option("--as-of", "as_of", help=f"Valid time (default: today). {_DATE_HELP}")
-@click.option("--known-at", help="Transaction time: a log position, or a date or timestamp (UTC).")
-@_stream_option
-@click.option("--json", "as_json", is_flag=True, help="Print the state as JSON (the contract in DESIGN.md).")
+@command()
+@as_of_option()
+@known_at_option
+@stream_option()
+@json_option("Print the state as JSON (the contract in DESIGN.md).")
 @pass_app
 def state(app: AppContext, as_of: str | None, known_at: str | None, stream: str, as_json: bool) -> None:
     """Show the coalition as of a date: who is in, with what, under which conditions, how big it is said to be."""
-    from events import actor_name
-    from projections.coalition import state_document
+    from service import Query
+    from service.words import STANCE_ORDER, actor_name
 
-    day = parse_day(as_of, "--as-of") if as_of else _today()
-    bound = parse_known_at(known_at)
-    result, position = _replay_state(app, day, stream, bound)
+    answer = app.timeline.state(Query.parse(stream, as_of, known_at))
     if as_json:
-        echo_json(state_document(result, stream=stream, as_of=day, known_at=bound, position=position))
+        echo_json(answer.to_json())
         return
+    result, position, day = answer.state, answer.position, answer.query.as_of
     known = f", known at {known_at}" if known_at else ""
     click.secho(safe_text(f"{stream} as of {day.isoformat()}{known} (log position {position})"), bold=True)
     rows = [
@@ -123,7 +53,9 @@ def state(app: AppContext, as_of: str | None, known_at: str | None, stream: str,
             ", ".join(member.conditions),
             member.since,
         )
-        for code, member in sorted(result.members.items(), key=lambda item: (_stance_rank(item[1].stance), item[0]))
+        for code, member in sorted(
+            result.members.items(), key=lambda item: (STANCE_ORDER.index(item[1].stance), item[0])
+        )
     ]
     echo_table(["ACTOR", "NAME", "STANCE", "OFFERS", "RULED OUT", "CONDITIONS", "SINCE"], rows, empty="(no members)")
     counts = ", ".join(f"{stance} {n}" for stance, n in result.stance_counts.items())
@@ -140,37 +72,31 @@ def state(app: AppContext, as_of: str | None, known_at: str | None, stream: str,
             click.echo(safe_text(shown))
 
 
-def _stance_rank(stance: str) -> int:
-    from projections.coalition import STANCE_ORDER
-
-    return STANCE_ORDER.index(stance)
-
-
-@click.command()
+@command()
 @click.option(
     "--subject", type=click.Choice(["participants", "troops"]), default="participants", show_default=True,
     help="Which quantity.",
 )  # fmt: skip
-@click.option("--as-of", "as_of", help=f"Claims counted as of this date (default: today). {_DATE_HELP}")
+@as_of_option(f"Claims counted as of this date (default: today). {_DATE_HELP}")
 @click.option("--series", is_flag=True, help="List every claim over time with the named floor beside it.")
-@click.option("--known-at", help="Transaction time: a log position, or a date or timestamp (UTC).")
-@_stream_option
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@known_at_option
+@stream_option()
+@json_option()
 @pass_app
 def count(
     app: AppContext, subject: str, as_of: str | None, series: bool, known_at: str | None, stream: str, as_json: bool
 ) -> None:
     """Show how large the coalition is said to be, and says who: every claim side by side."""
-    from projections.counts import count_series
+    from service import Query
 
     if series and as_of:
         raise click.UsageError("give either --as-of or --series, not both")
-    bound = parse_known_at(known_at)
     if series:
-        points = count_series(_replayer(app).effective_events(stream=stream, known_at=bound), subject)
+        answer = app.timeline.count_series(stream, subject, known_at)
         if as_json:
-            echo_json({"stream": stream, "subject": subject, "known_at": bound, "series": points})
+            echo_json(answer.to_json())
             return
+        points = answer.points
         rows = [
             (p["as_of"], f"{p['comparator']} {p['amount']:,}", p["attributed_to"] or "", p["raw"] or "",
              "" if p["named_floor"] is None else p["named_floor"], ", ".join(p["sources"]), p["event"])
@@ -179,13 +105,11 @@ def count(
         headers = ["AS OF", "CLAIM", "ATTRIBUTED TO", "AS WORDED", "NAMED FLOOR", "SOURCES", "EVENT"]
         echo_table(headers, rows, empty=f"(no {subject} claims)")
         return
-    day = parse_day(as_of, "--as-of") if as_of else _today()
-    result, position = _replay_state(app, day, stream, bound)
-    size = result.reported_sizes[subject]
+    counted = app.timeline.count(Query.parse(stream, as_of, known_at), subject)
     if as_json:
-        echo_json({"stream": stream, "subject": subject, "as_of": day.isoformat(), "known_at": bound,
-                   "position": position, **size.to_json()})  # fmt: skip
+        echo_json(counted.to_json())
         return
+    size, day = counted.size, counted.query.as_of
     click.secho(safe_text(f"{subject} as of {day.isoformat()}: {_claim_text(size.latest)}"), bold=True)
     if size.named_floor is not None:
         click.echo(f"named floor: {size.named_floor} actors named as supporting")
@@ -196,13 +120,13 @@ def count(
     echo_table(["OCCURRED", "CLAIM", "ATTRIBUTED TO", "AS WORDED", "SOURCES", "EVENT"], claims, empty="(no claims)")
 
 
-@click.command()
+@command()
 @click.option("--from", "start", help=f"Only events that may have happened on or after this date. {_DATE_HELP}")
 @click.option("--to", "end", help=f"Only events that may have happened on or before this date. {_DATE_HELP}")
 @click.option("--actor", help="Only events about this actor (as actor or meeting participant).")
-@click.option("--known-at", help="Transaction time: a log position, or a date or timestamp (UTC).")
-@_stream_option
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@known_at_option
+@stream_option()
+@json_option()
 @pass_app
 def timeline(
     app: AppContext,
@@ -214,15 +138,11 @@ def timeline(
     as_json: bool,
 ) -> None:
     """List events in the order they happened, with their sources and quotes."""
-    from projections.changes import timeline as build_timeline
-
-    first = parse_day(start, "--from", first=True) if start else None
-    last = parse_day(end, "--to") if end else None
-    events = _replayer(app).effective_events(stream=stream, known_at=parse_known_at(known_at))
-    entries = build_timeline(events, start=first, end=last, actor=actor_code(actor, "--actor") if actor else None)
+    answer = app.timeline.timeline(stream, start=start, end=end, actor=actor, known_at=known_at)
     if as_json:
-        echo_json({"stream": stream, "from": start, "to": end, "events": entries})
+        echo_json(answer.to_json())
         return
+    entries = answer.entries
     if not entries:
         click.echo("(no events)")
     for entry in entries:
@@ -245,24 +165,20 @@ def _summary(data: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-@click.command()
+@command()
 @click.argument("before", metavar="D1")
 @click.argument("after", metavar="D2")
-@click.option("--known-at", help="Transaction time: a log position, or a date or timestamp (UTC).")
-@_stream_option
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@known_at_option
+@stream_option()
+@json_option()
 @pass_app
 def diff(app: AppContext, before: str, after: str, known_at: str | None, stream: str, as_json: bool) -> None:
     """Show what changed between two dates: who joined or left, changed stance or offers, which claims appeared."""
-    from projections.changes import diff as state_diff
-
-    bound = parse_known_at(known_at)
-    old, _ = _replay_state(app, parse_day(before, "D1"), stream, bound)
-    new, _ = _replay_state(app, parse_day(after, "D2"), stream, bound)
-    changes = state_diff(old, new)
+    answer = app.timeline.diff(stream, before, after, known_at)
     if as_json:
-        echo_json({"stream": stream, **changes})
+        echo_json(answer.to_json())
         return
+    changes, old, new = answer.changes, answer.before, answer.after
     click.secho(safe_text(f"{stream}: {changes['from']} -> {changes['to']}"), bold=True)
     lines = [f"joined: {code} ({new.members[code].stance})" for code in changes["joined"]]
     lines += [f"left: {code} (was {old.members[code].stance})" for code in changes["left"]]
@@ -289,24 +205,20 @@ def _claim_document_text(claim: dict[str, Any]) -> str:
     return f"{subject}{claim['comparator']} {claim['amount']:,}{who}, {claim['occurred']}"
 
 
-@click.command()
+@command()
 @click.argument("actor", metavar="ACTOR")
-@click.option("--as-of", "as_of", help=f"Stop at this date (default: everything). {_DATE_HELP}")
-@click.option("--known-at", help="Transaction time: a log position, or a date or timestamp (UTC).")
-@_stream_option
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@as_of_option(f"Stop at this date (default: everything). {_DATE_HELP}")
+@known_at_option
+@stream_option()
+@json_option()
 @pass_app
 def history(app: AppContext, actor: str, as_of: str | None, known_at: str | None, stream: str, as_json: bool) -> None:
     """Show one actor's positions over time, event by event."""
-    from projections.changes import history as actor_history
-
-    code = actor_code(actor, "ACTOR")
-    day = parse_day(as_of, "--as-of") if as_of else None
-    events = _replayer(app).effective_events(stream=stream, known_at=parse_known_at(known_at), until_day=day)
-    entries = actor_history(events, code)
+    answer = app.timeline.history(stream, actor, as_of=as_of, known_at=known_at)
     if as_json:
-        echo_json({"stream": stream, "actor": code, "history": entries})
+        echo_json(answer.to_json())
         return
+    entries, code = answer.entries, answer.actor
     rows = [
         (e["event"]["occurred"], e["event"]["type"], e["stance"] or "-", ", ".join(e["offers"]),
          ", ".join(e["ruled_out"]), ", ".join(e["conditions"]), e["event"]["id"])

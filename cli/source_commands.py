@@ -6,17 +6,19 @@ from pathlib import Path
 
 import click
 
-from cli.main import AppContext
+from cli.context import AppContext, DoorCommand, pass_app
+from cli.options import json_option
 from cli.output import echo_json, echo_table, safe_text
 
 __all__ = ["source"]
 
-pass_app = click.make_pass_decorator(AppContext)
+# a source's text is read from the PATH argument
+_TEXT_IS_PATH = {"text": "PATH"}
 
 
 def _read_text(path: str) -> str:
     """Read a source's text as UTF-8, naming the file when it cannot."""
-    from core import InputError, Location
+    from errors import InputError, Location
 
     try:
         return Path(path).read_bytes().decode("utf-8")
@@ -37,7 +39,7 @@ def source() -> None:
     """Register sources (articles, statements), attach their texts, list them."""
 
 
-@source.command("add")
+@source.command("add", cls=DoorCommand, field_words=_TEXT_IS_PATH)
 @click.argument("path", required=False, type=click.Path(dir_okay=False))
 @click.option("--sha256", "sha256", metavar="HEX", help="The text's sha256, when the text itself is not at hand.")
 @click.option("--id", "source_id", required=True, help="A short id to cite the source by, such as ft-2025-03-10.")
@@ -58,13 +60,13 @@ def add(
 ) -> None:
     """Register a source from its text at PATH, or by --sha256 alone (attach the text later)."""
     text = _read_text(path) if path else None
-    result = app.store().register_source(
+    result = app.timeline.register_source(
         source_id=source_id,
         publisher=publisher,
         published=published,
         title=title,
         url=url,
-        sha256=sha256.lower() if sha256 else None,
+        sha256=sha256,
         text=text,
         file=path,
     )
@@ -75,94 +77,65 @@ def add(
         click.echo(safe_text(f"registered source {source_id} ({state}) at position {result.last.position}"))
 
 
-@source.command("attach")
+@source.command("attach", cls=DoorCommand, field_words=_TEXT_IS_PATH)
 @click.argument("source_id", metavar="ID")
 @click.argument("path", type=click.Path(dir_okay=False))
 @pass_app
 def attach(app: AppContext, source_id: str, path: str) -> None:
     """Attach the text at PATH to a source registered by sha256; its quotes are then verified."""
-    attached = app.store().attach_source_text(source_id, _read_text(path), file=path)
+    attached = app.timeline.attach_source(source_id, _read_text(path), file=path)
     shown = f"attached the text of {attached.id} (sha256 {attached.sha256} matches); its quotes are now checked"
     click.echo(safe_text(shown))
 
 
-@source.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print the sources as JSON.")
+@source.command("list", cls=DoorCommand)
+@json_option("Print the sources as JSON.")
 @pass_app
 def list_sources(app: AppContext, as_json: bool) -> None:
     """List the registered sources and whether their texts are stored."""
-    sources = app.store().sources()
+    from service.answers import sources_document
+
+    sources = app.timeline.sources()
     if as_json:
-        echo_json(
-            {
-                "sources": [
-                    {
-                        "id": s.id,
-                        "publisher": s.publisher,
-                        "published": s.published,
-                        "title": s.title,
-                        "url": s.url,
-                        "sha256": s.sha256,
-                        "text": s.has_text,
-                    }
-                    for s in sources
-                ]
-            }
-        )
+        echo_json(sources_document(sources))
         return
     rows = [(s.id, s.publisher, s.published, "yes" if s.has_text else "no", s.title or s.url or "") for s in sources]
     echo_table(["ID", "PUBLISHER", "PUBLISHED", "TEXT", "TITLE"], rows, empty="(no sources registered)")
 
 
-@source.command("show")
+@source.command("show", cls=DoorCommand)
 @click.argument("source_id", metavar="ID")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON: the text, and each quote's character offsets in it.")
+@json_option("Print JSON: the text, and each quote's character offsets in it.")
 @pass_app
 def show(app: AppContext, source_id: str, as_json: bool) -> None:
     """Show a source: its metadata, the events citing it, and its text with each cited quote marked."""
-    from cli.provenance_commands import citation_status, source_infos
-    from core import InputError, Location
-    from projections.provenance import quote_spans
+    from service.words import quote_found_at, quote_status_sentence
 
-    store = app.store()
-    info = source_infos(store).get(source_id)
-    if info is None:
-        raise InputError(f"unknown source {source_id!r}", Location(field="ID"), hint="see `dtl source list`")
-    text = store.source_texts().get(source_id)
-    spans = quote_spans(store.read(), source_id, text)
+    answer = app.timeline.show_source(source_id)
     if as_json:
-        echo_json(
-            {
-                "source": {**info.to_json(), "registered_by": info.event_id, "text_attached": text is not None},
-                "citations": [span.to_json() for span in spans],
-                "text": text,
-            }
-        )
+        echo_json(answer.to_json())
         return
+    info, text, spans = answer.source, answer.text, answer.spans
     click.secho(safe_text(f"{info.id}: {info.publisher}, published {info.published}"), bold=True)
     for label, value in (("title", info.title), ("url", info.url), ("sha256", info.sha256)):
         if value is not None:
             click.echo(safe_text(f"{label}: {value}"))
     click.echo(safe_text(f"registered by: {info.event_id}"))
     rows = [
-        (span.position, span.event, span.type, span.quote or "", _found_at(span.start, span.end, span.status))
+        (span.position, span.event, span.type, span.quote or "", quote_found_at(span.start, span.end, span.status))
         for span in spans
     ]
     click.echo()
     echo_table(["POS", "EVENT", "TYPE", "QUOTE", "IN THE TEXT"], rows, empty="(no event cites this source)")
     click.echo()
     if text is None:
-        click.echo(citation_status(source_id, info, "text_absent"))
+        click.echo(
+            quote_status_sentence(source_id, info, "text_absent", how_to_attach=f"`dtl source attach {source_id} PATH`")
+        )
         return
     click.echo(
         _marked(text, [(span.start, span.end) for span in spans if span.start is not None and span.end is not None])
     )
-
-
-def _found_at(start: int | None, end: int | None, status: str) -> str:
-    if start is not None:
-        return f"chars {start}-{end}"
-    return {"not_found": "NOT FOUND", "no_quote": "no quote"}.get(status, "text not attached")
 
 
 def _marked(text: str, spans: list[tuple[int, int]]) -> str:

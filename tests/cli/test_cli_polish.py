@@ -81,10 +81,10 @@ def test_starting_dtl_loads_no_heavy_library() -> None:
 
 
 def test_the_help_default_stream_is_the_configured_one() -> None:
-    from cli.replay_commands import DEFAULT_STREAM_NAME
     from core import DEFAULT_STREAM
+    from service.queries import DEFAULT_STREAM as SHOWN_IN_HELP
 
-    assert DEFAULT_STREAM_NAME == DEFAULT_STREAM
+    assert SHOWN_IN_HELP == DEFAULT_STREAM
 
 
 @pytest.mark.skipif(not DTL.exists(), reason="the dtl script is installed with the package")

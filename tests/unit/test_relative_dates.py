@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from cli.relative_dates import UnresolvedPhrase, resolve
+from service.dates import UnresolvedPhrase, resolve
 from tests.support import example_objects
 
 FIRST = date(2025, 3, 10)  # Monday: publication of ft-2025-03-10

@@ -68,7 +68,7 @@ class Resolution:
     rule: str
 
     def to_json(self) -> dict[str, str]:
-        """Return the resolution as `dtl date --json` prints it."""
+        """Return the resolution as JSON."""
         return {
             "phrase": self.phrase,
             "anchor": self.anchor.isoformat(),

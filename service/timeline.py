@@ -1,0 +1,502 @@
+"""The application: one timeline on one database, and every use case of it, once, for every door.
+
+`Timeline` is the composition root: it resolves the database URL, opens the
+store on first use (so a door that needs no database never connects), and
+builds the snapshot recorder and the replayer once for every question asked
+of it. Its methods take plain values (strings as a door received them, dates,
+numbers) and return the answers of `service.answers`, whose `to_json` is the
+document DESIGN.md fixes. Errors are the tree of `errors`, naming fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager, nullcontext
+from datetime import date
+from typing import IO, TYPE_CHECKING, Any
+
+from errors import InputError, Location, NotFound
+from service.answers import (
+    AppendAnswer,
+    AuditAnswer,
+    CountAnswer,
+    DiffAnswer,
+    HistoryAnswer,
+    InitAnswer,
+    LoggedEvent,
+    ReportAnswer,
+    SeriesAnswer,
+    SourceAnswer,
+    StateAnswer,
+    TimelineAnswer,
+    VerifyAnswer,
+    WhyActorAnswer,
+    WhyCountAnswer,
+)
+from service.queries import Query, actor_code, parse_anchor, parse_day, parse_known_at, parse_window, today
+
+if TYPE_CHECKING:
+    from core import AppendResult, EventStore
+    from events import RecordedEvent, Source
+    from projections.audit import ChainBreak, Finding
+    from projections.engine import Replayer
+    from service.dates import Resolution
+
+__all__ = ["Progress", "Timeline", "Writer"]
+
+# a progress bar a door may show: given a total and a label, a context yielding "advance by n"
+Progress = Callable[[int, str], AbstractContextManager[Callable[[int], None]]]
+# writes an export to an open text file
+Writer = Callable[[IO[str]], object]
+
+_EXPLICIT_DATE = "give the date explicitly as EDTF (2025-03-08, or 2025-03-03/2025-03-09 for a span)"
+
+
+def _no_progress(_total: int, _label: str) -> AbstractContextManager[Callable[[int], None]]:
+    return nullcontext(lambda _n: None)
+
+
+class Timeline:
+    """One log and the questions asked of it: the composition root both doors build once."""
+
+    def __init__(self, url: str | None = None) -> None:
+        from core import resolve_database_url
+
+        self.url = resolve_database_url(url)
+        self._store: EventStore | None = None
+        self._replayer: Replayer | None = None
+
+    # -- wiring --------------------------------------------------------------------------------
+
+    @property
+    def masked_url(self) -> str:
+        """The database URL with its password hidden, to show people."""
+        from core import mask_url
+
+        return mask_url(self.url)
+
+    def _open(self, *, create: bool = False) -> EventStore:
+        if self._store is None:
+            from core import EventStore
+
+            self._store = EventStore.open(self.url, create=create)
+        return self._store
+
+    @property
+    def store(self) -> EventStore:
+        """The log, opened on first use."""
+        return self._open()
+
+    @property
+    def replayer(self) -> Replayer:
+        """The replayer, with snapshots kept beside the log, built once."""
+        if self._replayer is None:
+            from core.snapshots import SnapshotRecorder
+            from projections.engine import Replayer, Snapshot
+
+            store = self.store
+            self._replayer = Replayer(store, SnapshotRecorder(store.database, Snapshot))
+        return self._replayer
+
+    def close(self) -> None:
+        """Release the database connections."""
+        if self._store is not None:
+            self._store.close()
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def init(self) -> InitAnswer:
+        """Create the database, or bring its schema up to date (safe to repeat)."""
+        before, after = self._open(create=True).initialise()
+        return InitAnswer(self.masked_url, before, after)
+
+    def append(
+        self,
+        event: Mapping[str, Any],
+        *,
+        published: str | None = None,
+        expected_version: int | None = None,
+        unverified: bool = False,
+    ) -> AppendAnswer:
+        """Append one event given as an interchange object.
+
+        Without `occurred`, its `occurred_text` is resolved against `published`, else
+        the publication date of its first source; a phrase that may mean more than
+        one day is refused.
+        """
+        from core import DEFAULT_STREAM
+        from core.interchange import check_values, event_from_object
+
+        raw = dict(event)
+        resolution = None
+        if raw.get("occurred") is None:
+            raw.pop("occurred", None)
+            resolution = self._resolve_occurred(raw.get("occurred_text"), published, raw.get("sources") or [])
+            raw["occurred"] = resolution.edtf
+        check_values(raw, Location())
+        located = event_from_object(raw, Location(), DEFAULT_STREAM)
+        result = self.store.append(located.event, expected_version=expected_version, unverified=unverified)
+        return AppendAnswer(result, resolution)
+
+    def _resolve_occurred(self, phrase: str | None, published: str | None, sources: list[Any]) -> Resolution:
+        if phrase is None:
+            raise InputError(
+                "no date given",
+                Location(field="occurred"),
+                hint=f"{_EXPLICIT_DATE}, or the words the source used, such as \"last week\"",
+            )
+        if published is not None:
+            anchor = parse_anchor(published, "published")
+        elif sources:
+            first = sources[0].get("source") if isinstance(sources[0], Mapping) else None
+            known = {source.id: source for source in self.store.sources()}
+            if first not in known:
+                raise NotFound(
+                    f"unknown source {first!r}",
+                    Location(field="sources[0].source"),
+                    hint="register the source first, or give the day the phrase was published",
+                )
+            anchor = parse_anchor(known[first].published, "sources[0].source")
+        else:
+            raise InputError(
+                "no day to read the phrase from",
+                Location(field="occurred_text"),
+                hint=f"give the day it was published or a source, or {_EXPLICIT_DATE}",
+            )
+        return self.resolve_date(phrase, anchor, field="occurred_text")
+
+    def import_lines(self, lines: Iterable[bytes], name: str, *, unverified: bool = False) -> AppendResult:
+        """Import JSON Lines (one interchange object each) in one transaction: all of them or none."""
+        from core import DEFAULT_STREAM, read_jsonl
+
+        return self.store.append_many(read_jsonl(lines, name, DEFAULT_STREAM), unverified=unverified)
+
+    def register_source(
+        self,
+        *,
+        source_id: str,
+        publisher: str,
+        published: str,
+        title: str | None = None,
+        url: str | None = None,
+        sha256: str | None = None,
+        text: str | None = None,
+        file: str | None = None,
+    ) -> AppendResult:
+        """Register a source by its text (read from `file`) or its sha256 alone."""
+        return self.store.register_source(
+            source_id=source_id,
+            publisher=publisher,
+            published=published,
+            title=title,
+            url=url,
+            sha256=sha256.lower() if sha256 else None,
+            text=text,
+            file=file,
+        )
+
+    def attach_source(self, source_id: str, text: str, *, file: str | None = None) -> Source:
+        """Store a registered source's text; refused unless it matches the registered sha256."""
+        return self.store.attach_source_text(source_id, text, file=file)
+
+    # -- the log as recorded -------------------------------------------------------------------
+
+    def head_position(self) -> int:
+        """Return the last position of the log (0 when empty)."""
+        position, _ = self.store.head()
+        return position
+
+    def log(
+        self,
+        *,
+        stream: str | None = None,
+        type: str | None = None,
+        actor: str | None = None,
+        since: int | None = None,
+    ) -> Iterator[LoggedEvent]:
+        """Yield the events as recorded, in position order, each with whether its quotes check out."""
+        from core import EventFilter
+        from projections.verification import QuoteChecker
+
+        store = self.store
+        criteria = EventFilter(
+            stream=stream, type=type, actor=None if actor is None else actor_code(actor), since=since
+        )
+        checker = QuoteChecker(store.source_texts())
+        return (LoggedEvent(event, checker.event_verified(event)) for event in store.read(criteria))
+
+    def sources(self) -> list[Source]:
+        """Return every registered source, in registration order."""
+        return self.store.sources()
+
+    def show_source(self, source_id: str) -> SourceAnswer:
+        """Return one source, its text, and where each quote citing it stands in that text."""
+        from projections.provenance import quote_spans
+
+        store = self.store
+        found = self._sources().get(source_id)
+        if found is None:
+            raise NotFound(f"unknown source {source_id!r}", Location(field="source_id"), hint="see the source list")
+        text = store.source_texts().get(source_id)
+        return SourceAnswer(found, text, quote_spans(store.read(), source_id, text))
+
+    def _sources(self) -> dict[str, Source]:
+        return {source.id: source for source in self.store.sources()}
+
+    def verify(self, *, expect: str | None = None, on_progress: Callable[[int], None] | None = None) -> VerifyAnswer:
+        """Recompute the hash chain (and, with `expect`, find a published head in it); raise at the first bad row."""
+        return VerifyAnswer(self.store.verify(on_progress=on_progress, expect=expect))
+
+    # -- replaying -----------------------------------------------------------------------------
+
+    def state(self, query: Query) -> StateAnswer:
+        """Return the coalition as of a day, known at a bound."""
+        replay = self.replayer.state(as_of=query.as_of, stream=query.stream, known_at=query.known_at)
+        return StateAnswer(query, replay.known_position, replay.state)
+
+    def count(self, query: Query, subject: str = "participants") -> CountAnswer:
+        """Return every claim about a quantity as of a day, the latest and the named floor."""
+        answer = self.state(query)
+        return CountAnswer(query, subject, answer.position, answer.state.reported_sizes[subject])
+
+    def count_series(
+        self, stream: str, subject: str = "participants", known_at: str | int | None = None
+    ) -> SeriesAnswer:
+        """Return every claim about a quantity over time, with the named floor beside each."""
+        from projections.counts import count_series
+
+        bound = parse_known_at(known_at)
+        points = count_series(self.replayer.effective_events(stream=stream, known_at=bound), subject)
+        return SeriesAnswer(stream, subject, bound, points)
+
+    def timeline(
+        self,
+        stream: str,
+        *,
+        start: str | None = None,
+        end: str | None = None,
+        actor: str | None = None,
+        known_at: str | int | None = None,
+    ) -> TimelineAnswer:
+        """Return the events that may have happened within a window, in the order they happened."""
+        from projections.changes import timeline
+
+        first = parse_day(start, "from", first=True) if start else None
+        last = parse_day(end, "to") if end else None
+        events = self.replayer.effective_events(stream=stream, known_at=parse_known_at(known_at))
+        entries = timeline(events, start=first, end=last, actor=actor_code(actor) if actor else None)
+        return TimelineAnswer(stream, start, end, entries)
+
+    def diff(self, stream: str, before: str, after: str, known_at: str | int | None = None) -> DiffAnswer:
+        """Return what changed between two days."""
+        from projections.changes import diff
+
+        old = self.state(Query.parse(stream, parse_day(before, "before"), known_at)).state
+        new = self.state(Query.parse(stream, parse_day(after, "after"), known_at)).state
+        return DiffAnswer(stream, diff(old, new), old, new)
+
+    def history(
+        self, stream: str, actor: str, *, as_of: str | None = None, known_at: str | int | None = None
+    ) -> HistoryAnswer:
+        """Return one actor's events in the order they happened, with its facts after each."""
+        from projections.changes import history
+
+        code = actor_code(actor)
+        day = parse_day(as_of, "as_of") if as_of else None
+        events = self.replayer.effective_events(stream=stream, known_at=parse_known_at(known_at), until_day=day)
+        return HistoryAnswer(stream, code, history(events, code))
+
+    # -- provenance ----------------------------------------------------------------------------
+
+    def why(self, query: Query, actor: str) -> WhyActorAnswer:
+        """Explain an actor's stance, offers, ruled-out capabilities and conditions down to the quotes."""
+        from projections.provenance import explain_actor
+
+        code = actor_code(actor)
+        events, position = self._scope(query)
+        explained = explain_actor(
+            events, code, query.as_of, self._sources(), self.store.source_texts(), stream=query.stream
+        )
+        return WhyActorAnswer(query, position, explained)
+
+    def why_count(self, query: Query, subject: str = "participants") -> WhyCountAnswer:
+        """Explain the reported size: every claim, the named floor, and their sources."""
+        from projections.provenance import explain_count
+
+        events, position = self._scope(query)
+        explained = explain_count(
+            events, subject, query.as_of, self._sources(), self.store.source_texts(), stream=query.stream
+        )
+        return WhyCountAnswer(query, position, explained)
+
+    def _scope(self, query: Query) -> tuple[list[RecordedEvent], int]:
+        """Return the stream's events known at K and every amendment known then (they apply across streams)."""
+        from core import EventFilter
+
+        store = self.store
+        known = store.known_position(query.known_at)
+        events = list(store.read(EventFilter(stream=query.stream, known_at=known)))
+        events += [amendment for amendment in store.amendment_events(known) if amendment.stream != query.stream]
+        return events, known
+
+    def audit(self, stream: str | None = None, *, progress: Progress = _no_progress) -> AuditAnswer:
+        """Check the whole log (or one stream) for unsourced or doubtful facts and a broken chain."""
+        if stream is not None:
+            self._require_stream(stream)
+        return AuditAnswer(stream, self._findings(stream, progress))
+
+    def _findings(self, stream: str | None, progress: Progress) -> tuple[Finding, ...]:
+        from projections.audit import audit
+
+        store = self.store
+        chain = self._chain_break(progress)
+        try:
+            return audit(store.read(), self._sources(), store.source_texts(), stream=stream, chain=chain)
+        except (ValueError, KeyError, TypeError):
+            if chain is None:
+                raise
+            return audit([], {}, {}, chain=chain)  # rows damaged past reading: the broken chain says it all
+
+    def _chain_break(self, progress: Progress) -> ChainBreak | None:
+        """Verify the hash chain and return where it broke, or None when it holds."""
+        from errors import IntegrityViolation
+        from projections.audit import ChainBreak
+
+        try:
+            with progress(self.head_position(), "verifying") as advance:
+                self.store.verify(on_progress=advance)
+        except IntegrityViolation as error:
+            # verify checks stored texts after the chain, raising at no position: the audit names each such source
+            return None if error.position is None else ChainBreak(error.position, str(error))
+        return None
+
+    def _require_stream(self, stream: str) -> None:
+        if self.store.stream_version(stream) == 0:
+            raise NotFound(
+                f"stream {stream!r} has no events",
+                Location(field="stream"),
+                hint="the stream of each event is in the log's listing",
+            )
+
+    # -- reports and exports -------------------------------------------------------------------
+
+    def _effective_events(self, stream: str, known_at: str | int | None) -> tuple[list[RecordedEvent], int]:
+        """Return a stream's effective events in fold order, and the log position they are known at."""
+        self._require_stream(stream)
+        bound = parse_known_at(known_at)
+        return list(self.replayer.effective_events(stream=stream, known_at=bound)), self.store.known_position(bound)
+
+    def report(
+        self,
+        stream: str,
+        *,
+        start: str | None = None,
+        end: str | None = None,
+        known_at: str | int | None = None,
+        progress: Progress = _no_progress,
+    ) -> ReportAnswer:
+        """Return the offline HTML report: size and stance charts, the state, the timeline with quotes, the audit."""
+        from projections.changes import timeline
+        from projections.charts import size_chart, stance_lanes
+        from projections.coalition import coalition_state
+        from projections.verification import QuoteChecker
+        from render.charts import render_size_chart, render_stance_chart
+        from render.report import ReportContent, render_report
+
+        first, last = parse_window(start, end)
+        with progress(3, "drawing the charts") as advance:
+            events, position = self._effective_events(stream, known_at)
+            advance(1)
+            size = size_chart(events, start=first, end=last)
+            lanes = stance_lanes(events, start=first, end=last)
+            advance(1)
+            size_svg, stances_svg = render_size_chart(size), render_stance_chart(lanes)
+            advance(1)
+        store = self.store
+        findings = self._findings(stream, progress)
+        as_of = last or lanes.last_day or size.last_day or today()
+        by_id = {event.id: event for event in events}
+        head_position, head_hash = store.head()
+        content = ReportContent(
+            stream=stream,
+            first_day=first or lanes.first_day,
+            last_day=as_of,
+            known_position=position,
+            head_position=head_position,
+            head_hash=head_hash,
+            state=coalition_state(events, as_of),
+            size_svg=size_svg,
+            stances_svg=stances_svg,
+            size=size,
+            events=[by_id[entry["id"]] for entry in timeline(events, start=first, end=last, actor=None)],
+            sources=self._sources(),
+            checker=QuoteChecker(store.source_texts()),
+            findings=findings,
+        )
+        errors = sum(finding.severity == "error" for finding in findings)
+        return ReportAnswer(render_report(content), len(content.events), errors, len(findings) - errors)
+
+    def chart(
+        self,
+        kind: str,
+        image_format: str,
+        stream: str,
+        *,
+        subject: str = "participants",
+        start: str | None = None,
+        end: str | None = None,
+        known_at: str | int | None = None,
+    ) -> bytes:
+        """Draw one chart of the report alone (`size` or `stances`) as PNG or SVG bytes."""
+        from projections.charts import size_chart, stance_lanes
+        from render.charts import render_size_chart, render_stance_chart
+
+        first, last = parse_window(start, end)
+        events, _ = self._effective_events(stream, known_at)
+        if kind == "size":
+            return render_size_chart(size_chart(events, subject, start=first, end=last), image_format)
+        return render_stance_chart(stance_lanes(events, start=first, end=last), image_format)
+
+    def export(self, export_format: str, stream: str | None = None) -> Writer:
+        """Return a writer of the log as JSON Lines (for import), CSV, or TimelineJS3 JSON."""
+        from core import EventFilter
+        from render.documents import json_text
+
+        store = self.store
+        if export_format == "jsonl":
+            events = store.read(EventFilter(stream=stream))
+            return lambda target: target.writelines(json_text(event.envelope()) + "\n" for event in events)
+        if export_format == "csv":
+            from projections.verification import QuoteChecker
+            from render.exports import write_csv
+
+            sources, checker = self._sources(), QuoteChecker(store.source_texts())
+            return lambda target: write_csv(store.read(EventFilter(stream=stream)), sources, checker, target)
+        from render.exports import timelinejs_document
+
+        events_list = list(self.replayer.effective_events(stream=stream))
+        position, _ = store.head()
+        document = timelinejs_document(
+            events_list,
+            self._sources(),
+            title=f"{stream or 'All streams'}: Diplomatic Timeline",
+            description=(
+                f"Exported from the log at position {position}. Dates are EDTF: a span means it happened some time "
+                "within it; each slide quotes its sources."
+            ),
+        )
+        return lambda target: target.write(json_text(document, indent=2) + "\n")
+
+    # -- dates ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def resolve_date(phrase: str, anchor: date | str | None = None, *, field: str = "phrase") -> Resolution:
+        """Resolve a phrase such as "last week" written on the anchor day (default: today) into EDTF."""
+        from service.dates import UnresolvedPhrase, resolve
+
+        day = anchor if isinstance(anchor, date) else parse_anchor(anchor, "anchor") if anchor else today()
+        try:
+            return resolve(phrase, day)
+        except UnresolvedPhrase as error:
+            hint = f"{error.advice}, or {_EXPLICIT_DATE}" if error.advice else _EXPLICIT_DATE
+            raise InputError(str(error), Location(field=field), hint=hint) from None

@@ -185,11 +185,7 @@ class _Audit:
                 message = f"the stored text of {info.id} no longer matches its sha256 {info.sha256}"
                 self.report("source_text_mismatch", [info.event_id], [info.id], message)
             elif text is None and info.id in cited:
-                fix = (
-                    f"`dtl source attach {info.id} PATH`"
-                    if info.sha256
-                    else "no sha256 either, so none can be attached"
-                )
+                fix = "attach it to verify them" if info.sha256 else "no sha256 either, so none can be attached"
                 message = f"{info.id} is registered without its text, so its quotes cannot be verified ({fix})"
                 self.report("text_absent", [info.event_id], [info.id], message)
 

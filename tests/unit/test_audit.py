@@ -256,7 +256,8 @@ def test_a_source_without_its_text_is_a_warning_and_each_quote_citing_it_is_unve
         ("warning", "text_absent", ("source:a",)),
         ("warning", "unverified_quote", ("pl",)),
     ]
-    assert "dtl source attach" in findings[0].message
+    assert "registered without its text" in findings[0].message
+    assert "attach it to verify them" in findings[0].message
 
 
 def test_a_citation_without_a_quote_is_a_warning():

@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # the names as type checkers and readers see them
     from events.records import NewEvent, RecordedEvent, interchange
     from events.registry import REGISTRY, EventSpec, spec_for
     from events.sources import Source
-    from events.words import CAPABILITIES, COMPARATORS, STANCES, SUBJECTS
+    from events.words import CAPABILITIES, COMPARATORS, STANCE_ORDER, STANCES, SUBJECTS
 
 __all__ = [
     "CAPABILITIES",
@@ -28,6 +28,7 @@ __all__ = [
     "ORGANISATIONS",
     "REGISTRY",
     "STANCES",
+    "STANCE_ORDER",
     "SUBJECTS",
     "EdtfError",
     "EventKind",
@@ -65,7 +66,7 @@ _HOMES = {
     "events.records": ("NewEvent", "RecordedEvent", "interchange"),
     "events.sources": ("Source",),
     "events.registry": ("REGISTRY", "EventSpec", "spec_for"),
-    "events.words": ("CAPABILITIES", "COMPARATORS", "STANCES", "SUBJECTS"),
+    "events.words": ("CAPABILITIES", "COMPARATORS", "STANCE_ORDER", "STANCES", "SUBJECTS"),
 }
 _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 

@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-__all__ = ["CAPABILITIES", "COMPARATORS", "STANCES", "SUBJECTS", "Capability", "Comparator", "Stance", "Subject"]
+__all__ = [
+    "CAPABILITIES",
+    "COMPARATORS",
+    "STANCES",
+    "STANCE_ORDER",
+    "SUBJECTS",
+    "Capability",
+    "Comparator",
+    "Stance",
+    "Subject",
+]
 
 Capability = Literal[
     "troops",
@@ -31,5 +41,7 @@ Subject = Literal["participants", "troops"]
 
 CAPABILITIES: tuple[str, ...] = get_args(Capability)
 STANCES: tuple[str, ...] = get_args(Stance)
+# the order people read stances in, the firmest first (tables, counts, charts)
+STANCE_ORDER: tuple[str, ...] = ("supporting", "considering", "undecided", "in_talks", "declined")
 COMPARATORS: tuple[str, ...] = get_args(Comparator)
 SUBJECTS: tuple[str, ...] = get_args(Subject)

@@ -15,7 +15,7 @@ from sys import intern
 from types import MappingProxyType
 from typing import Any
 
-from events import SUBJECTS, RecordedEvent, edtf_bounds
+from events import STANCE_ORDER, SUBJECTS, RecordedEvent, edtf_bounds
 
 __all__ = [
     "STANCE_ORDER",
@@ -31,7 +31,6 @@ __all__ = [
 ]
 
 # The order stances are counted and listed in, most committed first.
-STANCE_ORDER = ("supporting", "considering", "undecided", "in_talks", "declined")
 
 # Version 2: actors, claims and meetings as arrays (smaller, faster to read than objects); bump on any change.
 _SNAPSHOT_VERSION = 2

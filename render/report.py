@@ -111,8 +111,7 @@ def _event_item(event: RecordedEvent, content: ReportContent) -> str:
 
 
 def _summary(content: ReportContent) -> str:
-    from events import actor_name
-    from projections.coalition import STANCE_ORDER
+    from events import STANCE_ORDER, actor_name
 
     state = content.state
     counts = "".join(

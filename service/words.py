@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the names as type checkers see them
     from core.config import mask_urls
-    from events import actor_name
-    from projections.coalition import STANCE_ORDER
+    from events import STANCE_ORDER, actor_name
     from render.documents import json_text
     from render.wording import quote_found_at, quote_status_sentence
 
@@ -24,7 +23,7 @@ __all__ = [
 ]
 
 _HOMES = {
-    "STANCE_ORDER": "projections.coalition",
+    "STANCE_ORDER": "events",
     "actor_name": "events",
     "json_text": "render.documents",
     "mask_urls": "core.config",

@@ -1,48 +1,148 @@
-"""The arrows of DESIGN.md: cli -> core, projections -> events; core and projections never meet."""
+"""The arrows of DESIGN.md: cli, web -> service -> core, projections, render -> events; errors at the bottom.
+
+core and projections never meet; the doors never reach past the service; nothing
+below the doors names a flag or a command; the cli modules import no circle.
+"""
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
 
 from tests.support import ROOT
 
+BELOW_ALL = {"errors"}
 ALLOWED = {
     "events": {"events"},
     "core": {"core", "events"},
     "projections": {"projections", "events"},
-    "cli": {"cli", "core", "projections", "events"},
+    "render": {"render", "events"},
+    "service": {"service", "core", "projections", "render", "events"},
+    "cli": {"cli", "service"},
+    "web": {"web", "service"},
 }
+# what a package may name for type checking only (render draws the projections' answers it is handed)
+TYPES_ONLY = {"render": {"projections"}}
 THIRD_PARTY_IN_EVENTS = {"pydantic", "pycountry"}
+PROJECT = set(ALLOWED) | BELOW_ALL
+BELOW_THE_DOORS = ("core", "projections", "service", "events")
+# a flag (--as-of) or a command line (`dtl source add`): the doors' words, not the layers' below
+DOOR_WORDS = re.compile(r"(?<![\w-])--[a-z]|\bdtl [a-z]")
 
 
-def imported_packages(path: Path) -> set[str]:
+def _type_checking_lines(tree: ast.AST) -> set[int]:
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and ast.unparse(node.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING"):
+            for child in node.body:
+                lines.update(range(child.lineno, (child.end_lineno or child.lineno) + 1))
+    return lines
+
+
+def imported_modules(path: Path, *, types_too: bool = True) -> set[str]:
+    """Every module a file imports (at the top, inside functions, and, with types_too, for type checking)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
+    skipped = set() if types_too else _type_checking_lines(tree)
     names: set[str] = set()
     for node in ast.walk(tree):
+        if getattr(node, "lineno", None) in skipped:
+            continue
         if isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
+            names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names.add(node.module.split(".")[0])
+            names.add(node.module)
     return names
+
+
+def imported_packages(path: Path, *, types_too: bool = True) -> set[str]:
+    return {name.split(".")[0] for name in imported_modules(path, types_too=types_too)}
+
+
+def package_files(package: str) -> list[Path]:
+    return sorted((ROOT / package).rglob("*.py"))
 
 
 @pytest.mark.parametrize("package", sorted(ALLOWED))
 def test_packages_import_only_along_the_arrows(package: str) -> None:
-    project = set(ALLOWED)
-    for path in (ROOT / package).rglob("*.py"):
-        wrong = (imported_packages(path) & project) - ALLOWED[package]
-        assert not wrong, f"{path.relative_to(ROOT)} imports {sorted(wrong)}"
+    allowed = ALLOWED[package] | BELOW_ALL
+    for path in package_files(package):
+        at_run_time = (imported_packages(path, types_too=False) & PROJECT) - allowed
+        assert not at_run_time, f"{path.relative_to(ROOT)} imports {sorted(at_run_time)}"
+        for_types = (imported_packages(path) & PROJECT) - allowed - TYPES_ONLY.get(package, set())
+        assert not for_types, f"{path.relative_to(ROOT)} imports {sorted(for_types)} for type checking"
 
 
-def test_events_depends_only_on_pydantic_and_the_standard_library() -> None:
+def test_the_error_tree_imports_nothing_of_the_project() -> None:
+    assert not imported_packages(ROOT / "errors.py") & PROJECT
+
+
+def test_the_doors_import_nothing_from_core_not_even_for_types() -> None:
+    for door in ("cli", "web"):
+        for path in package_files(door):
+            assert "core" not in imported_packages(path), f"{path.relative_to(ROOT)} imports core"
+
+
+def test_the_cli_modules_import_no_circle() -> None:
+    graph = {
+        path.stem: {name.split(".")[1] for name in imported_modules(path) if name.startswith("cli.")}
+        for path in package_files("cli")
+    }
+    visiting: list[str] = []
+    done: set[str] = set()
+
+    def visit(module: str) -> None:
+        assert module not in visiting, f"import circle: {' -> '.join([*visiting, module])}"
+        if module in done:
+            return
+        visiting.append(module)
+        for imported in graph.get(module, set()):
+            visit(imported)
+        visiting.pop()
+        done.add(module)
+
+    for module in graph:
+        visit(module)
+
+
+def _messages(path: Path) -> list[tuple[int, str]]:
+    """The string literals of a file that are not docstrings: what it may say to a user."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    return [
+        (node.lineno, node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+    ]
+
+
+@pytest.mark.parametrize("package", BELOW_THE_DOORS)
+def test_nothing_below_the_doors_names_a_flag_or_a_command(package: str) -> None:
+    said = [
+        f"{path.relative_to(ROOT)}:{line}: {text!r}"
+        for path in package_files(package)
+        if "migrations" not in path.parts
+        for line, text in _messages(path)
+        if DOOR_WORDS.search(text)
+    ]
+    assert not said, "\n".join(said)
+
+
+def test_events_depends_only_on_pydantic_the_error_tree_and_the_standard_library() -> None:
     import sys
 
     stdlib = set(sys.stdlib_module_names) | {"__future__"}
-    for path in (ROOT / "events").rglob("*.py"):
-        foreign = imported_packages(path) - stdlib - THIRD_PARTY_IN_EVENTS - {"events"}
+    for path in package_files("events"):
+        foreign = imported_packages(path) - stdlib - THIRD_PARTY_IN_EVENTS - {"events"} - BELOW_ALL
         assert not foreign, f"{path.relative_to(ROOT)} imports {sorted(foreign)}"
 
 
@@ -78,7 +178,7 @@ def test_every_name_of_the_events_package_loads_from_the_module_it_names() -> No
 
 
 def test_reading_and_replaying_the_log_loads_no_validation_library(tmp_path: Path) -> None:
-    """`dtl state` starts faster without pydantic: nothing on the read path may import it."""
+    """`dtl state` starts faster without pydantic: nothing on the service's read path may import it."""
     import subprocess
     import sys
 
@@ -86,16 +186,12 @@ def test_reading_and_replaying_the_log_loads_no_validation_library(tmp_path: Pat
     script = (
         "import sys\n"
         "from datetime import date\n"
-        "from core import EventStore\n"
-        "from core.snapshots import SnapshotRecorder\n"
-        "from projections.engine import Replayer, Snapshot\n"
-        "from projections.coalition import state_document\n"
-        f"store = EventStore.open({url!r}, create=True)\n"
-        "store.database.migrate()\n"
-        "replay = Replayer(store, SnapshotRecorder(store.database, Snapshot)).state(as_of=date(2025, 3, 17))\n"
-        "state_document(replay.state, stream=None, as_of=date(2025, 3, 17), known_at=None, position=0)\n"
-        "list(store.read())\n"
-        "store.verify()\n"
+        "from service import Query, Timeline\n"
+        f"timeline = Timeline({url!r})\n"
+        "timeline.init()\n"
+        "timeline.state(Query('ukraine-coalition', date(2025, 3, 17))).to_json()\n"
+        "[item.to_json() for item in timeline.log()]\n"
+        "timeline.verify()\n"
         "assert 'pydantic' not in sys.modules, sorted(m for m in sys.modules if 'pydantic' in m)[:3]\n"
     )
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=False)

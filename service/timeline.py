@@ -143,7 +143,7 @@ class Timeline:
             raise InputError(
                 "no date given",
                 Location(field="occurred"),
-                hint=f"{_EXPLICIT_DATE}, or the words the source used, such as \"last week\"",
+                hint=f'{_EXPLICIT_DATE}, or the words the source used, such as "last week"',
             )
         if published is not None:
             anchor = parse_anchor(published, "published")

@@ -1,4 +1,8 @@
-"""Shared test helpers: build recorded events without a database, find the example and the seeds."""
+"""Shared test helpers: build recorded events without a database, find the example, the seeds and the fixture log.
+
+The fixture log (tests/fixtures/) is ours: two short synthetic articles and events quoting them. The
+founding articles in ../shared/seeds are not ours to redistribute.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,12 @@ SEEDS = ROOT.parent / "shared" / "seeds"
 SEED_FILES = {
     "ft-2025-03-10": SEEDS / "000_20e7820ea15acb11.txt",
     "ft-2025-03-17": SEEDS / "002_bb8b0bda6ea5c74b.txt",
+}
+FIXTURES = ROOT / "tests" / "fixtures"
+# the fixture log's two articles, by source id: registered by sha256 in FIXTURES / "sources.jsonl"
+ARTICLES = {
+    "nc-2025-03-10": FIXTURES / "article-2025-03-10.txt",
+    "nc-2025-03-17": FIXTURES / "article-2025-03-17.txt",
 }
 
 
@@ -64,6 +74,21 @@ def recorded(
 def example_events() -> list[RecordedEvent]:
     """The bundled example log as the store would record it."""
     return recorded(example_objects())
+
+
+def fixture_objects() -> list[dict[str, Any]]:
+    """The fixture log's interchange objects: its two sources first, then its events."""
+    return read_jsonl(FIXTURES / "sources.jsonl") + read_jsonl(FIXTURES / "events.jsonl")
+
+
+def fixture_events() -> list[RecordedEvent]:
+    """The fixture log as the store would record it."""
+    return recorded(fixture_objects())
+
+
+def article_texts() -> dict[str, str]:
+    """The fixture articles' texts by source id, as a log holding both would give them."""
+    return {source_id: path.read_text(encoding="utf-8") for source_id, path in ARTICLES.items()}
 
 
 def drop_append_only_guards(store: Any) -> None:

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.cli.conftest import Dtl
-from tests.support import EXAMPLE, SEED_FILES
+from tests.support import ARTICLES, EXAMPLE, FIXTURES
 
 
 def snapshot_of(url: str) -> list[tuple]:
@@ -28,6 +28,15 @@ def load_example(dtl: Dtl) -> None:
     for name in ("sources.jsonl", "events.jsonl"):
         result = dtl("import", str(EXAMPLE / name))
         assert result.exit_code == 0, result.output
+
+
+def load_fixture_log(dtl: Dtl) -> None:
+    """The fixture log, with the text of its first article attached (the second's is not)."""
+    for name in ("sources.jsonl", "events.jsonl"):
+        result = dtl("import", str(FIXTURES / name))
+        assert result.exit_code == 0, result.output
+    attached = dtl("source", "attach", "nc-2025-03-10", str(ARTICLES["nc-2025-03-10"]))
+    assert attached.exit_code == 0, attached.output
 
 
 def test_init_twice_is_harmless(dtl: Dtl) -> None:
@@ -103,7 +112,7 @@ BAD_LINES = [
     ),
     (
         '{"type": "pledge.made", "occurred": "2025-03-10", "actor": "PL", "data": {"offers": ["naval"]},'
-        ' "sources": [{"source": "ft-2025-03-10", "quote": "Poland will send a navy"}]}',
+        ' "sources": [{"source": "nc-2025-03-10", "quote": "Poland will send a navy"}]}',
         "sources[0].quote",
     ),
 ]
@@ -113,9 +122,7 @@ BAD_LINES = [
 def test_bad_import_line_exits_2_naming_file_line_and_field_and_writes_nothing(
     initialised: Dtl, database_url: str, tmp_path: Path, bad_line: str, field: str | None
 ) -> None:
-    load_example(initialised)
-    attached = initialised("source", "attach", "ft-2025-03-10", str(SEED_FILES["ft-2025-03-10"]))
-    assert attached.exit_code == 0, attached.output
+    load_fixture_log(initialised)
     good = '{"id": "fine", "type": "position.undecided", "occurred": "2025-03-10", "actor": "ES"}'
     path = tmp_path / "bad.jsonl"
     path.write_text(f"{good}\n\n{bad_line}\n{good.replace('fine', 'after')}\n", encoding="utf-8")
@@ -194,8 +201,8 @@ def test_verify_checkpoint_and_expect(initialised: Dtl) -> None:
 
 def test_source_add_from_a_file_verifies_quotes_on_append(initialised: Dtl) -> None:
     added = initialised(
-        "source", "add", str(SEED_FILES["ft-2025-03-10"]), "--id", "ft-2025-03-10",
-        "--publisher", "Financial Times", "--published", "2025-03-10",
+        "source", "add", str(ARTICLES["nc-2025-03-10"]), "--id", "nc-2025-03-10",
+        "--publisher", "Northgate Courier", "--published", "2025-03-10",
     )  # fmt: skip
     assert added.exit_code == 0, added.output
     assert "with its text" in added.output
@@ -203,7 +210,7 @@ def test_source_add_from_a_file_verifies_quotes_on_append(initialised: Dtl) -> N
     assert listed["sources"][0]["text"] is True
     ok = initialised(
         "append", "position.declined", "--actor", "IT", "--occurred", "2025-03-10",
-        "--source", "ft-2025-03-10", "--quote", "Italy has declined to participate",
+        "--source", "nc-2025-03-10", "--quote", "Rome has turned the invitation down.",
     )  # fmt: skip
     assert ok.exit_code == 0, ok.output
     [event] = [e for e in json.loads(initialised("log", "--json").output)["events"] if e["type"] != "source.registered"]
@@ -211,8 +218,8 @@ def test_source_add_from_a_file_verifies_quotes_on_append(initialised: Dtl) -> N
 
 
 def test_attaching_the_wrong_file_is_refused(initialised: Dtl) -> None:
-    load_example(initialised)
-    result = initialised("source", "attach", "ft-2025-03-10", str(SEED_FILES["ft-2025-03-17"]))
+    load_fixture_log(initialised)
+    result = initialised("source", "attach", "nc-2025-03-17", str(ARTICLES["nc-2025-03-10"]))
     assert result.exit_code == 2
     assert "sha256" in result.output
 

@@ -19,12 +19,12 @@ from core.mapper import to_row
 from core.schema import events
 from events import parse_event
 from tests.cli.conftest import Dtl
-from tests.support import SEED_FILES, drop_append_only_guards, execute_sql
+from tests.support import ARTICLES, drop_append_only_guards, execute_sql
 
-PL_QUOTE = "Poland, for example, has offered logistics support despite ruling out putting troops on the ground."
-PL_TALKS = "Countries bordering Russia such as Finland and Poland have been active in the discussions"
-ABOUT_20 = "British officials last week said that \u201cabout 20\u201d countries were holding talks"
-MORE_THAN_30 = 'Downing Street said on Monday it expected "more than 30" countries to join a coalition'
+PL_QUOTE = "Poland's contribution is logistics support, though Warsaw has ruled out sending its own soldiers."
+PL_TALKS = "Finland and Poland, both neighbours of Russia, have taken an active part in the talks"
+ABOUT_20 = "Last week British officials put the number of countries in the talks at \u201cabout 20\u201d"
+MORE_THAN_30 = 'A Downing Street spokesperson told reporters on Monday that London now counts on "more than 30" nations'
 
 
 def ok(result: Any) -> Any:
@@ -42,13 +42,13 @@ def cite(source: str, quote: str | None = None) -> list[str]:
 
 @pytest.fixture
 def small(initialised: Dtl) -> Dtl:
-    """Both seed articles registered with their texts, and Poland's pledge resting on both."""
-    for source_id, published in (("ft-2025-03-10", "2025-03-10"), ("ft-2025-03-17", "2025-03-17")):
-        ok(initialised("source", "add", str(SEED_FILES[source_id]), "--id", source_id,
-                       "--publisher", "Financial Times", "--published", published))  # fmt: skip
+    """Both fixture articles registered with their texts, and Poland's pledge resting on both."""
+    for source_id, published in (("nc-2025-03-10", "2025-03-10"), ("nc-2025-03-17", "2025-03-17")):
+        ok(initialised("source", "add", str(ARTICLES[source_id]), "--id", source_id,
+                       "--publisher", "Northgate Courier", "--published", published))  # fmt: skip
     append(initialised, "pledge.made", "pl", "--actor", "PL", "--occurred", "2025-03-10",
            "--data", '{"offers": ["logistics"], "ruled_out": ["troops"]}',
-           *cite("ft-2025-03-10", PL_QUOTE), *cite("ft-2025-03-17", PL_TALKS))  # fmt: skip
+           *cite("nc-2025-03-10", PL_QUOTE), *cite("nc-2025-03-17", PL_TALKS))  # fmt: skip
     return initialised
 
 
@@ -89,12 +89,12 @@ def test_an_event_without_a_source_fails_the_audit(small: Dtl) -> None:
 
 def test_a_planted_bad_quote_fails_the_audit_until_a_correction_fixes_it(small: Dtl) -> None:
     append(small, "pledge.made", "pl-bad", "--actor", "PL", "--occurred", "2025-03-10", "--unverified",
-           "--data", '{"offers": ["logistics"]}', *cite("ft-2025-03-10", "Poland has offered tanks"))  # fmt: skip
+           "--data", '{"offers": ["logistics"]}', *cite("nc-2025-03-10", "Poland has offered tanks"))  # fmt: skip
     assert audited(small) == (1, [("error", "quote_not_found", ("pl-bad",))])
-    changes = {"sources": [{"source": "ft-2025-03-10", "quote": PL_QUOTE}]}
+    changes = {"sources": [{"source": "nc-2025-03-10", "quote": PL_QUOTE}]}
     append(small, "event.corrected", "fix-pl-bad", "--occurred", "2025-03-20",
            "--data", json.dumps({"target": "pl-bad", "changes": changes, "reason": "the quote was paraphrased"}),
-           *cite("ft-2025-03-10", PL_QUOTE))  # fmt: skip
+           *cite("nc-2025-03-10", PL_QUOTE))  # fmt: skip
     assert audited(small) == (0, [])
 
 
@@ -106,7 +106,7 @@ def test_quotes_wait_unverified_while_the_text_is_absent_and_fail_once_it_is_att
     digest = hashlib.sha256(article.read_bytes()).hexdigest()
     ok(small("source", "add", "--sha256", digest, "--id", "wire", "--publisher", "Wire", "--published", "2025-03-10"))
     append(small, "pledge.made", "se", "--actor", "SE", "--occurred", "2025-03-10", "--data", '{"offers": ["naval"]}',
-           *cite("wire", "Sweden will send submarines"), *cite("ft-2025-03-17", "Denmark and Sweden"))  # fmt: skip
+           *cite("wire", "Sweden will send submarines"), *cite("nc-2025-03-17", "Denmark and Sweden"))  # fmt: skip
     assert audited(small) == (
         0,
         [("warning", "text_absent", ("source:wire",)), ("warning", "unverified_quote", ("se",))],
@@ -124,12 +124,12 @@ def test_a_stored_text_edited_behind_the_log_fails_the_audit_but_not_as_a_broken
     code, findings = audited(small)
     assert code == 1
     assert [kind for _, kind, _ in findings] == ["source_text_mismatch", "source_text_mismatch"]
-    assert {events for _, _, events in findings} == {("source:ft-2025-03-10",), ("source:ft-2025-03-17",)}
+    assert {events for _, _, events in findings} == {("source:nc-2025-03-10",), ("source:nc-2025-03-17",)}
 
 
 def test_an_event_dated_after_its_source_was_published_fails_the_audit(small: Dtl) -> None:
     append(small, "pledge.made", "fr-late", "--actor", "FR", "--occurred", "2025-03-12", "--data",
-           '{"offers": ["troops"]}', *cite("ft-2025-03-10", "Britain and France have offered to deploy"))  # fmt: skip
+           '{"offers": ["troops"]}', *cite("nc-2025-03-10", "Britain and France stand ready"))  # fmt: skip
     code, findings = audited(small)
     assert code == 1
     assert ("error", "occurred_after_publication", ("fr-late",)) in findings
@@ -140,7 +140,7 @@ def test_an_amendment_of_a_missing_event_fails_the_audit(small: Dtl, database_ur
     orphan = parse_event(
         {"id": "orphan-fix", "type": "event.retracted", "occurred": "2025-03-20",
          "data": {"target": "never-recorded", "reason": "copied from another log"},
-         "sources": [{"source": "ft-2025-03-10", "quote": PL_QUOTE}]},
+         "sources": [{"source": "nc-2025-03-10", "quote": PL_QUOTE}]},
         "ukraine-coalition",
     )  # fmt: skip
     with opened(database_url) as store:
@@ -185,7 +185,7 @@ def test_a_row_damaged_past_reading_is_still_reported_as_a_broken_chain(small: D
 
 def test_a_member_resting_on_one_source_is_a_warning(small: Dtl) -> None:
     append(small, "position.declined", "it", "--actor", "IT", "--occurred", "2025-03-10",
-           *cite("ft-2025-03-10", "Italy has declined to participate"))  # fmt: skip
+           *cite("nc-2025-03-10", "Rome has turned the invitation down."))  # fmt: skip
     assert audited(small) == (0, [("warning", "single_source", ("it",))])
 
 
@@ -194,9 +194,9 @@ def test_disagreeing_claims_and_a_claim_below_the_named_floor_are_warnings(small
         data = {"subject": "participants", "comparator": comparator, "amount": amount}
         append(small, "count.reported", event_id, "--occurred", "2025-03-10", "--data", json.dumps(data), *source)
 
-    claim("about-20", "~", 20, *cite("ft-2025-03-10", ABOUT_20))
-    claim("more-than-30", ">", 30, *cite("ft-2025-03-17", MORE_THAN_30))
-    claim("none-yet", "<", 1, *cite("ft-2025-03-10", ABOUT_20))
+    claim("about-20", "~", 20, *cite("nc-2025-03-10", ABOUT_20))
+    claim("more-than-30", ">", 30, *cite("nc-2025-03-17", MORE_THAN_30))
+    claim("none-yet", "<", 1, *cite("nc-2025-03-10", ABOUT_20))
     assert audited(small) == (
         0,
         [
@@ -208,14 +208,14 @@ def test_disagreeing_claims_and_a_claim_below_the_named_floor_are_warnings(small
 
 def test_a_citation_without_a_quote_is_a_warning(small: Dtl) -> None:
     append(small, "position.in_talks", "fi", "--actor", "FI", "--occurred", "2025-03-10",
-           *cite("ft-2025-03-10"), *cite("ft-2025-03-17"))  # fmt: skip
+           *cite("nc-2025-03-10"), *cite("nc-2025-03-17"))  # fmt: skip
     assert audited(small) == (0, [("warning", "missing_quote", ("fi",)), ("warning", "missing_quote", ("fi",))])
 
 
 def test_a_stream_audit_finds_targets_in_other_streams_and_rejects_an_unknown_stream(small: Dtl) -> None:
     append(small, "event.corrected", "fix-pl", "--stream", "corrections", "--occurred", "2025-03-20",
            "--data", json.dumps({"target": "pl", "changes": {"occurred": "2025-03-09"}, "reason": "it was Sunday"}),
-           *cite("ft-2025-03-10", PL_QUOTE))  # fmt: skip
+           *cite("nc-2025-03-10", PL_QUOTE))  # fmt: skip
     assert audited(small, "--stream", "corrections") == (0, [])
     unknown = small("audit", "--stream", "nowhere")
     assert unknown.exit_code == 2
@@ -228,7 +228,7 @@ def test_a_stream_audit_finds_targets_in_other_streams_and_rejects_an_unknown_st
 def test_why_follows_a_fact_through_its_correction_to_both_quotes(small: Dtl) -> None:
     data = {"target": "pl", "changes": {"data": {"offers": ["logistics", "engineering"]}}, "reason": "engineers too"}
     append(small, "event.corrected", "fix-pl", "--occurred", "2025-03-20", "--data", json.dumps(data),
-           *cite("ft-2025-03-10", PL_QUOTE))  # fmt: skip
+           *cite("nc-2025-03-10", PL_QUOTE))  # fmt: skip
     document = json.loads(ok(small("why", "Poland", "--as-of", "2025-03-12", "--json")).stdout)
     assert (document["actor"], document["member"]["stance"]) == ("PL", "supporting")
     assert {"fact": "offer", "value": "engineering", "events": ["pl"]} in document["facts"]
@@ -240,13 +240,13 @@ def test_why_follows_a_fact_through_its_correction_to_both_quotes(small: Dtl) ->
     assert "engineering" not in before["member"]["offers"]
     table = ok(small("why", "PL", "--as-of", "2025-03-12")).output
     assert "corrected by fix-pl" in table
-    assert "verified: the quote is in the stored text of ft-2025-03-10" in table
+    assert "verified: the quote is in the stored text of nc-2025-03-10" in table
 
 
 def test_why_count_explains_each_claim_beside_the_named_floor(small: Dtl) -> None:
     data = {"subject": "participants", "comparator": "~", "amount": 20, "raw": "about 20"}
     append(small, "count.reported", "about-20", "--occurred", "2025-03-03/2025-03-09", "--data", json.dumps(data),
-           *cite("ft-2025-03-10", ABOUT_20))  # fmt: skip
+           *cite("nc-2025-03-10", ABOUT_20))  # fmt: skip
     document = json.loads(ok(small("why", "--count", "--as-of", "2025-03-12", "--json")).stdout)
     assert (document["latest"], document["named_floor"], document["named_supporting"]) == ("about-20", 1, ["PL"])
     assert document["events"][0]["sources"][0]["quote"] == ABOUT_20
@@ -269,8 +269,8 @@ def test_why_with_bad_input_exits_2_naming_what_is_wrong(small: Dtl, args: list[
 
 
 def test_source_show_gives_each_citing_quote_with_its_offsets_in_the_text(small: Dtl) -> None:
-    document = json.loads(ok(small("source", "show", "ft-2025-03-10", "--json")).stdout)
-    text = SEED_FILES["ft-2025-03-10"].read_text(encoding="utf-8")
+    document = json.loads(ok(small("source", "show", "nc-2025-03-10", "--json")).stdout)
+    text = ARTICLES["nc-2025-03-10"].read_text(encoding="utf-8")
     assert document["text"] == text
     assert document["source"]["sha256"] == hashlib.sha256(text.encode()).hexdigest()
     [citation] = document["citations"]
@@ -281,10 +281,10 @@ def test_source_show_gives_each_citing_quote_with_its_offsets_in_the_text(small:
 def test_source_show_marks_the_quotes_on_a_terminal_and_escapes_control_characters(
     small: Dtl, database_url: str, tmp_path: Path
 ) -> None:
-    result = CliRunner().invoke(main, ["--db", database_url, "source", "show", "ft-2025-03-10"], color=True)
+    result = CliRunner().invoke(main, ["--db", database_url, "source", "show", "nc-2025-03-10"], color=True)
     assert result.exit_code == 0, result.output
     assert "\x1b[1m\x1b[4m" + PL_QUOTE in result.output
-    plain = ok(small("source", "show", "ft-2025-03-10")).output
+    plain = ok(small("source", "show", "nc-2025-03-10")).output
     assert "\x1b[" not in plain
     assert PL_QUOTE in plain
     hostile = tmp_path / "hostile.txt"

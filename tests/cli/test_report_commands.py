@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 
 from tests.cli.conftest import Dtl
-from tests.support import EXAMPLE, SEED_FILES, read_jsonl
+from tests.support import ARTICLES, FIXTURES, fixture_objects, read_jsonl
 
 # The shape TimelineJS3 reads (its JSON format documentation and TimelineConfig/TLDate): a timeline has events,
 # each a slide with a start_date whose parts are whole numbers; text.headline and text.text are HTML strings.
@@ -69,11 +69,16 @@ TIMELINEJS3_SCHEMA = {
 }
 
 
+# the fixture log (tests/fixtures/): 2 sources, then 28 events citing them
+FIXTURE_EVENTS = 28
+
+
 @pytest.fixture
-def example(initialised: Dtl) -> Dtl:
+def logged(initialised: Dtl) -> Dtl:
+    """A log holding the fixture log, with the text of its first article attached (the second's is not)."""
     for name in ("sources.jsonl", "events.jsonl"):
-        assert initialised("import", str(EXAMPLE / name)).exit_code == 0
-    assert initialised("source", "attach", "ft-2025-03-10", str(SEED_FILES["ft-2025-03-10"])).exit_code == 0
+        assert initialised("import", str(FIXTURES / name)).exit_code == 0
+    assert initialised("source", "attach", "nc-2025-03-10", str(ARTICLES["nc-2025-03-10"])).exit_code == 0
     return initialised
 
 
@@ -83,17 +88,17 @@ def run(dtl: Dtl, *args: str, code: int = 0):
     return result
 
 
-def test_the_report_is_one_html_file_with_both_charts_the_timeline_and_the_audit(example: Dtl, tmp_path: Path) -> None:
+def test_the_report_is_one_html_file_with_both_charts_the_timeline_and_the_audit(logged: Dtl, tmp_path: Path) -> None:
     out = tmp_path / "report.html"
-    result = run(example, "report", "--out", str(out))
+    result = run(logged, "report", "--out", str(out))
     assert "wrote" in result.output
-    assert "47 events" in result.output
+    assert f"{FIXTURE_EVENTS} events" in result.output
     page = out.read_text(encoding="utf-8")
     assert page.count("<svg") == 2
     assert 'id="size-chart"' in page
     assert 'id="stance-chart"' in page
-    assert page.count("<li class=event") == 47
-    assert "ft-0310-pl-logistics" in page
+    assert page.count("<li class=event") == FIXTURE_EVENTS
+    assert "nc-0310-pl-logistics" in page
     assert "Poland offers logistics; rules out troops" in page
     assert "more than 30" in page
     assert '<section id="audit">' in page
@@ -101,9 +106,9 @@ def test_the_report_is_one_html_file_with_both_charts_the_timeline_and_the_audit
     assert not list(tmp_path.glob("*.partial"))
 
 
-def test_the_report_loads_nothing_from_anywhere(example: Dtl, tmp_path: Path) -> None:
+def test_the_report_loads_nothing_from_anywhere(logged: Dtl, tmp_path: Path) -> None:
     out = tmp_path / "report.html"
-    run(example, "report", "--out", str(out))
+    run(logged, "report", "--out", str(out))
     page = out.read_text(encoding="utf-8")
     assert "<script" not in page
     assert "<link" not in page
@@ -112,16 +117,16 @@ def test_the_report_loads_nothing_from_anywhere(example: Dtl, tmp_path: Path) ->
     assert "@font-face" not in page
 
 
-def test_the_report_is_the_same_every_time(example: Dtl, tmp_path: Path) -> None:
+def test_the_report_is_the_same_every_time(logged: Dtl, tmp_path: Path) -> None:
     first, second = tmp_path / "a.html", tmp_path / "b.html"
-    run(example, "report", "--out", str(first))
-    run(example, "report", "--out", str(second))
+    run(logged, "report", "--out", str(first))
+    run(logged, "report", "--out", str(second))
     assert first.read_bytes() == second.read_bytes()
 
 
-def test_stored_text_is_escaped_in_the_report(example: Dtl, tmp_path: Path) -> None:
+def test_stored_text_is_escaped_in_the_report(logged: Dtl, tmp_path: Path) -> None:
     run(
-        example,
+        logged,
         "append",
         "position.in_talks",
         "--actor",
@@ -133,13 +138,13 @@ def test_stored_text_is_escaped_in_the_report(example: Dtl, tmp_path: Path) -> N
         "--note",
         "<script>alert(1)</script>",
         "--source",
-        "ft-2025-03-17",
+        "nc-2025-03-17",
         "--quote",
         "<img src=x onerror=alert(1)>",
         "--unverified",
     )
     run(
-        example,
+        logged,
         "append",
         "count.reported",
         "--actor",
@@ -147,7 +152,7 @@ def test_stored_text_is_escaped_in_the_report(example: Dtl, tmp_path: Path) -> N
         "--occurred",
         "2025-03-17",
         "--source",
-        "ft-2025-03-17",
+        "nc-2025-03-17",
         "--data",
         json.dumps(
             {
@@ -160,7 +165,7 @@ def test_stored_text_is_escaped_in_the_report(example: Dtl, tmp_path: Path) -> N
         ),
     )
     out = tmp_path / "report.html"
-    run(example, "report", "--out", str(out))
+    run(logged, "report", "--out", str(out))
     page = out.read_text(encoding="utf-8")
     assert "<script" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
@@ -168,12 +173,12 @@ def test_stored_text_is_escaped_in_the_report(example: Dtl, tmp_path: Path) -> N
     assert "<b>30</b>" not in page
 
 
-def test_a_report_window_limits_the_timeline(example: Dtl, tmp_path: Path) -> None:
+def test_a_report_window_limits_the_timeline(logged: Dtl, tmp_path: Path) -> None:
     out = tmp_path / "report.html"
-    run(example, "report", "--from", "2025-03-17", "--to", "2025-03-17", "--out", str(out))
+    run(logged, "report", "--from", "2025-03-17", "--to", "2025-03-17", "--out", str(out))
     page = out.read_text(encoding="utf-8")
-    assert "ft-0310-pl-logistics'" not in page
-    assert "ft-0317-gb-more-than-30" in page
+    assert "nc-0310-pl-logistics'" not in page
+    assert "nc-0317-gb-more-than-30" in page
     assert "<h2>As of 2025-03-17</h2>" in page
 
 
@@ -185,8 +190,8 @@ def test_a_report_window_limits_the_timeline(example: Dtl, tmp_path: Path) -> No
         (("--to", "17 March"), "--to"),
     ],
 )
-def test_report_refuses_bad_input_with_a_next_step(example: Dtl, tmp_path: Path, args, field) -> None:
-    result = run(example, "report", "--out", str(tmp_path / "r.html"), *args, code=2)
+def test_report_refuses_bad_input_with_a_next_step(logged: Dtl, tmp_path: Path, args, field) -> None:
+    result = run(logged, "report", "--out", str(tmp_path / "r.html"), *args, code=2)
     assert f"field {field}" in result.output
     assert "hint:" in result.output or "EDTF" in result.output
     assert not (tmp_path / "r.html").exists()
@@ -194,9 +199,9 @@ def test_report_refuses_bad_input_with_a_next_step(example: Dtl, tmp_path: Path,
 
 @pytest.mark.parametrize("suffix", ["png", "svg"])
 @pytest.mark.parametrize("kind", ["size", "stances"])
-def test_each_chart_is_written_alone_as_png_or_svg(example: Dtl, tmp_path: Path, kind: str, suffix: str) -> None:
+def test_each_chart_is_written_alone_as_png_or_svg(logged: Dtl, tmp_path: Path, kind: str, suffix: str) -> None:
     out = tmp_path / f"{kind}.{suffix.upper() if kind == 'size' else suffix}"
-    run(example, "chart", kind, "--out", str(out))
+    run(logged, "chart", kind, "--out", str(out))
     data = out.read_bytes()
     if suffix == "png":
         assert data.startswith(b"\x89PNG\r\n\x1a\n")
@@ -205,37 +210,38 @@ def test_each_chart_is_written_alone_as_png_or_svg(example: Dtl, tmp_path: Path,
         assert b"<dc:date>" not in data  # no clock in the file: the same log gives the same bytes
 
 
-def test_a_chart_needs_an_image_file_name(example: Dtl, tmp_path: Path) -> None:
-    result = run(example, "chart", "size", "--out", str(tmp_path / "size.pdf"), code=2)
+def test_a_chart_needs_an_image_file_name(logged: Dtl, tmp_path: Path) -> None:
+    result = run(logged, "chart", "size", "--out", str(tmp_path / "size.pdf"), code=2)
     assert "hint: end the name in .png or .svg" in result.output
 
 
-def test_the_troop_size_chart_draws_the_troop_claims(example: Dtl, tmp_path: Path) -> None:
+def test_the_troop_size_chart_draws_the_troop_claims(logged: Dtl, tmp_path: Path) -> None:
     out = tmp_path / "troops.svg"
-    run(example, "chart", "size", "--subject", "troops", "--out", str(out))
-    assert "<!-- “up to 30,000” -->" in out.read_text(encoding="utf-8")  # glyphs are paths; matplotlib notes the text
+    run(logged, "chart", "size", "--subject", "troops", "--out", str(out))
+    drawn = out.read_text(encoding="utf-8")
+    assert "<!-- “as many as 25,000” -->" in drawn  # glyphs are paths; matplotlib notes the text
 
 
-def test_csv_export_has_one_row_per_event_and_source(example: Dtl, tmp_path: Path) -> None:
+def test_csv_export_has_one_row_per_event_and_source(logged: Dtl, tmp_path: Path) -> None:
     out = tmp_path / "events.csv"
-    run(example, "export", "--format", "csv", "--out", str(out))
+    run(logged, "export", "--format", "csv", "--out", str(out))
     with out.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    events = read_jsonl(EXAMPLE / "sources.jsonl") + read_jsonl(EXAMPLE / "events.jsonl")
+    events = fixture_objects()
     assert len(rows) == sum(max(1, len(event.get("sources", []))) for event in events)
-    poland = next(row for row in rows if row["id"] == "ft-0310-pl-logistics")
+    poland = next(row for row in rows if row["id"] == "nc-0310-pl-logistics")
     assert poland["actor_name"] == "Poland"
     assert poland["earliest"] == poland["latest"] == "2025-03-10"
-    assert poland["publisher"] == "Financial Times"
+    assert poland["publisher"] == "Northgate Courier"
     assert poland["quote_status"] == "verified"
     assert json.loads(poland["data"]) == {"offers": ["logistics"], "ruled_out": ["troops"]}
-    registered = next(row for row in rows if row["id"] == "source:ft-2025-03-10")
+    registered = next(row for row in rows if row["id"] == "source:nc-2025-03-10")
     assert registered["source"] == ""  # an event citing no source still gets its row
 
 
-def test_csv_export_defuses_cells_a_spreadsheet_would_run(example: Dtl) -> None:
+def test_csv_export_defuses_cells_a_spreadsheet_would_run(logged: Dtl) -> None:
     run(
-        example,
+        logged,
         "append",
         "position.in_talks",
         "--actor",
@@ -245,27 +251,27 @@ def test_csv_export_defuses_cells_a_spreadsheet_would_run(example: Dtl) -> None:
         "--note",
         '=HYPERLINK("http://evil")',
         "--source",
-        "ft-2025-03-17",
+        "nc-2025-03-17",
         "--quote",
         "x",
         "--unverified",
     )
-    rows = list(csv.DictReader(io.StringIO(run(example, "export", "--format", "csv").output)))
+    rows = list(csv.DictReader(io.StringIO(run(logged, "export", "--format", "csv").output)))
     assert rows[-1]["note"] == '\'=HYPERLINK("http://evil")'
 
 
-def test_csv_export_respects_the_stream(example: Dtl) -> None:
-    rows = list(csv.DictReader(io.StringIO(run(example, "export", "--format", "csv", "--stream", "sources").output)))
+def test_csv_export_respects_the_stream(logged: Dtl) -> None:
+    rows = list(csv.DictReader(io.StringIO(run(logged, "export", "--format", "csv", "--stream", "sources").output)))
     assert {row["type"] for row in rows} == {"source.registered"}
 
 
-def test_the_timelinejs_export_has_the_shape_timelinejs3_reads(example: Dtl, tmp_path: Path) -> None:
+def test_the_timelinejs_export_has_the_shape_timelinejs3_reads(logged: Dtl, tmp_path: Path) -> None:
     out = tmp_path / "timeline.json"
-    run(example, "export", "--format", "timelinejs", "--stream", "ukraine-coalition", "--out", str(out))
+    run(logged, "export", "--format", "timelinejs", "--stream", "ukraine-coalition", "--out", str(out))
     document = json.loads(out.read_text(encoding="utf-8"))
     jsonschema.validate(document, TIMELINEJS3_SCHEMA)
     slides = document["events"]
-    assert len(slides) == 47
+    assert len(slides) == FIXTURE_EVENTS
     assert len({slide["unique_id"] for slide in slides}) == len(slides)
     for slide in slides:
         assert set(slide["start_date"]) == {"year", "month", "day"}
@@ -273,41 +279,41 @@ def test_the_timelinejs_export_has_the_shape_timelinejs3_reads(example: Dtl, tmp
         if "end_date" in slide:
             start, end = (tuple(slide[key].values()) for key in ("start_date", "end_date"))
             assert start < end
-    last_week = next(slide for slide in slides if slide["unique_id"] == "ft-0310-gb-about-20")
+    last_week = next(slide for slide in slides if slide["unique_id"] == "nc-0310-gb-about-20")
     assert last_week["start_date"] == {"year": 2025, "month": 3, "day": 3}
     assert last_week["end_date"] == {"year": 2025, "month": 3, "day": 9}
     assert last_week["group"] == "United Kingdom"
     assert "&quot;about 20&quot;" in last_week["text"]["text"]  # the quote, escaped: TimelineJS reads HTML
-    assert "Financial Times" in last_week["text"]["text"]
+    assert "Northgate Courier" in last_week["text"]["text"]
     assert document["title"]["text"]["headline"].startswith("ukraine-coalition")
 
 
-def test_the_timelinejs_export_shows_what_happened_after_corrections(example: Dtl) -> None:
+def test_the_timelinejs_export_shows_what_happened_after_corrections(logged: Dtl) -> None:
     run(
-        example,
+        logged,
         "append",
         "event.retracted",
         "--occurred",
         "2025-03-20",
         "--source",
-        "ft-2025-03-10",
+        "nc-2025-03-10",
         "--data",
-        '{"target": "ft-0310-pl-logistics", "reason": "misread"}',
+        '{"target": "nc-0310-pl-logistics", "reason": "misread"}',
     )
-    document = json.loads(run(example, "export", "--format", "timelinejs").output)
+    document = json.loads(run(logged, "export", "--format", "timelinejs").output)
     ids = {slide["unique_id"] for slide in document["events"]}
-    assert "ft-0310-pl-logistics" not in ids
+    assert "nc-0310-pl-logistics" not in ids
     assert not any(slide["unique_id"].startswith("source:") for slide in document["events"])
 
 
-def test_jsonl_export_still_round_trips(example: Dtl, tmp_path: Path) -> None:
+def test_jsonl_export_still_round_trips(logged: Dtl, tmp_path: Path) -> None:
     out = tmp_path / "log.jsonl"
-    run(example, "export", "--out", str(out))
-    assert len(read_jsonl(out)) == 49
+    run(logged, "export", "--out", str(out))
+    assert len(read_jsonl(out)) == 2 + FIXTURE_EVENTS
 
 
-def test_export_to_a_missing_folder_says_what_to_do(example: Dtl, tmp_path: Path) -> None:
-    result = run(example, "export", "--format", "csv", "--out", str(tmp_path / "no" / "such.csv"), code=2)
+def test_export_to_a_missing_folder_says_what_to_do(logged: Dtl, tmp_path: Path) -> None:
+    result = run(logged, "export", "--format", "csv", "--out", str(tmp_path / "no" / "such.csv"), code=2)
     assert "hint: check that the folder exists" in result.output
 
 
@@ -326,9 +332,9 @@ def test_date_refuses_an_ambiguous_phrase_with_exit_2(initialised: Dtl) -> None:
     assert 'hint: write "on Saturday"' in result.output
 
 
-def test_append_resolves_the_phrase_against_the_sources_publication_date(example: Dtl) -> None:
+def test_append_resolves_the_phrase_against_the_sources_publication_date(logged: Dtl) -> None:
     result = run(
-        example,
+        logged,
         "append",
         "position.in_talks",
         "--actor",
@@ -338,20 +344,18 @@ def test_append_resolves_the_phrase_against_the_sources_publication_date(example
         "--occurred-text",
         "on Sunday",
         "--source",
-        "ft-2025-03-10",
+        "nc-2025-03-10",
         "--quote",
-        "Espen Barth Eide told the BBC on Sunday",
+        "Norway's foreign minister said on Sunday",
     )
     assert "'on Sunday' written on 2025-03-10 is 2025-03-09" in result.output
-    (event,) = json.loads(run(example, "log", "--actor", "NO", "--type", "position.in_talks", "--json").output)[
-        "events"
-    ]
+    (event,) = json.loads(run(logged, "log", "--actor", "NO", "--type", "position.in_talks", "--json").output)["events"]
     assert (event["occurred"], event["occurred_text"]) == ("2025-03-09", "on Sunday")
 
 
-def test_append_resolves_against_published_and_reports_it_in_json(example: Dtl) -> None:
+def test_append_resolves_against_published_and_reports_it_in_json(logged: Dtl) -> None:
     result = run(
-        example,
+        logged,
         "append",
         "position.in_talks",
         "--actor",
@@ -361,17 +365,17 @@ def test_append_resolves_against_published_and_reports_it_in_json(example: Dtl) 
         "--published",
         "2025-03-17",
         "--source",
-        "ft-2025-03-17",
+        "nc-2025-03-17",
         "--json",
     )
     document = json.loads(result.output)
     assert document["resolved"]["edtf"] == "2025-03-10/2025-03-16"
-    assert document["appended"]["position"] == 50
+    assert document["appended"]["position"] == 2 + FIXTURE_EVENTS + 1
 
 
-def test_append_refuses_an_ambiguous_phrase_and_asks_for_a_date(example: Dtl) -> None:
+def test_append_refuses_an_ambiguous_phrase_and_asks_for_a_date(logged: Dtl) -> None:
     result = run(
-        example,
+        logged,
         "append",
         "position.in_talks",
         "--actor",
@@ -379,17 +383,17 @@ def test_append_refuses_an_ambiguous_phrase_and_asks_for_a_date(example: Dtl) ->
         "--occurred-text",
         "recently",
         "--source",
-        "ft-2025-03-17",
+        "nc-2025-03-17",
         code=2,
     )
     assert "field --occurred-text" in result.output
-    assert "give --occurred with an explicit EDTF date" in result.output
-    assert json.loads(run(example, "log", "--json").output)["events"][-1]["id"] == "ft-0317-us-no-air-cover"
+    assert "give the date explicitly as EDTF" in result.output
+    assert json.loads(run(logged, "log", "--json").output)["events"][-1]["id"] == "nc-0317-us-no-air-cover"
 
 
-def test_append_keeps_the_phrase_as_given_when_the_date_is_explicit(example: Dtl) -> None:
+def test_append_keeps_the_phrase_as_given_when_the_date_is_explicit(logged: Dtl) -> None:
     run(
-        example,
+        logged,
         "append",
         "position.in_talks",
         "--actor",
@@ -401,9 +405,9 @@ def test_append_keeps_the_phrase_as_given_when_the_date_is_explicit(example: Dtl
         "--occurred-text",
         "recently",
         "--source",
-        "ft-2025-03-17",
+        "nc-2025-03-17",
     )
-    event = json.loads(run(example, "log", "--json").output)["events"][-1]
+    event = json.loads(run(logged, "log", "--json").output)["events"][-1]
     assert (event["occurred"], event["occurred_text"]) == ("2025-03-12", "recently")
 
 
@@ -416,7 +420,7 @@ def test_append_keeps_the_phrase_as_given_when_the_date_is_explicit(example: Dtl
         (("--occurred-text", "last week", "--published", "10/03/2025"), "--published"),
     ],
 )
-def test_append_without_a_usable_date_names_the_flag_and_the_next_step(example: Dtl, args, field) -> None:
-    result = run(example, "append", "position.in_talks", "--actor", "FI", *args, code=2)
+def test_append_without_a_usable_date_names_the_flag_and_the_next_step(logged: Dtl, args, field) -> None:
+    result = run(logged, "append", "position.in_talks", "--actor", "FI", *args, code=2)
     assert f"field {field}" in result.output
     assert "hint:" in result.output

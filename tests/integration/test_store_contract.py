@@ -20,9 +20,9 @@ from core import (
     Location,
 )
 from events import NewEvent, parse_event
-from tests.support import SEED_FILES, drop_append_only_guards, execute_sql
+from tests.support import ARTICLES, drop_append_only_guards, execute_sql
 
-QUOTE = "Poland, for example, has offered logistics support despite ruling out putting troops on the ground."
+QUOTE = "Poland's contribution is logistics support, though Warsaw has ruled out sending its own soldiers."
 
 
 def pledge(
@@ -38,16 +38,17 @@ def pledge(
     if event_id is not None:
         raw["id"] = event_id
     if quote is not None:
-        raw["sources"] = [{"source": "ft-2025-03-10", "quote": quote}]
+        raw["sources"] = [{"source": "nc-2025-03-10", "quote": quote}]
     return parse_event(raw, "ukraine-coalition")
 
 
-def register_seed(store: EventStore, *, with_text: bool) -> None:
-    text = SEED_FILES["ft-2025-03-10"].read_text(encoding="utf-8")
+def register_article(store: EventStore, *, with_text: bool) -> None:
+    """Register the fixture log's first article, by its sha256, with or without its text."""
+    text = ARTICLES["nc-2025-03-10"].read_text(encoding="utf-8")
     digest = hashlib.sha256(text.encode()).hexdigest()
     store.register_source(
-        source_id="ft-2025-03-10",
-        publisher="Financial Times",
+        source_id="nc-2025-03-10",
+        publisher="Northgate Courier",
         published="2025-03-10",
         sha256=digest,
         text=text if with_text else None,
@@ -188,7 +189,7 @@ def test_an_id_repeated_within_one_batch_is_recorded_once_when_its_content_is_th
 
 
 def test_quote_is_checked_against_a_stored_text(store: EventStore) -> None:
-    register_seed(store, with_text=True)
+    register_article(store, with_text=True)
     store.append(pledge(quote=QUOTE.replace("'", "\u2019").replace(" ", "  ")))
     with pytest.raises(InputError, match="not in the text") as raised:
         store.append(pledge("invented", quote="Poland offered tanks"))
@@ -198,23 +199,23 @@ def test_quote_is_checked_against_a_stored_text(store: EventStore) -> None:
 
 
 def test_quotes_wait_unverified_until_the_text_is_attached(store: EventStore) -> None:
-    register_seed(store, with_text=False)
+    register_article(store, with_text=False)
     store.append(pledge(quote=QUOTE))
     assert store.source_texts() == {}
     with pytest.raises(InputError, match="sha256"):
-        store.attach_source_text("ft-2025-03-10", "some other text")
-    attached = store.attach_source_text("ft-2025-03-10", SEED_FILES["ft-2025-03-10"].read_text(encoding="utf-8"))
+        store.attach_source_text("nc-2025-03-10", "some other text")
+    attached = store.attach_source_text("nc-2025-03-10", ARTICLES["nc-2025-03-10"].read_text(encoding="utf-8"))
     assert attached.has_text
-    assert set(store.source_texts()) == {"ft-2025-03-10"}
+    assert set(store.source_texts()) == {"nc-2025-03-10"}
     store.verify()
 
 
 def test_registering_the_same_source_twice_is_a_no_op_but_other_metadata_conflicts(store: EventStore) -> None:
-    register_seed(store, with_text=False)
-    register_seed(store, with_text=False)
-    assert [s.id for s in store.sources()] == ["ft-2025-03-10"]
+    register_article(store, with_text=False)
+    register_article(store, with_text=False)
+    assert [s.id for s in store.sources()] == ["nc-2025-03-10"]
     with pytest.raises(DuplicateIdError, match="other metadata"):
-        store.register_source(source_id="ft-2025-03-10", publisher="Someone else", published="2025-03-10")
+        store.register_source(source_id="nc-2025-03-10", publisher="Someone else", published="2025-03-10")
 
 
 def test_correction_needs_an_existing_target_and_valid_data_for_its_type(store: EventStore) -> None:
@@ -250,7 +251,7 @@ def test_read_filters_by_known_at_position_and_timestamp(store: EventStore) -> N
 
 
 def test_a_correction_can_fix_a_quote_and_its_new_quote_is_checked(store: EventStore) -> None:
-    register_seed(store, with_text=True)
+    register_article(store, with_text=True)
     store.append(pledge(quote="Poland offered tanks"), unverified=True)
 
     def fix(quote: str) -> NewEvent:
@@ -260,10 +261,10 @@ def test_a_correction_can_fix_a_quote_and_its_new_quote_is_checked(store: EventS
                 "occurred": "2025-03-12",
                 "data": {
                     "target": "pl-logistics",
-                    "changes": {"sources": [{"source": "ft-2025-03-10", "quote": quote}]},
+                    "changes": {"sources": [{"source": "nc-2025-03-10", "quote": quote}]},
                     "reason": "the quote was paraphrased",
                 },
-                "sources": [{"source": "ft-2025-03-10", "quote": QUOTE}],
+                "sources": [{"source": "nc-2025-03-10", "quote": QUOTE}],
             },
             "ukraine-coalition",
         )
@@ -275,7 +276,7 @@ def test_a_correction_can_fix_a_quote_and_its_new_quote_is_checked(store: EventS
     from projections.replay import fold_order
 
     [effective] = [e for e in fold_order(store.read()) if e.type == "pledge.made"]
-    assert effective.sources == (("ft-2025-03-10", QUOTE),)
+    assert effective.sources == (("nc-2025-03-10", QUOTE),)
 
 
 def test_recorded_at_never_goes_back_along_positions(store: EventStore) -> None:
@@ -289,7 +290,7 @@ def test_recorded_at_never_goes_back_along_positions(store: EventStore) -> None:
 
 
 def test_one_at_a_time_appends_reuse_the_known_sources_until_a_new_one_is_registered(store: EventStore) -> None:
-    register_seed(store, with_text=False)
+    register_article(store, with_text=False)
     store.append(pledge("a", quote="anything"))
     store.register_source(source_id="other", publisher="Reuters", published="2025-03-11")
     other = parse_event(

@@ -23,7 +23,7 @@ from sqlalchemy import create_engine, inspect, text
 
 from cli.main import main
 from tests.conftest import _libpq, fresh_postgres_schema
-from tests.support import EXAMPLE, ROOT, SEED_FILES
+from tests.support import ARTICLES, FIXTURES, ROOT
 
 # the advisory lock key core.database takes around every write on PostgreSQL
 WRITE_LOCK_KEY = 0x64746C
@@ -191,13 +191,17 @@ def wait_for(condition: Callable[[], bool], *, timeout: float, message: str) -> 
         time.sleep(0.05)
 
 
-def load_example(url: str) -> None:
-    """Initialise a log holding the bundled example, with the first article's text attached."""
+# what load_fixture_log leaves in a log: the fixture log's 2 sources and 28 events
+FIXTURE_EVENTS = 30
+
+
+def load_fixture_log(url: str) -> None:
+    """Initialise a log holding the fixture log (tests/fixtures/), with its first article's text attached."""
     for args in (
         ("init",),
-        ("import", str(EXAMPLE / "sources.jsonl")),
-        ("import", str(EXAMPLE / "events.jsonl")),
-        ("source", "attach", "ft-2025-03-10", str(SEED_FILES["ft-2025-03-10"])),
+        ("import", str(FIXTURES / "sources.jsonl")),
+        ("import", str(FIXTURES / "events.jsonl")),
+        ("source", "attach", "nc-2025-03-10", str(ARTICLES["nc-2025-03-10"])),
     ):
         result = invoke(url, *args)
         assert result.exit_code == 0, result.output
@@ -224,10 +228,10 @@ BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def example_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A log holding the example, shared by one module's tests (each must leave it unchanged), on each backend."""
+def logged_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A log holding the fixture log, shared by one module's tests (each must leave it unchanged), on each backend."""
     with fresh_database(request.param, tmp_path_factory) as url:
-        load_example(url)
+        load_fixture_log(url)
         yield url
 
 

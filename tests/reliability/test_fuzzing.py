@@ -18,7 +18,7 @@ from tests.reliability.conftest import (
     events_file,
     fresh_database,
     invoke,
-    load_example,
+    load_fixture_log,
 )
 from tests.reliability.test_hostile_input import assert_cannot_drive_a_terminal
 
@@ -48,7 +48,7 @@ VALID = {
     "occurred_text": "on Monday",
     "actor": "PL",
     "data": {"offers": ["logistics"], "ruled_out": ["troops"], "conditions": ["a mandate"]},
-    "sources": [{"source": "ft-2025-03-10", "quote": "Poland, for example, has offered logistics support"}],
+    "sources": [{"source": "nc-2025-03-10", "quote": "Poland's contribution is logistics support"}],
     "note": "a note",
 }
 FIELDS = [*VALID, "data.offers", "data.conditions", "data.firmness", "sources.0.quote", "sources.0.source", "extra"]
@@ -113,9 +113,9 @@ def test_a_refused_event_names_its_field(event: dict[str, Any]) -> None:
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def fuzzed_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The example log with its first article attached, shared by the fuzzing runs, on each backend."""
+    """The fixture log with its first article attached, shared by the fuzzing runs, on each backend."""
     with fresh_database(request.param, tmp_path_factory) as url:
-        load_example(url)
+        load_fixture_log(url)
         yield url
 
 

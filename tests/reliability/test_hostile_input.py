@@ -57,7 +57,7 @@ REFUSED = {
     "date-as-number": ("occurred", "valid string"),
     "unknown-actor": ("actor", "unknown actor 'Atlantis'"),
     "unknown-participant": ("data.participants[1]", "unknown actor 'Narnia'"),
-    "quote-not-in-source": ("sources[0].quote", "the quote is not in the text of source 'ft-2025-03-10'"),
+    "quote-not-in-source": ("sources[0].quote", "the quote is not in the text of source 'nc-2025-03-10'"),
     "unknown-source": ("sources[0].source", "unknown source 'nowhere-2025'"),
     "correction-of-unknown-target": ("data.target", "no event with id 'no-such-event'"),
     "retraction-of-unknown-target": ("data.target", "no event with id 'no-such-event'"),
@@ -86,11 +86,11 @@ def test_the_corpus_covers_every_refused_file() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(REFUSED))
-def test_hostile_import_exits_2_naming_file_line_and_field_and_changes_nothing(example_url: str, name: str) -> None:
+def test_hostile_import_exits_2_naming_file_line_and_field_and_changes_nothing(logged_url: str, name: str) -> None:
     field, words = REFUSED[name]
     path = CORPUS / "refused" / f"{name}.jsonl"
-    before = dump_database(example_url)
-    result = invoke(example_url, "import", str(path), color=True)
+    before = dump_database(logged_url)
+    result = invoke(logged_url, "import", str(path), color=True)
     assert result.exit_code == 2, result.output
     assert f"error: {path}:3" in result.output
     if field is not None:
@@ -98,7 +98,7 @@ def test_hostile_import_exits_2_naming_file_line_and_field_and_changes_nothing(e
     assert words in result.output
     assert_no_traceback(result.output)
     assert_cannot_drive_a_terminal(result.output)
-    assert dump_database(example_url) == before
+    assert dump_database(logged_url) == before
 
 
 @pytest.mark.parametrize(
@@ -110,16 +110,16 @@ def test_hostile_import_exits_2_naming_file_line_and_field_and_changes_nothing(e
     ],
 )
 def test_huge_and_binary_lines_exit_2_in_a_real_process_without_a_traceback(
-    example_url: str, tmp_path: Path, name: str, line: bytes, words: str
+    logged_url: str, tmp_path: Path, name: str, line: bytes, words: str
 ) -> None:
     path = events_file(tmp_path / f"{name}.jsonl", [b"", line])
-    before = dump_database(example_url)
-    result = run_dtl(example_url, "import", str(path))
+    before = dump_database(logged_url)
+    result = run_dtl(logged_url, "import", str(path))
     assert result.returncode == 2, result.stderr
     assert f"error: {path}:2" in result.stderr
     assert words in result.stderr
     assert_no_traceback(result.stdout, result.stderr)
-    assert dump_database(example_url) == before
+    assert dump_database(logged_url) == before
 
 
 APPEND = ("append", "pledge.made", "--actor", "PL", "--occurred", "2025-03-10", "--data", '{"offers": ["logistics"]}')
@@ -139,25 +139,25 @@ APPEND = ("append", "pledge.made", "--actor", "PL", "--occurred", "2025-03-10", 
         (["--occurred-text", "x" * 201], "--occurred-text", "at most 200 characters"),
         (["--actor", "Atlantis"], "--actor", "unknown actor"),
         (["--id", "x" * 129], "--id", "at most 128 characters"),
-        (["--id", "ft-0310-pl-logistics"], "--id", "with different content"),
+        (["--id", "nc-0310-pl-logistics"], "--id", "with different content"),
         (["--stream", "a b"], "--stream", "should match pattern"),
         (["--source", "nowhere"], "--source", "unknown source 'nowhere'"),
-        (["--source", "ft-2025-03-10", "--quote", "Poland will send a navy"], "--quote", "not in the text"),
-        (["--source", "ft-2025-03-10", "--quote", "a", "--quote", "b"], "--quote", "give one --quote per --source"),
+        (["--source", "nc-2025-03-10", "--quote", "Poland will send a navy"], "--quote", "not in the text"),
+        (["--source", "nc-2025-03-10", "--quote", "a", "--quote", "b"], "--quote", "give one --quote per --source"),
         (["--expected-version", "-1"], "--expected-version", "-1"),
     ],
 )
 def test_hostile_append_flags_exit_2_naming_the_flag_and_change_nothing(
-    example_url: str, flags: list[str], field: str, words: str
+    logged_url: str, flags: list[str], field: str, words: str
 ) -> None:
-    before = dump_database(example_url)
-    result = invoke(example_url, *APPEND, *flags, color=True)
+    before = dump_database(logged_url)
+    result = invoke(logged_url, *APPEND, *flags, color=True)
     assert result.exit_code == 2, result.output
     assert field in result.output
     assert words in result.output
     assert_no_traceback(result.output)
     assert_cannot_drive_a_terminal(result.output)
-    assert dump_database(example_url) == before
+    assert dump_database(logged_url) == before
 
 
 def _exported(path: Path) -> list[dict[str, object]]:
@@ -247,22 +247,22 @@ def test_stored_escapes_never_drive_the_terminal_when_shown(hostile_url: str, co
 
 @pytest.mark.parametrize("command", ["add", "attach"])
 def test_a_source_text_with_a_nul_character_is_refused_naming_the_file(
-    example_url: str, tmp_path: Path, command: str
+    logged_url: str, tmp_path: Path, command: str
 ) -> None:
     path = tmp_path / "article.txt"
     path.write_bytes(b"An article \x00 with a NUL in it.")
     if command == "add":
         args = ["source", "add", str(path), "--id", "nul-article", "--publisher", "P", "--published", "2025-03-10"]
     else:
-        args = ["source", "attach", "ft-2025-03-17", str(path)]
-    before = dump_database(example_url)
-    result = invoke(example_url, *args)
+        args = ["source", "attach", "nc-2025-03-17", str(path)]
+    before = dump_database(logged_url)
+    result = invoke(logged_url, *args)
     assert result.exit_code == 2, result.output
     assert f"error: {path}, field PATH: the text contains a NUL character" in result.output
-    assert dump_database(example_url) == before
+    assert dump_database(logged_url) == before
 
 
-def test_a_bad_line_after_thousands_of_good_ones_writes_none_of_them(example_url: str, tmp_path: Path) -> None:
+def test_a_bad_line_after_thousands_of_good_ones_writes_none_of_them(logged_url: str, tmp_path: Path) -> None:
     good = [
         json.dumps({"id": f"many-{index}", "type": "position.in_talks", "occurred": "2025-03-10", "actor": "PL"})
         for index in range(2_500)
@@ -270,8 +270,8 @@ def test_a_bad_line_after_thousands_of_good_ones_writes_none_of_them(example_url
     path = events_file(
         tmp_path / "many.jsonl", [*good, (CORPUS / "refused" / "unknown-actor.jsonl").read_text().splitlines()[2]]
     )
-    before = dump_database(example_url)
-    result = invoke(example_url, "import", str(path))
+    before = dump_database(logged_url)
+    result = invoke(logged_url, "import", str(path))
     assert result.exit_code == 2, result.output
     assert f"error: {path}:2501, field actor: unknown actor 'Atlantis'" in result.output
-    assert dump_database(example_url) == before
+    assert dump_database(logged_url) == before

@@ -11,16 +11,14 @@ from sqlalchemy import exc, text
 
 from core import EventStore, IntegrityViolation
 from core.mapper import canonical_json, chain_hash
-from tests.reliability.conftest import dump_database, invoke, load_example, run_dtl
+from tests.reliability.conftest import FIXTURE_EVENTS, dump_database, invoke, load_fixture_log, run_dtl
 from tests.support import drop_append_only_guards, execute_sql
-
-EXAMPLE_EVENTS = 49
 
 
 @pytest.fixture
-def example(database_url: str) -> Iterator[EventStore]:
-    """The example log on each backend, and a store on it to tamper with."""
-    load_example(database_url)
+def logged(database_url: str) -> Iterator[EventStore]:
+    """The fixture log on each backend (Poland's pledge at position 10), and a store on it to tamper with."""
+    load_fixture_log(database_url)
     store = EventStore.open(database_url)
     try:
         yield store
@@ -33,7 +31,7 @@ def _published_head(url: str) -> str:
     checkpoint = invoke(url, "verify", "--checkpoint")
     assert checkpoint.exit_code == 0, checkpoint.output
     words = checkpoint.output.split()
-    assert words[:2] == ["position", str(EXAMPLE_EVENTS)]
+    assert words[:2] == ["position", str(FIXTURE_EVENTS)]
     return words[3]
 
 
@@ -42,22 +40,22 @@ def _published_head(url: str) -> str:
     [
         "UPDATE events SET body = replace(body, 'logistics', 'troops') WHERE position = 10",
         "UPDATE events SET hash = prev_hash",
-        "DELETE FROM events WHERE position = 49",
+        f"DELETE FROM events WHERE position = {FIXTURE_EVENTS}",
         "DELETE FROM events",
         "UPDATE source_texts SET text = 'rewritten'",
         "DELETE FROM source_texts",
     ],
 )
-def test_the_database_refuses_to_update_or_delete_history(example: EventStore, statement: str) -> None:
-    before = dump_database(example.database.url)
+def test_the_database_refuses_to_update_or_delete_history(logged: EventStore, statement: str) -> None:
+    before = dump_database(logged.database.url)
     with pytest.raises(exc.DBAPIError, match="append-only"):
-        execute_sql(example, statement)
-    assert dump_database(example.database.url) == before
-    assert invoke(example.database.url, "verify").exit_code == 0
+        execute_sql(logged, statement)
+    assert dump_database(logged.database.url) == before
+    assert invoke(logged.database.url, "verify").exit_code == 0
 
 
 def test_postgresql_refuses_to_truncate_history(postgres_url: str) -> None:
-    load_example(postgres_url)
+    load_fixture_log(postgres_url)
     store = EventStore.open(postgres_url)
     try:
         for table in ("events", "source_texts"):
@@ -133,23 +131,23 @@ def modify_a_stored_text(store: EventStore) -> None:
     ],
 )
 def test_verify_names_the_first_bad_position_of_a_tampered_log_and_exits_1(
-    example: EventStore, tamper: Callable[[EventStore], None], first_bad: str
+    logged: EventStore, tamper: Callable[[EventStore], None], first_bad: str
 ) -> None:
-    assert invoke(example.database.url, "verify").exit_code == 0
-    drop_append_only_guards(example)
-    tamper(example)
-    result = invoke(example.database.url, "verify")
+    assert invoke(logged.database.url, "verify").exit_code == 0
+    drop_append_only_guards(logged)
+    tamper(logged)
+    result = invoke(logged.database.url, "verify")
     assert result.exit_code == 1
     assert f"error: {first_bad}" in result.output
 
 
 def truncate_the_tail(store: EventStore) -> None:
-    execute_sql(store, "DELETE FROM events WHERE position > 40")
+    execute_sql(store, "DELETE FROM events WHERE position > 20")
 
 
 def forge_a_row_and_rehash_the_chain_after_it(store: EventStore) -> None:
     prev_hash = _row(store, 9)["hash"]
-    for position in range(10, EXAMPLE_EVENTS + 1):
+    for position in range(10, FIXTURE_EVENTS + 1):
         row = _row(store, position)
         body = _forged_body(row) if position == 10 else row["body"]
         new_hash = chain_hash(prev_hash, body)
@@ -159,15 +157,15 @@ def forge_a_row_and_rehash_the_chain_after_it(store: EventStore) -> None:
 
 @pytest.mark.parametrize(
     ("tamper", "now_ends_at"),
-    [(truncate_the_tail, 40), (forge_a_row_and_rehash_the_chain_after_it, EXAMPLE_EVENTS)],
+    [(truncate_the_tail, 20), (forge_a_row_and_rehash_the_chain_after_it, FIXTURE_EVENTS)],
 )
 def test_a_published_head_hash_detects_history_truncated_or_rewritten_consistently(
-    example: EventStore, tamper: Callable[[EventStore], None], now_ends_at: int
+    logged: EventStore, tamper: Callable[[EventStore], None], now_ends_at: int
 ) -> None:
-    url = example.database.url
+    url = logged.database.url
     published = _published_head(url)
-    drop_append_only_guards(example)
-    tamper(example)
+    drop_append_only_guards(logged)
+    tamper(logged)
     assert invoke(url, "verify").exit_code == 0  # the chain is consistent in itself: only the checkpoint tells
     result = run_dtl(url, "verify", "--expect", published)
     assert result.returncode == 1, result.stdout
@@ -176,14 +174,14 @@ def test_a_published_head_hash_detects_history_truncated_or_rewritten_consistent
     assert f"the chain now ends at position {now_ends_at}" in result.stderr
 
 
-def test_a_published_head_hash_still_verifies_after_honest_appends(example: EventStore) -> None:
-    url = example.database.url
+def test_a_published_head_hash_still_verifies_after_honest_appends(logged: EventStore) -> None:
+    url = logged.database.url
     published = _published_head(url)
     appended = invoke(url, "append", "position.in_talks", "--actor", "NL", "--occurred", "2025-03-18")
     assert appended.exit_code == 0, appended.output
     result = invoke(url, "verify", "--expect", published)
     assert result.exit_code == 0, result.output
-    assert f"ok: {EXAMPLE_EVENTS + 1} events" in result.output
+    assert f"ok: {FIXTURE_EVENTS + 1} events" in result.output
 
 
 @pytest.mark.parametrize(
@@ -198,36 +196,36 @@ def test_a_published_head_hash_still_verifies_after_honest_appends(example: Even
     ],
 )
 def test_verify_in_parallel_ranges_names_the_same_first_bad_position(
-    example: EventStore, monkeypatch: pytest.MonkeyPatch, tamper: Callable[[EventStore], None], first_bad: str
+    logged: EventStore, monkeypatch: pytest.MonkeyPatch, tamper: Callable[[EventStore], None], first_bad: str
 ) -> None:
     from core import chain
 
     # ranges of five positions checked by worker processes: 10 ends a range, 11 starts the next
     monkeypatch.setattr(chain, "PARALLEL_FROM", 1)
     monkeypatch.setattr(chain, "RANGE_SIZE", 5)
-    published = _published_head(example.database.url)
-    assert example.verify(workers=2).head_hash == published
-    assert example.verify(workers=2, expect=_row(example, 23)["hash"]).count == EXAMPLE_EVENTS
-    drop_append_only_guards(example)
-    tamper(example)
+    published = _published_head(logged.database.url)
+    assert logged.verify(workers=2).head_hash == published
+    assert logged.verify(workers=2, expect=_row(logged, 23)["hash"]).count == FIXTURE_EVENTS
+    drop_append_only_guards(logged)
+    tamper(logged)
     with pytest.raises(IntegrityViolation) as sequential:
-        example.verify(workers=0)
+        logged.verify(workers=0)
     with pytest.raises(IntegrityViolation) as parallel:
-        example.verify(workers=2)
+        logged.verify(workers=2)
     assert str(parallel.value).startswith(first_bad)
     assert (str(parallel.value), parallel.value.position) == (str(sequential.value), sequential.value.position)
 
 
 def test_a_refused_verify_leaves_no_half_read_cursor_to_be_closed_after_its_connection(
-    example: EventStore, caplog: pytest.LogCaptureFixture
+    logged: EventStore, caplog: pytest.LogCaptureFixture
 ) -> None:
     import gc
 
-    drop_append_only_guards(example)
-    modify_a_payload(example)
+    drop_append_only_guards(logged)
+    modify_a_payload(logged)
     with pytest.raises(IntegrityViolation) as refused:
-        example.verify(workers=0)
-    example.close()
+        logged.verify(workers=0)
+    logged.close()
     del refused  # its traceback held the walk's frames
     gc.collect()
     assert [record.getMessage() for record in caplog.records if record.levelname == "ERROR"] == []

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= $(shell mktemp -d -t dtl-demo-XXXXXX)
 
-.PHONY: demo test lint unit bench install clean
+.PHONY: demo test lint unit bench install browser clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -26,6 +26,12 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/python -m pytest -q
+
+# Debian's chromium for tests/cli/test_report_browser.py, which installs nothing itself (Playwright drives this
+# browser by its path; no browser is downloaded). Not part of `make test`: .ci/run runs it first. Needs root or sudo.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+browser:
+	command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 # Not part of `make test`: logs of 10k, 100k and 1M events; writes bench/RESULTS.md. BENCH_ARGS="--tiers 10k --quick"
 bench: $(STAMP)

@@ -1,16 +1,14 @@
 """The HTML report in a real browser: Debian's headless Chromium renders it offline and records every request.
 
-Chromium is installed with apt-get when missing, under CI or as root; elsewhere
-the test is skipped with the reason. Playwright drives the system browser
-(`playwright install` cannot download one here). A full-page screenshot is left
-in tests/artefacts/report.png for a person to look at.
+The test installs nothing: `make browser` installs Debian's chromium when it is missing (CI runs it before
+`make test`). Without chromium the test is skipped with that hint, except under CI=true, where it fails.
+Playwright drives the system browser by its path (`playwright install` downloads no browser here). A
+full-page screenshot is left in tests/artefacts/report.png for a person to look at.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -18,7 +16,7 @@ from click.testing import CliRunner
 
 from cli.main import main
 from tests.conftest import IN_CI
-from tests.support import EXAMPLE, ROOT, SEED_FILES
+from tests.support import ARTICLES, FIXTURES, ROOT
 
 ARTEFACTS = ROOT / "tests" / "artefacts"
 CHROMIUM_ARGS = [
@@ -33,26 +31,17 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _install_chromium() -> None:
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium"]):
-        subprocess.run(command, check=True, env=env, capture_output=True, timeout=900)
+NO_CHROMIUM = "chromium is not on PATH: install Debian's chromium: `make browser`"
 
 
 @pytest.fixture(scope="session")
 def chromium() -> str:
-    """The path of Debian's chromium, installed first when missing and allowed (CI, or running as root)."""
+    """The path of Debian's chromium; without it the test is skipped, or under CI=true fails. Nothing is installed."""
     found = shutil.which("chromium")
-    if found is None and (IN_CI or os.geteuid() == 0):
-        try:
-            _install_chromium()
-        except (OSError, subprocess.SubprocessError) as error:
-            pytest.fail(f"could not install chromium with apt-get: {error}")
-        found = shutil.which("chromium")
     if found is None:
         if IN_CI:
-            pytest.fail("chromium is missing under CI and apt-get did not install it")
-        pytest.skip("needs Debian's chromium: `sudo apt-get install chromium` (installed automatically in CI)")
+            pytest.fail(f"CI=true and {NO_CHROMIUM} (.ci/run runs it before `make test`)")
+        pytest.skip(NO_CHROMIUM)
     return found
 
 
@@ -65,9 +54,9 @@ def report(sqlite_url: str, tmp_path: Path) -> Path:
         assert result.exit_code == 0, result.output
 
     dtl("init")
-    for name in ("sources.jsonl", "events.jsonl"):
-        dtl("import", str(EXAMPLE / name))
-    dtl("source", "attach", "ft-2025-03-10", str(SEED_FILES["ft-2025-03-10"]))
+    for name in ("sources.jsonl", "events.jsonl"):  # the fixture log: 2 sources, 28 events
+        dtl("import", str(FIXTURES / name))
+    dtl("source", "attach", "nc-2025-03-10", str(ARTICLES["nc-2025-03-10"]))
     out = tmp_path / "report.html"
     dtl("report", "--out", str(out))
     return out
@@ -95,8 +84,8 @@ def test_the_report_renders_offline_in_chromium_with_its_charts_and_timeline(chr
             assert size.bounding_box()["width"] > 600  # drawn, not just present
             assert stances.bounding_box()["height"] > 300
             assert page.locator("#size-chart svg path").count() > 10
-            assert page.locator("ol.timeline > li.event").count() == 47
-            poland = page.locator("#event-ft-0310-pl-logistics")
+            assert page.locator("ol.timeline > li.event").count() == 28
+            poland = page.locator("#event-nc-0310-pl-logistics")
             assert "Poland offers logistics" in poland.inner_text()
             assert "verified" in poland.inner_text()
             assert page.locator("#audit table.findings tr").count() > 1

@@ -1,7 +1,7 @@
-"""Shared test helpers: build recorded events without a database, find the example, the seeds and the fixture log.
+"""Shared test helpers: build recorded events without a database, find the example and the fixture log.
 
 The fixture log (tests/fixtures/) is ours: two short synthetic articles and events quoting them. The
-founding articles in ../shared/seeds are not ours to redistribute.
+founding articles in ../shared/seeds are not, and only the golden layer reads them (tests/golden/conftest.py).
 """
 
 from __future__ import annotations
@@ -15,11 +15,6 @@ from events import RecordedEvent, parse_event
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "coalition-of-the-willing"
-SEEDS = ROOT.parent / "shared" / "seeds"
-SEED_FILES = {
-    "ft-2025-03-10": SEEDS / "000_20e7820ea15acb11.txt",
-    "ft-2025-03-17": SEEDS / "002_bb8b0bda6ea5c74b.txt",
-}
 FIXTURES = ROOT / "tests" / "fixtures"
 # the fixture log's two articles, by source id: registered by sha256 in FIXTURES / "sources.jsonl"
 ARTICLES = {

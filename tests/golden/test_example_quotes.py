@@ -1,23 +1,29 @@
-"""The bundled example: every quote it keeps is verbatim in the seed articles it cites."""
+"""The bundled example: every quote it keeps is verbatim in the founding articles it cites.
+
+The tests that read the articles ask for `seed_files` (tests/golden/conftest.py): skipped where the articles are not.
+"""
 
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 from core import EventStore, Located, Location
 from events import parse_event
 from projections import QuoteChecker
-from tests.support import EXAMPLE, SEED_FILES, example_objects, read_jsonl
+from tests.support import EXAMPLE, example_objects, read_jsonl
 
 
-def test_registered_sha256_matches_the_seed_articles() -> None:
+def test_registered_sha256_matches_the_seed_articles(seed_files: dict[str, Path]) -> None:
     for registered in read_jsonl(EXAMPLE / "sources.jsonl"):
         data = registered["data"]
-        digest = hashlib.sha256(SEED_FILES[data["source_id"]].read_bytes()).hexdigest()
+        digest = hashlib.sha256(seed_files[data["source_id"]].read_bytes()).hexdigest()
         assert data["sha256"] == digest
 
 
-def test_every_example_quote_verifies_once_the_articles_are_attached(sqlite_url: str) -> None:
+def test_every_example_quote_verifies_once_the_articles_are_attached(
+    sqlite_url: str, seed_files: dict[str, Path]
+) -> None:
     store = EventStore.open(sqlite_url, create=True)
     try:
         store.initialise()
@@ -26,7 +32,7 @@ def test_every_example_quote_verifies_once_the_articles_are_attached(sqlite_url:
         )
         checker = QuoteChecker(store.source_texts())
         assert {checker.event_verified(e) for e in store.read() if e.sources} == {False}
-        for source_id, path in SEED_FILES.items():
+        for source_id, path in seed_files.items():
             store.attach_source_text(source_id, path.read_text(encoding="utf-8"))
         checker = QuoteChecker(store.source_texts())
         cited = [e for e in store.read() if e.sources]

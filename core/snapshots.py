@@ -17,8 +17,9 @@ import orjson
 from sqlalchemy import Connection, delete, insert, or_, select
 
 from core.database import Database
+from core.recorder import AMENDMENT_TYPES
 from core.schema import events, snapshots
-from core.store import AMENDMENT_TYPES, utc_timestamp
+from core.store import utc_timestamp
 from errors import StoreBusy
 
 __all__ = ["SnapshotRecorder"]

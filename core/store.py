@@ -1,49 +1,40 @@
 """The event log: append (one event or a whole file in one transaction), read, verify, sources.
 
-Every write runs in one serialised transaction (see core.database): checks
-(ids, expected versions, sources, quotes, correction targets) and inserts
-succeed together or leave the database exactly as it was.
+EventStore is the facade: it opens one write transaction per append, runs the
+checks (core.checks) on each event, stages the rows (core.mapper builds them)
+and has the recorder (core.recorder) insert them; sources are registered and
+their texts attached by core.sources. Every write runs in one serialised
+transaction (see core.database): checks and inserts succeed together or leave
+the database exactly as it was.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import gc
 import hashlib
 import itertools
-import uuid
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from typing import Any, NamedTuple, Protocol
-
-import orjson
-from sqlalchemy import BigInteger, Connection, Integer, bindparam, func, insert, select, text
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
 
 from core.chain import check_chain
+from core.checks import checked
 from core.database import Database
-from core.mapper import COLUMNS, GENESIS_HASH, from_body, from_row, row_values
-from core.schema import RARE_TYPES, events, source_texts
+from core.mapper import GENESIS_HASH, from_body, from_row, row_values
+from core.recorder import EventFilter, ReplayWindow, Transaction, recorder_for
+from core.sources import (
+    SourceCache,
+    StoreText,
+    attach_source_text,
+    read_sources,
+    register_source,
+    texts_by_source,
+)
 from core.workers import worker_processes
-from errors import ConcurrencyError, DuplicateIdError, InputError, IntegrityViolation, Location
+from errors import ConcurrencyError, IntegrityViolation, Location
 from events import NewEvent, RecordedEvent, Source, SourceText, source_text
-
-
-class ReplayWindow(Protocol):
-    """The part of a replay query the store answers (the projections' ReplayWindow fits it)."""
-
-    @property
-    def stream(self) -> str | None: ...
-    @property
-    def known_position(self) -> int: ...
-    @property
-    def after_day(self) -> date | None: ...
-    @property
-    def until_day(self) -> date | None: ...
-    @property
-    def exclude_ids(self) -> Collection[str]: ...
-
 
 __all__ = [
     "AppendResult",
@@ -60,8 +51,8 @@ Clock = Callable[[], datetime]
 Progress = Callable[[int], None]
 
 _TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+# events checked, staged and inserted together
 _INSERT_CHUNK = 1000
-AMENDMENT_TYPES = ("event.corrected", "event.retracted")
 
 
 def utc_timestamp(moment: datetime) -> str:
@@ -103,17 +94,6 @@ class AppendResult:
 
 
 @dataclass(frozen=True)
-class EventFilter:
-    """Which events to read; every criterion is optional."""
-
-    stream: str | None = None
-    type: str | None = None
-    actor: str | None = None
-    since: int | None = None
-    known_at: int | str | None = None
-
-
-@dataclass(frozen=True)
 class VerifyReport:
     """The outcome of checking the hash chain: how many rows, and the head."""
 
@@ -122,42 +102,14 @@ class VerifyReport:
     head_hash: str
 
 
-# Statements every write transaction runs, built once (SQLAlchemy then reuses their compiled form).
-_HEAD = select(events.c.position, events.c.hash, events.c.recorded_at).order_by(events.c.position.desc()).limit(1)
-_LAST_REGISTRATION = select(func.max(events.c.position)).where(text(RARE_TYPES), events.c.type == "source.registered")
-_STREAM_VERSION = select(func.max(events.c.stream_version)).where(events.c.stream == bindparam("stream"))
-_STORED_TEXT = select(source_texts.c.text).where(source_texts.c.sha256 == bindparam("sha256"))
-_TYPE_OF = select(events.c.type).where(events.c.event_id == bindparam("event_id"))
-
-
-class _SourceCache:
-    """The registered sources, read again only when a source.registered event was added since, and their texts.
-
-    Texts are kept by sha256: a stored text never changes (verify checks that), so
-    one found once is good for every later transaction.
-    """
-
-    def __init__(self) -> None:
-        self._last_position = -1
-        self._sources: dict[str, Source] = {}
-        self.texts: dict[str, SourceText] = {}
-
-    def sources(self, connection: Connection) -> dict[str, Source]:
-        last = connection.execute(_LAST_REGISTRATION).scalar_one_or_none()
-        if last != self._last_position:
-            self._sources = {source.id: source for source in _read_sources(connection)}
-            self._last_position = last if last is not None else 0
-        return self._sources
-
-
 class _WriteBatch:
-    """What one write transaction knows while it checks and stages events."""
+    """What one write transaction knows while it checks and stages events (core.checks.Batch is what checks ask)."""
 
-    def __init__(self, connection: Connection, recorded_at: str, source_cache: _SourceCache) -> None:
-        self.connection = connection
+    def __init__(self, transaction: Transaction, recorded_at: str, source_cache: SourceCache) -> None:
+        self.transaction = transaction
         self.recorded_at = recorded_at
         self.source_cache = source_cache
-        head = connection.execute(_HEAD).first()
+        head = transaction.head()
         self.position: int = head.position if head else 0
         self.hash: str = head.hash if head else GENESIS_HASH
         # recorded_at never goes back along the positions, so "known at a time" is a prefix of the log
@@ -179,22 +131,25 @@ class _WriteBatch:
     def prefetch(self, chunk: Sequence[Located]) -> None:
         """Load the stored events whose ids a chunk of input reuses (staged ones included), in one query."""
         ids = [item.event.id for item in chunk if item.event.id is not None]
-        self.existing = {event.id: event for event in _stored_with_ids(self.connection, ids)} if ids else {}
+        self.existing = {event.id: event for event in self._stored_with_ids(ids)} if ids else {}
 
     def staged_event(self, event_id: str) -> RecordedEvent:
         """Return an event staged earlier in this transaction, as stored."""
         self.flush()
-        return next(iter(_stored_with_ids(self.connection, [event_id])))
+        return next(self._stored_with_ids([event_id]))
+
+    def _stored_with_ids(self, ids: Sequence[str]) -> Iterator[RecordedEvent]:
+        for body, prev_hash, hash_ in self.transaction.rows_with_ids(ids):
+            yield from_body(body, prev_hash=prev_hash, hash=hash_)
 
     def stream_version(self, stream: str) -> int:
         if stream not in self.stream_versions:
-            current = self.connection.execute(_STREAM_VERSION, {"stream": stream}).scalar_one_or_none()
-            self.stream_versions[stream] = current or 0
+            self.stream_versions[stream] = self.transaction.stream_version(stream)
         return self.stream_versions[stream]
 
     def known_sources(self) -> dict[str, Source]:
         if self.sources is None:
-            self.sources = dict(self.source_cache.sources(self.connection))
+            self.sources = dict(self.source_cache.sources(self.transaction))
         return self.sources
 
     def text_of(self, source: Source) -> SourceText | None:
@@ -205,7 +160,7 @@ class _WriteBatch:
         if known is not None:
             return known
         if digest not in self.texts_absent:
-            stored = self.connection.execute(_STORED_TEXT, {"sha256": digest}).scalar_one_or_none()
+            stored = self.transaction.stored_text(digest)
             if stored is not None:
                 self.source_cache.texts[digest] = known = source_text(stored)
                 return known
@@ -216,7 +171,7 @@ class _WriteBatch:
         if event_id in self.staged:
             return self.staged[event_id]
         if event_id not in self.target_types:
-            self.target_types[event_id] = self.connection.execute(_TYPE_OF, {"event_id": event_id}).scalar_one_or_none()
+            self.target_types[event_id] = self.transaction.type_of(event_id)
         return self.target_types[event_id]
 
     def stage(self, event: NewEvent) -> None:
@@ -237,33 +192,13 @@ class _WriteBatch:
 
     def flush(self) -> None:
         if self.rows:
-            _bulk_insert(self.connection, self.rows)
+            _bulk_insert(self.transaction, self.rows)
             self.rows = []
 
 
-_SQLITE_INSERT = f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
-# binary COPY: no text escaping of the values on our side (measured: about 4% of a PostgreSQL import)
-_POSTGRES_COPY = f"COPY events ({', '.join(COLUMNS)}) FROM STDIN (FORMAT BINARY)"
-_POSTGRES_TYPES = [
-    "int8"
-    if isinstance(events.c[column].type, BigInteger)
-    else "int4"
-    if isinstance(events.c[column].type, Integer)
-    else "text"
-    for column in COLUMNS
-]
-
-
-def _bulk_insert(connection: Connection, rows: list[tuple[Any, ...]]) -> None:
-    """Insert rows through the driver: SQLite executemany, PostgreSQL COPY (no per-row SQL compilation)."""
-    driver_connection = connection.connection.driver_connection
-    if connection.dialect.name == "postgresql":
-        with driver_connection.cursor() as cursor, cursor.copy(_POSTGRES_COPY) as copy:  # type: ignore[union-attr]
-            copy.set_types(_POSTGRES_TYPES)
-            for row in rows:
-                copy.write_row(row)
-    else:
-        connection.exec_driver_sql(_SQLITE_INSERT, rows)
+def _bulk_insert(transaction: Transaction, rows: list[tuple[Any, ...]]) -> None:
+    """Insert the staged rows of a chunk (a function of this module: a reliability test makes it fail midway)."""
+    transaction.insert(rows)
 
 
 def _chunks(items: Iterable[Located], size: int) -> Iterator[tuple[Located, ...]]:
@@ -291,39 +226,14 @@ def _collector_paused() -> Iterator[None]:
         gc.enable()
 
 
-def _stored_with_ids(connection: Connection, ids: Sequence[str]) -> Iterator[RecordedEvent]:
-    """Yield the stored events among these ids: one statement with the ids as one parameter, not one each."""
-    if connection.dialect.name == "postgresql":
-        query = "SELECT body, prev_hash, hash FROM events WHERE event_id = ANY(%s)"
-        parameter: Any = list(ids)
-    else:
-        query = "SELECT body, prev_hash, hash FROM events WHERE event_id IN (SELECT value FROM json_each(?))"
-        parameter = orjson.dumps(list(ids)).decode()
-    for body, prev_hash, hash_ in connection.exec_driver_sql(query, (parameter,)):
-        yield from_body(body, prev_hash=prev_hash, hash=hash_)
-
-
-def _read_sources(connection: Connection) -> Iterator[Source]:
-    texts = set(connection.execute(select(source_texts.c.sha256)).scalars())
-    rows = connection.execute(
-        select(events).where(text(RARE_TYPES), events.c.type == "source.registered").order_by(events.c.position)
-    ).mappings()
-    for row in rows:
-        event = from_row(row)
-        yield Source.registered_by(event.id, event.data, has_text=event.data.get("sha256") in texts)
-
-
-def _field_error(message: str, location: Location, field_path: str, *, hint: str | None = None) -> InputError:
-    return InputError(message, Location(location.file, location.line, field_path), hint=hint)
-
-
 class EventStore:
     """The append-only log of events on one database."""
 
     def __init__(self, database: Database, *, clock: Clock = _now) -> None:
         self.database = database
         self._clock = clock
-        self._source_cache = _SourceCache()
+        self._recorder = recorder_for(database)
+        self._source_cache = SourceCache()
 
     @classmethod
     def open(cls, url: str, *, create: bool = False, clock: Clock = _now) -> EventStore:
@@ -337,6 +247,9 @@ class EventStore:
     def close(self) -> None:
         """Release the database connections."""
         self.database.dispose()
+
+    def _recorded_at(self) -> str:
+        return utc_timestamp(self._clock())
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -368,13 +281,13 @@ class EventStore:
         expected_version: int | None = None,
         unverified: bool = False,
         on_progress: Progress | None = None,
-        also: Callable[[Connection, str], None] | None = None,
+        also: StoreText | None = None,
     ) -> AppendResult:
         self.database.require_schema()
-        recorded_at = utc_timestamp(self._clock())
+        recorded_at = self._recorded_at()
 
-        def _work(connection: Connection) -> AppendResult:
-            state = _WriteBatch(connection, recorded_at, self._source_cache)
+        def _work(transaction: Transaction) -> AppendResult:
+            state = _WriteBatch(transaction, recorded_at, self._source_cache)
             unchanged: list[str] = []
             for chunk in _chunks(batch, _INSERT_CHUNK):
                 if expected_version is not None and state.count == 0 and not unchanged:
@@ -384,7 +297,7 @@ class EventStore:
                         raise ConcurrencyError(stream, expected_version, actual)
                 state.prefetch(chunk)
                 for item in chunk:
-                    event = self._checked(state, item, unverified=unverified)
+                    event = checked(state, item.event, item.location, unverified=unverified)
                     if event is None:
                         unchanged.append(item.event.id or "")
                     else:
@@ -393,7 +306,7 @@ class EventStore:
                 if on_progress is not None:
                     on_progress(len(chunk))
             if also is not None:
-                also(connection, recorded_at)
+                also(transaction, recorded_at)
             first, last = state.first_staged, state.last_staged
             return AppendResult(
                 count=state.count,
@@ -403,103 +316,10 @@ class EventStore:
             )
 
         with _collector_paused():
-            return self.database.writing(_work)
+            return self._recorder.writing(_work)
 
-    def _checked(self, state: _WriteBatch, item: Located, *, unverified: bool) -> NewEvent | None:
-        """Return the event ready to stage (id assigned), or None if already present; raise on bad input."""
-        event, location = item.event, item.location
-        if event.id is None:
-            event = event._replace(id=str(uuid.uuid4()))
-        assert event.id is not None
-        if "\x00" in event.id:  # PostgreSQL cannot store it in the event_id column; neither backend takes it
-            raise InputError("the id contains a NUL character", Location(location.file, location.line, "id"))
-        if event.id in state.staged:
-            if state.staged_event(event.id).envelope() == event.content():
-                return None
-            raise DuplicateIdError(
-                f"id {event.id!r} is used twice in this input with different content",
-                Location(location.file, location.line, "id"),
-            )
-        stored = state.existing.get(event.id)
-        if stored is not None:
-            if stored.envelope() == event.content():
-                return None
-            raise DuplicateIdError(
-                f"id {event.id!r} is already in the log at position {stored.position} with different content",
-                Location(location.file, location.line, "id"),
-                hint="give the new event another id, or record a correction (event.corrected) of the old one",
-            )
-        self._check_sources(state, event.sources, location, "sources", unverified=unverified)
-        if event.type in ("event.corrected", "event.retracted"):
-            event = self._checked_amendment(state, event, location, unverified=unverified)
-        if event.type == "source.registered":
-            source_id = event.data["source_id"]
-            existing = state.known_sources().get(source_id)
-            if existing is not None:
-                raise _field_error(
-                    f"source {source_id!r} is already registered (by event {existing.event_id!r})",
-                    location,
-                    "data.source_id",
-                )
-        return event
-
-    def _check_sources(
-        self,
-        state: _WriteBatch,
-        references: Iterable[tuple[str, str | None]],
-        location: Location,
-        field_prefix: str,
-        *,
-        unverified: bool,
-    ) -> None:
-        known = state.known_sources()
-        for index, (source_id, quote) in enumerate(references):
-            source = known.get(source_id)
-            if source is None:
-                raise _field_error(
-                    f"unknown source {source_id!r}",
-                    location,
-                    f"{field_prefix}[{index}].source",
-                    hint="register it first with `dtl source add`",
-                )
-            text = state.text_of(source)
-            if text is None or quote is None or unverified:
-                continue
-            if not text.contains(quote):
-                raise _field_error(
-                    f"the quote is not in the text of source {source_id!r}: {quote[:80]!r}",
-                    location,
-                    f"{field_prefix}[{index}].quote",
-                    hint="copy the quote verbatim from the source, or pass --unverified to record it unverified",
-                )
-
-    def _checked_amendment(
-        self, state: _WriteBatch, event: NewEvent, location: Location, *, unverified: bool
-    ) -> NewEvent:
-        target = event.data["target"]
-        target_type = state.type_of(target)
-        if target_type is None:
-            raise _field_error(f"no event with id {target!r} to amend", location, "data.target")
-        if target_type in ("event.corrected", "event.retracted"):
-            raise _field_error(
-                f"{target!r} is itself a correction or retraction; amend the original event",
-                location,
-                "data.target",
-            )
-        changes = event.data.get("changes", {})
-        if "sources" in changes:
-            references = [(ref["source"], ref.get("quote")) for ref in changes["sources"]]
-            self._check_sources(state, references, location, "data.changes.sources", unverified=unverified)
-        if event.type == "event.corrected" and "data" in changes:
-            from events import EventValidationError, validate_payload  # validation (pydantic) only where writing
-
-            try:
-                corrected = validate_payload(target_type, event.data["changes"]["data"], prefix="data.changes.data")
-            except EventValidationError as error:
-                raise _field_error(str(error.problems[0].message), location, error.field) from None
-            data = {**event.data, "changes": {**event.data["changes"], "data": corrected}}
-            event = event._replace(data=data)
-        return event
+    def _append_located(self, event: NewEvent, location: Location, also: StoreText) -> AppendResult:
+        return self._append([Located(event, location)], also=also)
 
     def register_source(
         self,
@@ -515,62 +335,22 @@ class EventStore:
         file: str | None = None,
     ) -> AppendResult:
         """Register a source as a source.registered event, storing its text (read from `file`) when given."""
-        if text is not None:
-            _check_text(text, Location(file=file, field="PATH"))
-            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-            if sha256 is not None and sha256 != digest:
-                raise InputError(f"the file's sha256 is {digest}, not the given {sha256}", Location(field="--sha256"))
-            sha256 = digest
-        data = {"source_id": source_id, "publisher": publisher, "published": published}
-        data.update({k: v for k, v in (("title", title), ("url", url), ("sha256", sha256)) if v is not None})
-        raw = {"id": f"source:{source_id}", "type": "source.registered", "stream": stream, "occurred": published}
-        from events import EventValidationError, parse_event  # validation (pydantic) only where writing
-
-        try:
-            event = parse_event({**raw, "data": data}, stream)
-        except EventValidationError as error:
-            flag = "--" + error.field.removeprefix("data.").replace("source_id", "id").replace("_", "-")
-            raise InputError(error.problems[0].message, Location(field=flag)) from None
-
-        def _store(connection: Connection, recorded_at: str) -> None:
-            if text is not None and sha256 is not None:
-                _store_text(connection, sha256, text, recorded_at)
-
-        try:
-            return self._append([Located(event, Location(field="--id"))], also=_store)
-        except DuplicateIdError:
-            raise DuplicateIdError(
-                f"source {source_id!r} is already registered with other metadata", Location(field="--id")
-            ) from None
+        return register_source(
+            self._append_located,
+            source_id=source_id,
+            publisher=publisher,
+            published=published,
+            title=title,
+            url=url,
+            sha256=sha256,
+            text=text,
+            stream=stream,
+            file=file,
+        )
 
     def attach_source_text(self, source_id: str, text: str, *, file: str | None = None) -> Source:
         """Store a registered source's text; refused unless it matches the registered sha256."""
-        _check_text(text, Location(file=file, field="PATH"))
-        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        self.database.require_schema()
-        recorded_at = utc_timestamp(self._clock())
-
-        def _work(connection: Connection) -> Source:
-            sources = {source.id: source for source in _read_sources(connection)}
-            source = sources.get(source_id)
-            if source is None:
-                raise InputError(f"unknown source {source_id!r}", Location(field="ID"), hint="see `dtl source list`")
-            if source.sha256 is None:
-                raise InputError(
-                    f"source {source_id!r} was registered without a sha256, so no text can be checked against it",
-                    Location(field="ID"),
-                    hint="register the article under a new id with `dtl source add PATH`",
-                )
-            if source.sha256 != digest:
-                raise InputError(
-                    f"the file's sha256 is {digest}, but source {source_id!r} was registered with {source.sha256}",
-                    Location(file=file, field="PATH"),
-                    hint="attach the exact file that was registered",
-                )
-            _store_text(connection, digest, text, recorded_at)
-            return dataclasses.replace(source, has_text=True)
-
-        return self.database.writing(_work)
+        return attach_source_text(self._recorder, source_id, text, recorded_at=self._recorded_at, file=file)
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -578,66 +358,38 @@ class EventStore:
         """Yield events in position order, streamed, filtered by `criteria`."""
         criteria = criteria or EventFilter()
         self.database.require_schema()
-        query = select(events.c.body, events.c.prev_hash, events.c.hash).order_by(events.c.position)
-        if criteria.stream is not None:
-            query = query.where(events.c.stream == criteria.stream)
-        if criteria.type is not None:
-            query = query.where(events.c.type == criteria.type)
-        if criteria.actor is not None:
-            query = query.where(events.c.actor == criteria.actor)
-        if criteria.since is not None:
-            query = query.where(events.c.position > criteria.since)
-        if isinstance(criteria.known_at, int):
-            query = query.where(events.c.position <= criteria.known_at)
-        elif isinstance(criteria.known_at, str):
-            query = query.where(events.c.recorded_at <= criteria.known_at)
-        with self.database.reading() as connection:
-            result = connection.execution_options(stream_results=True, yield_per=2000).execute(query)
-            with closing(result):
-                for row in result.mappings():
+        with closing(self._recorder.read(criteria)) as partitions:
+            for rows in partitions:
+                for row in rows:
                     yield from_row(row)
 
     def get(self, event_id: str) -> RecordedEvent | None:
         """Return the event with this id, or None."""
         self.database.require_schema()
-        with self.database.reading() as connection:
-            row = connection.execute(select(events).where(events.c.event_id == event_id)).mappings().first()
+        row = self._recorder.get(event_id)
         return None if row is None else from_row(row)
 
     def head(self) -> tuple[int, str]:
         """Return the last position and its hash (0 and the genesis hash for an empty log)."""
         self.database.require_schema()
-        with self.database.reading() as connection:
-            row = connection.execute(
-                select(events.c.position, events.c.hash).order_by(events.c.position.desc()).limit(1)
-            ).first()
-        return (row.position, row.hash) if row else (0, GENESIS_HASH)
+        return self._recorder.head() or (0, GENESIS_HASH)
 
     def stream_version(self, stream: str) -> int:
         """Return the version a stream is at (0 when it has no events)."""
         self.database.require_schema()
-        with self.database.reading() as connection:
-            current = connection.execute(
-                select(func.max(events.c.stream_version)).where(events.c.stream == stream)
-            ).scalar_one_or_none()
-        return int(current or 0)
+        return self._recorder.stream_version(stream)
 
     def sources(self) -> list[Source]:
         """Return every registered source, in registration order."""
         self.database.require_schema()
-        with self.database.reading() as connection:
-            return list(_read_sources(connection))
+        with self._recorder.reading() as transaction:
+            return list(read_sources(transaction))
 
     def source_texts(self) -> dict[str, str]:
         """Return the stored text of each registered source that has one, by source id."""
         self.database.require_schema()
-        with self.database.reading() as connection:
-            texts = dict(connection.execute(select(source_texts.c.sha256, source_texts.c.text)).all())
-            return {
-                source.id: texts[source.sha256]
-                for source in _read_sources(connection)
-                if source.sha256 is not None and source.sha256 in texts
-            }
+        with self._recorder.reading() as transaction:
+            return texts_by_source(transaction)
 
     def known_position(self, known_at: int | str | None) -> int:
         """Return the last position known at a timestamp or position (the head for None)."""
@@ -646,59 +398,27 @@ class EventStore:
             return head
         if isinstance(known_at, int):
             return min(known_at, head)
-        with self.database.reading() as connection:
-            position = connection.execute(
-                select(func.max(events.c.position)).where(events.c.recorded_at <= known_at)
-            ).scalar_one_or_none()
-        return int(position or 0)
+        return self._recorder.position_recorded_by(known_at)
 
     def amendment_events(self, known_position: int) -> list[RecordedEvent]:
         """Return every correction and retraction at or before a position, in any stream."""
-        query = (
-            select(events.c.body, events.c.prev_hash, events.c.hash)
-            .where(text(RARE_TYPES), events.c.type.in_(AMENDMENT_TYPES), events.c.position <= known_position)
-            .order_by(events.c.position)
-        )
-        with self.database.reading() as connection:
-            return [from_row(row) for row in connection.execute(query).mappings()]
+        return [from_row(row) for row in self._recorder.amendment_rows(known_position)]
 
     def events_by_id(self, ids: Collection[str]) -> list[RecordedEvent]:
         """Return the events with these ids, in position order."""
-        found: list[RecordedEvent] = []
-        wanted = list(ids)
-        with self.database.reading() as connection:
-            for start in range(0, len(wanted), _INSERT_CHUNK):
-                query = select(events.c.body, events.c.prev_hash, events.c.hash).where(
-                    events.c.event_id.in_(wanted[start : start + _INSERT_CHUNK])
-                )
-                found.extend(from_row(row) for row in connection.execute(query).mappings())
+        found = [from_row(row) for row in self._recorder.rows_by_id(ids)]
         return sorted(found, key=lambda event: event.position)
 
     def replay_window(self, window: ReplayWindow) -> Iterator[RecordedEvent]:
         """Yield a window's plain events, streamed, sorted by (latest day, earliest day, position)."""
         self.database.require_schema()
-        query = (
-            select(events.c.body)
-            .where(events.c.position <= window.known_position, events.c.type.not_in(AMENDMENT_TYPES))
-            .order_by(events.c.occurred_latest, events.c.occurred_earliest, events.c.position)
-        )
-        if window.stream is not None:
-            query = query.where(events.c.stream == window.stream)
-        if window.after_day is not None:
-            query = query.where(events.c.occurred_latest > window.after_day.isoformat())
-        if window.until_day is not None:
-            query = query.where(events.c.occurred_latest <= window.until_day.isoformat())
         excluded = set(window.exclude_ids)
-        with self.database.reading() as connection:
-            result = connection.execution_options(yield_per=5000).execute(query)
-            with closing(result):
-                # whole partitions of bare values: SQLAlchemy's per-row fetching and Row objects cost
-                # more than the row itself (measured: scalars save a third of the reading time)
-                for batch in result.scalars().partitions():
-                    for body in batch:
-                        event = from_body(body)
-                        if event.id not in excluded:
-                            yield event
+        with closing(self._recorder.replay_bodies(window)) as partitions:
+            for bodies in partitions:
+                for body in bodies:
+                    event = from_body(body)
+                    if event.id not in excluded:
+                        yield event
 
     # -- checking ------------------------------------------------------------------------------
 
@@ -716,9 +436,9 @@ class EventStore:
         if workers is None:
             workers = worker_processes(beside_this_one=False)
         report = check_chain(self.database, head, expect=expect, on_progress=on_progress, workers=workers)
-        with self.database.reading() as connection:
-            texts = connection.execute(select(source_texts.c.sha256, source_texts.c.text)).all()
-        for digest, stored_text in texts:
+        with self._recorder.reading() as transaction:
+            texts = transaction.texts()
+        for digest, stored_text in texts.items():
             if hashlib.sha256(stored_text.encode("utf-8")).hexdigest() != digest:
                 raise IntegrityViolation(f"the stored text with sha256 {digest} no longer matches its hash")
         if not report.expect_found:
@@ -727,15 +447,3 @@ class EventStore:
                 f"since it was published (the chain now ends at position {head}, hash {report.last_hash})"
             )
         return VerifyReport(count=report.count, head_position=head, head_hash=report.last_hash)
-
-
-def _check_text(text: str, location: Location) -> None:
-    """Refuse a source text neither backend can store alike (PostgreSQL text holds no NUL character)."""
-    if "\x00" in text:
-        raise InputError(f"the text contains a NUL character (character {text.index(chr(0)) + 1:,})", location)
-
-
-def _store_text(connection: Connection, digest: str, text: str, recorded_at: str) -> None:
-    present = connection.execute(select(source_texts.c.sha256).where(source_texts.c.sha256 == digest)).first()
-    if present is None:
-        connection.execute(insert(source_texts).values(sha256=digest, text=text, attached_at=recorded_at))

@@ -100,7 +100,7 @@ def _check_sources(
                 f"unknown source {source_id!r}",
                 location,
                 f"{field_prefix}[{index}].source",
-                hint="register it first with `dtl source add`",
+                hint="register the source first",
             )
         text = batch.text_of(source)
         if text is None or quote is None or unverified:
@@ -110,7 +110,7 @@ def _check_sources(
                 f"the quote is not in the text of source {source_id!r}: {quote[:80]!r}",
                 location,
                 f"{field_prefix}[{index}].quote",
-                hint="copy the quote verbatim from the source, or pass --unverified to record it unverified",
+                hint="copy the quote verbatim from the source, or record it as unverified",
             )
 
 

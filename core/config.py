@@ -31,7 +31,7 @@ _PASSWORD_PARAM = re.compile(r"(?i)(password=)[^&\s]*")
 
 
 def resolve_database_url(given: str | None = None, environ: Mapping[str, str] | None = None) -> str:
-    """Return the URL from `--db`, else DTL_DATABASE_URL, else ./timeline.db; plain postgres URLs get psycopg."""
+    """Return the URL given, else DTL_DATABASE_URL, else ./timeline.db; plain postgres URLs get psycopg."""
     environ = os.environ if environ is None else environ
     url = given or environ.get(_ENV_VAR) or DEFAULT_URL
     for plain in ("postgresql://", "postgres://"):

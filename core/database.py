@@ -30,7 +30,7 @@ __all__ = ["Database"]
 _T = TypeVar("_T")
 _ADVISORY_LOCK_CLASS = 0x64746C  # "dtl"; the second key is the schema's, so each log in a database has its own lock
 _LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE when lock_timeout expires
-_SQLITE_HINT = "check that the path in --db or DTL_DATABASE_URL names a SQLite file you may read and write"
+_SQLITE_HINT = "check that the path in the database URL names a SQLite file you may read and write"
 
 
 def _is_locked(error: exc.DBAPIError) -> bool:
@@ -179,7 +179,7 @@ class Database:
         if isinstance(error, exc.OperationalError) and self.dialect == "postgresql":
             return StoreUnavailable(
                 f"cannot reach {self.masked_url}: {message}",
-                hint="check that PostgreSQL is running and the URL in --db or DTL_DATABASE_URL is right",
+                hint="check that PostgreSQL is running and the database URL is right",
             )
         hint = _SQLITE_HINT if self.dialect == "sqlite" else None
         return StoreUnavailable(f"the database {self.masked_url} refused the operation: {message}", hint=hint)
@@ -216,7 +216,7 @@ class Database:
         config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
 
         def _upgrade(connection: Connection) -> None:
-            # one serialised transaction: two `dtl init`s at once cannot both create the tables
+            # one serialised transaction: two migrations at once cannot both create the tables
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 

@@ -9,7 +9,7 @@ from typing import TypeVar
 
 from core.mapper import from_row
 from core.recorder import Recorder, Transaction
-from errors import DuplicateIdError, InputError, Location
+from errors import DuplicateIdError, InputError, Location, NotFound
 from events import NewEvent, Source, SourceText
 
 __all__ = ["SourceCache", "StoreText", "attach_source_text", "read_sources", "register_source", "texts_by_source"]
@@ -18,6 +18,9 @@ _R = TypeVar("_R")
 
 # Work to run inside the append's write transaction, given the transaction and its recorded_at.
 StoreText = Callable[[Transaction, str], None]
+
+# The envelope fields register_source fills from its own arguments: an error in one is an error in that argument.
+_ARGUMENT_OF_ENVELOPE_FIELD = {"id": "source_id", "occurred": "published"}
 
 
 class SourceCache:
@@ -78,10 +81,10 @@ def register_source(
     runs `also(transaction, recorded_at)` in it; errors name the arguments' fields.
     """
     if text is not None:
-        _check_text(text, Location(file=file, field="PATH"))
+        _check_text(text, Location(file=file, field="text"))
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         if sha256 is not None and sha256 != digest:
-            raise InputError(f"the file's sha256 is {digest}, not the given {sha256}", Location(field="--sha256"))
+            raise InputError(f"the file's sha256 is {digest}, not the given {sha256}", Location(field="sha256"))
         sha256 = digest
     data = {"source_id": source_id, "publisher": publisher, "published": published}
     data.update({k: v for k, v in (("title", title), ("url", url), ("sha256", sha256)) if v is not None})
@@ -91,18 +94,18 @@ def register_source(
     try:
         event = parse_event({**raw, "data": data}, stream)
     except EventValidationError as error:
-        flag = "--" + error.field.removeprefix("data.").replace("source_id", "id").replace("_", "-")
-        raise InputError(error.problems[0].message, Location(field=flag)) from None
+        field = _ARGUMENT_OF_ENVELOPE_FIELD.get(error.field, error.field.removeprefix("data."))
+        raise InputError(error.problems[0].message, Location(field=field)) from None
 
     def _store(transaction: Transaction, recorded_at: str) -> None:
         if text is not None and sha256 is not None:
             transaction.store_text(sha256, text, recorded_at)
 
     try:
-        return append(event, Location(field="--id"), _store)
+        return append(event, Location(field="source_id"), _store)
     except DuplicateIdError:
         raise DuplicateIdError(
-            f"source {source_id!r} is already registered with other metadata", Location(field="--id")
+            f"source {source_id!r} is already registered with other metadata", Location(field="source_id")
         ) from None
 
 
@@ -110,7 +113,7 @@ def attach_source_text(
     recorder: Recorder, source_id: str, text: str, *, recorded_at: Callable[[], str], file: str | None
 ) -> Source:
     """Store a registered source's text; refused unless it matches the registered sha256."""
-    _check_text(text, Location(file=file, field="PATH"))
+    _check_text(text, Location(file=file, field="text"))
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     recorder.database.require_schema()
     attached_at = recorded_at()
@@ -119,17 +122,19 @@ def attach_source_text(
         sources = {source.id: source for source in read_sources(transaction)}
         source = sources.get(source_id)
         if source is None:
-            raise InputError(f"unknown source {source_id!r}", Location(field="ID"), hint="see `dtl source list`")
+            raise NotFound(
+                f"unknown source {source_id!r}", Location(field="source_id"), hint="see the registered sources"
+            )
         if source.sha256 is None:
             raise InputError(
                 f"source {source_id!r} was registered without a sha256, so no text can be checked against it",
-                Location(field="ID"),
-                hint="register the article under a new id with `dtl source add PATH`",
+                Location(field="source_id"),
+                hint="register the article again under a new id, with its text",
             )
         if source.sha256 != digest:
             raise InputError(
                 f"the file's sha256 is {digest}, but source {source_id!r} was registered with {source.sha256}",
-                Location(file=file, field="PATH"),
+                Location(file=file, field="text"),
                 hint="attach the exact file that was registered",
             )
         transaction.store_text(digest, text, attached_at)

@@ -84,9 +84,7 @@ def flag_for(field: str, command: click.Command, words: FieldWords) -> str:
 _DOOR_HINTS = {
     ("NotFound", "stream"): "see the STREAM column of `dtl log` for the streams in the log",
     ("NotFound", "source_id"): "see `dtl source list`",
-    ("NotFound", "sources"): (
-        "register it with `dtl source add` (see `dtl source list`), or give --published YYYY-MM-DD"
-    ),
+    ("NotFound", "sources"): "register it first with `dtl source add` (see `dtl source list`)",
 }
 
 

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from typing import Protocol
 
-from errors import DuplicateIdError, InputError, Location
+from errors import DuplicateIdError, InputError, Location, NotFound
 from events import NewEvent, RecordedEvent, Source, SourceText
 
 __all__ = ["Batch", "checked"]
@@ -96,10 +96,9 @@ def _check_sources(
     for index, (source_id, quote) in enumerate(references):
         source = known.get(source_id)
         if source is None:
-            raise _field_error(
+            raise NotFound(
                 f"unknown source {source_id!r}",
-                location,
-                f"{field_prefix}[{index}].source",
+                Location(location.file, location.line, f"{field_prefix}[{index}].source"),
                 hint="register the source first",
             )
         text = batch.text_of(source)

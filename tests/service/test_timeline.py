@@ -1,0 +1,152 @@
+"""The use cases, called as both doors call them: plain values in, answers and DESIGN.md documents out.
+
+No click and no HTTP here (cosmicpython tests its services without the web
+framework): each door's own tests only check that it parses, calls and prints.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+
+from errors import InputError, NotFound
+from service import Query, Timeline
+from tests.support import EXAMPLE, drop_append_only_guards, execute_sql
+
+STREAM = "ukraine-coalition"
+
+
+@pytest.fixture
+def timeline(database_url: str) -> Iterator[Timeline]:
+    """A timeline holding the bundled example (without the articles' texts)."""
+    opened = Timeline(database_url)
+    opened.init()
+    for name in ("sources.jsonl", "events.jsonl"):
+        with (EXAMPLE / name).open("rb") as lines:
+            opened.import_lines(lines, name)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def test_the_state_document_says_who_is_in_as_of_a_day(timeline: Timeline) -> None:
+    document = timeline.state(Query.parse(STREAM, "2025-03-17")).to_json()
+    assert document["members"]["PL"]["stance"] == "supporting"
+    assert document["members"]["PL"]["ruled_out"] == ["troops"]
+    assert (document["reported_size"]["latest"]["comparator"], document["reported_size"]["latest"]["amount"]) == (
+        ">",
+        30,
+    )
+    assert document["position"] == timeline.head_position()
+
+
+def test_known_at_a_position_answers_with_what_the_log_held_then(timeline: Timeline) -> None:
+    early = timeline.state(Query.parse(STREAM, "2025-03-17", "5"))
+    assert early.position == 5
+    assert early.to_json()["known_at"] == 5
+    assert len(early.state.members) < len(timeline.state(Query.parse(STREAM, "2025-03-17")).state.members)
+
+
+def test_every_question_is_answered_by_the_one_replayer_the_timeline_built(timeline: Timeline) -> None:
+    assert timeline.replayer is timeline.replayer
+    timeline.state(Query(STREAM, date(2025, 3, 12)))
+    timeline.diff(STREAM, "2025-03-12", "2025-03-17")
+    assert timeline.replayer is timeline.replayer
+
+
+@pytest.mark.parametrize(
+    ("ask", "field"),
+    [
+        (lambda t: Query.parse(STREAM, "2025-02-30"), "as_of"),
+        (lambda t: Query.parse(STREAM, "2025-03-17", "last tuesday"), "known_at"),
+        (lambda t: t.why(Query.parse(STREAM, "2025-03-17"), "Atlantis"), "actor"),
+        (lambda t: t.timeline(STREAM, start="2025-03-17", end="2025-02-31"), "to"),
+        (lambda t: t.report(STREAM, start="2025-03-17", end="2025-03-10"), "to"),
+        (lambda t: t.diff(STREAM, "2025-03-12", "tomorrow"), "after"),
+        (lambda t: t.resolve_date("soon", "2025-03-10"), "phrase"),
+        (lambda t: t.resolve_date("last week", "10/03/2025"), "anchor"),
+    ],
+)
+def test_a_value_that_cannot_be_read_is_refused_naming_its_field(timeline: Timeline, ask, field: str) -> None:
+    with pytest.raises(InputError) as refused:
+        ask(timeline)
+    assert refused.value.location.field == field
+    assert "--" not in str(refused.value)
+
+
+def test_an_unknown_source_or_stream_is_not_found(timeline: Timeline) -> None:
+    with pytest.raises(NotFound) as source:
+        timeline.show_source("nope")
+    assert source.value.location.field == "source_id"
+    with pytest.raises(NotFound) as stream:
+        timeline.audit("typo")
+    assert stream.value.location.field == "stream"
+
+
+def test_append_resolves_a_phrase_against_its_first_sources_publication_date(timeline: Timeline) -> None:
+    answer = timeline.append(
+        {
+            "type": "position.in_talks",
+            "actor": "Netherlands",
+            "occurred_text": "last week",
+            "sources": [{"source": "ft-2025-03-17"}],
+        }
+    )
+    assert answer.resolution is not None
+    assert answer.resolution.edtf == "2025-03-10/2025-03-16"
+    document = answer.to_json()
+    assert document["resolved"]["edtf"] == "2025-03-10/2025-03-16"
+    [logged] = [item.event for item in timeline.log(actor="NL")]
+    assert (logged.occurred, logged.occurred_text) == ("2025-03-10/2025-03-16", "last week")
+
+
+def test_appending_the_same_event_again_changes_nothing(timeline: Timeline) -> None:
+    event = {"id": "svc-nl", "type": "position.in_talks", "actor": "NL", "occurred": "2025-03-17"}
+    first = timeline.append(event)
+    again = timeline.append(event)
+    assert first.to_json()["appended"]["id"] == "svc-nl"
+    assert again.to_json() == {"appended": None, "unchanged": ["svc-nl"]}
+
+
+def test_why_explains_an_actor_down_to_its_quotes(timeline: Timeline) -> None:
+    document = timeline.why(Query.parse(STREAM, "2025-03-17"), "Poland").to_json()
+    assert document["actor"] == "PL"
+    assert document["member"]["stance"] == "supporting"
+    assert "ft-0310-pl-logistics" in str(document["events"])
+    assert "Poland, for example, has offered logistics support" in str(document["events"])
+
+
+def test_the_audit_and_the_reports_audit_both_survive_rows_damaged_past_reading(timeline: Timeline) -> None:
+    """The report's audit once lacked the audit's fallback and crashed where `dtl audit` reported the break."""
+    timeline.append({"id": "elsewhere", "type": "position.in_talks", "actor": "NL", "occurred": "2025-03-17",
+                     "stream": "other"})  # fmt: skip
+    drop_append_only_guards(timeline.store)
+    execute_sql(timeline.store, "UPDATE events SET body = '{not json' WHERE event_id = 'elsewhere'")
+    audited = timeline.audit()
+    assert [finding.kind for finding in audited.findings] == ["broken_hash_chain"]
+    report = timeline.report(STREAM)
+    assert report.errors == 1
+    assert "broken_hash_chain" in report.html
+
+
+def test_an_exported_log_imports_into_a_new_timeline_as_the_same_events(timeline: Timeline, tmp_path) -> None:
+    exported = io.StringIO()
+    timeline.export("jsonl", STREAM)(exported)
+    copy = Timeline(f"sqlite:///{tmp_path / 'copy.db'}")
+    copy.init()
+    with (EXAMPLE / "sources.jsonl").open("rb") as sources:
+        copy.import_lines(sources, "sources.jsonl")
+    copy.import_lines(io.BytesIO(exported.getvalue().encode()), "export.jsonl")
+    original = [item.event.envelope() for item in timeline.log(stream=STREAM)]
+    assert [item.event.envelope() for item in copy.log(stream=STREAM)] == original
+    copy.close()
+
+
+def test_verify_answers_the_head_it_checked(timeline: Timeline) -> None:
+    document = timeline.verify().to_json()
+    assert document["ok"] is True
+    assert document["events"] == document["head"]["position"] == timeline.head_position()

@@ -14,7 +14,7 @@ import gc
 import hashlib
 import itertools
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
@@ -358,10 +358,9 @@ class EventStore:
         """Yield events in position order, streamed, filtered by `criteria`."""
         criteria = criteria or EventFilter()
         self.database.require_schema()
-        with closing(self._recorder.read(criteria)) as partitions:
-            for rows in partitions:
-                for row in rows:
-                    yield from_row(row)
+        with self._recorder.read(criteria) as rows:
+            for row in rows:
+                yield from_row(row)
 
     def get(self, event_id: str) -> RecordedEvent | None:
         """Return the event with this id, or None."""
@@ -413,7 +412,7 @@ class EventStore:
         """Yield a window's plain events, streamed, sorted by (latest day, earliest day, position)."""
         self.database.require_schema()
         excluded = set(window.exclude_ids)
-        with closing(self._recorder.replay_bodies(window)) as partitions:
+        with self._recorder.replay_bodies(window) as partitions:
             for bodies in partitions:
                 for body in bodies:
                     event = from_body(body)

@@ -192,13 +192,8 @@ class _WriteBatch:
 
     def flush(self) -> None:
         if self.rows:
-            _bulk_insert(self.transaction, self.rows)
+            self.transaction.insert(self.rows)
             self.rows = []
-
-
-def _bulk_insert(transaction: Transaction, rows: list[tuple[Any, ...]]) -> None:
-    """Insert the staged rows of a chunk (a function of this module: a reliability test makes it fail midway)."""
-    transaction.insert(rows)
 
 
 def _chunks(items: Iterable[Located], size: int) -> Iterator[tuple[Located, ...]]:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
-    from service import Timeline
+    from service.timeline import Timeline
 
 __all__ = [
     "EXIT_INPUT",
@@ -45,7 +45,7 @@ class AppContext:
     def timeline(self) -> Timeline:
         """The application on the log named by --db, else DTL_DATABASE_URL, else ./timeline.db."""
         if self._timeline is None:
-            from service import Timeline
+            from service.timeline import Timeline
 
             self._timeline = Timeline(self._given_url)
         return self._timeline

@@ -13,7 +13,8 @@ from datetime import date
 import pytest
 
 from errors import InputError, NotFound
-from service import Query, Timeline
+from service import Query
+from service.timeline import Timeline
 from tests.support import EXAMPLE, drop_append_only_guards, execute_sql
 
 STREAM = "ukraine-coalition"

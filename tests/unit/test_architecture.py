@@ -186,7 +186,7 @@ def test_reading_and_replaying_the_log_loads_no_validation_library(tmp_path: Pat
     script = (
         "import sys\n"
         "from datetime import date\n"
-        "from service import Query, Timeline\n"
+        "from service import Query\nfrom service.timeline import Timeline\n"
         f"timeline = Timeline({url!r})\n"
         "timeline.init()\n"
         "timeline.state(Query('ukraine-coalition', date(2025, 3, 17))).to_json()\n"

@@ -170,6 +170,11 @@ class Recorder:
             ).scalar_one_or_none()
         return int(current or 0)
 
+    def streams(self) -> list[str]:
+        """Return the name of every stream that holds events, sorted."""
+        with self.database.reading() as connection:
+            return sorted(connection.execute(select(events.c.stream).distinct()).scalars())
+
     def position_recorded_by(self, timestamp: str) -> int:
         """Return the last position recorded at or before a timestamp (0 when none was)."""
         with self.database.reading() as connection:

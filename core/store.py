@@ -373,6 +373,11 @@ class EventStore:
         self.database.require_schema()
         return self._recorder.stream_version(stream)
 
+    def streams(self) -> list[str]:
+        """Return the name of every stream that holds events, sorted."""
+        self.database.require_schema()
+        return self._recorder.streams()
+
     def sources(self) -> list[Source]:
         """Return every registered source, in registration order."""
         self.database.require_schema()

@@ -82,7 +82,6 @@ def flag_for(field: str, command: click.Command, words: FieldWords) -> str:
 
 # hints in the command line's own words, where the one from below the door can name a command to run
 _DOOR_HINTS = {
-    ("NotFound", "stream"): "see the STREAM column of `dtl log` for the streams in the log",
     ("NotFound", "source_id"): "see `dtl source list`",
     ("NotFound", "sources"): "register it first with `dtl source add` (see `dtl source list`)",
 }

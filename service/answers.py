@@ -129,6 +129,7 @@ class StateAnswer:
     query: Query
     position: int
     state: CoalitionState
+    notes: tuple[str, ...] = ()  # what the answer means when the question reached outside the log
 
     def to_json(self) -> dict[str, Any]:
         """Return the state document of DESIGN.md."""
@@ -148,6 +149,7 @@ class CountAnswer:
     subject: str
     position: int
     size: ReportedSize
+    notes: tuple[str, ...] = ()  # what the answer means when the question reached outside the log
 
     def to_json(self) -> dict[str, Any]:
         """Return the claims about the subject as of the day, the latest and the named floor."""
@@ -170,6 +172,7 @@ class SeriesAnswer:
     subject: str
     known_at: int | str | None
     points: list[dict[str, Any]]
+    notes: tuple[str, ...] = ()  # what the answer means when the question reached outside the log
 
     def to_json(self) -> dict[str, Any]:
         """Return the series of claims."""
@@ -184,6 +187,7 @@ class TimelineAnswer:
     start: str | None
     end: str | None
     entries: list[dict[str, Any]]
+    notes: tuple[str, ...] = ()  # what the answer means when the question reached outside the log
 
     def to_json(self) -> dict[str, Any]:
         """Return the window and its events."""
@@ -198,6 +202,7 @@ class DiffAnswer:
     changes: dict[str, Any]
     before: CoalitionState
     after: CoalitionState
+    notes: tuple[str, ...] = ()  # what the answer means when the question reached outside the log
 
     def to_json(self) -> dict[str, Any]:
         """Return who joined and left, stance and fact changes, claims that appeared or disappeared."""
@@ -211,6 +216,7 @@ class HistoryAnswer:
     stream: str
     actor: str
     entries: list[dict[str, Any]]
+    notes: tuple[str, ...] = ()  # what the answer means when the question reached outside the log
 
     def to_json(self) -> dict[str, Any]:
         """Return the actor's history."""
@@ -224,6 +230,7 @@ class WhyActorAnswer:
     query: Query
     position: int
     explained: ActorProvenance
+    notes: tuple[str, ...] = ()  # what the answer means when the question reached outside the log
 
     def to_json(self) -> dict[str, Any]:
         """Return the question and its explanation."""
@@ -237,6 +244,7 @@ class WhyCountAnswer:
     query: Query
     position: int
     explained: CountProvenance
+    notes: tuple[str, ...] = ()  # what the answer means when the question reached outside the log
 
     def to_json(self) -> dict[str, Any]:
         """Return the question and its explanation."""

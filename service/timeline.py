@@ -10,6 +10,7 @@ document DESIGN.md fixes. Errors are the tree of `errors`, naming fields.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from datetime import date
@@ -54,6 +55,16 @@ _EXPLICIT_DATE = "give the date explicitly as EDTF (2025-03-08, or 2025-03-03/20
 
 def _no_progress(_total: int, _label: str) -> AbstractContextManager[Callable[[int], None]]:
     return nullcontext(lambda _n: None)
+
+
+def _require_type(type_name: str) -> None:
+    """Refuse an event type the vocabulary does not know, naming the close matches."""
+    from events import UnknownEventTypeError, kind_of
+
+    try:
+        kind_of(type_name)
+    except UnknownEventTypeError as error:
+        raise InputError(error.reason, Location(field="type")) from None
 
 
 class Timeline:
@@ -219,6 +230,10 @@ class Timeline:
         from projections.verification import QuoteChecker
 
         store = self.store
+        if stream is not None:
+            self._require_stream(stream)
+        if type is not None:
+            _require_type(type)
         criteria = EventFilter(
             stream=stream, type=type, actor=None if actor is None else actor_code(actor), since=since
         )
@@ -251,13 +266,14 @@ class Timeline:
 
     def state(self, query: Query) -> StateAnswer:
         """Return the coalition as of a day, known at a bound."""
+        self._require_stream(query.stream)
         replay = self.replayer.state(as_of=query.as_of, stream=query.stream, known_at=query.known_at)
-        return StateAnswer(query, replay.known_position, replay.state)
+        return StateAnswer(query, replay.known_position, replay.state, self._known_at_notes(query.known_at))
 
     def count(self, query: Query, subject: str = "participants") -> CountAnswer:
         """Return every claim about a quantity as of a day, the latest and the named floor."""
         answer = self.state(query)
-        return CountAnswer(query, subject, answer.position, answer.state.reported_sizes[subject])
+        return CountAnswer(query, subject, answer.position, answer.state.reported_sizes[subject], answer.notes)
 
     def count_series(
         self, stream: str, subject: str = "participants", known_at: str | int | None = None
@@ -265,9 +281,10 @@ class Timeline:
         """Return every claim about a quantity over time, with the named floor beside each."""
         from projections.counts import count_series
 
+        self._require_stream(stream)
         bound = parse_known_at(known_at)
         points = count_series(self.replayer.effective_events(stream=stream, known_at=bound), subject)
-        return SeriesAnswer(stream, subject, bound, points)
+        return SeriesAnswer(stream, subject, bound, points, self._known_at_notes(bound))
 
     def timeline(
         self,
@@ -281,19 +298,22 @@ class Timeline:
         """Return the events that may have happened within a window, in the order they happened."""
         from projections.changes import timeline
 
-        first = parse_day(start, "from", first=True) if start else None
-        last = parse_day(end, "to") if end else None
-        events = self.replayer.effective_events(stream=stream, known_at=parse_known_at(known_at))
-        entries = timeline(events, start=first, end=last, actor=actor_code(actor) if actor else None)
-        return TimelineAnswer(stream, start, end, entries)
+        first, last = parse_window(start, end)
+        code = actor_code(actor) if actor else None
+        self._require_stream(stream)
+        bound = parse_known_at(known_at)
+        entries = timeline(
+            self.replayer.effective_events(stream=stream, known_at=bound), start=first, end=last, actor=code
+        )
+        return TimelineAnswer(stream, start, end, entries, self._known_at_notes(bound))
 
     def diff(self, stream: str, before: str, after: str, known_at: str | int | None = None) -> DiffAnswer:
         """Return what changed between two days."""
         from projections.changes import diff
 
-        old = self.state(Query.parse(stream, parse_day(before, "before"), known_at)).state
+        old = self.state(Query.parse(stream, parse_day(before, "before"), known_at))
         new = self.state(Query.parse(stream, parse_day(after, "after"), known_at)).state
-        return DiffAnswer(stream, diff(old, new), old, new)
+        return DiffAnswer(stream, diff(old.state, new), old.state, new, old.notes)
 
     def history(
         self, stream: str, actor: str, *, as_of: str | None = None, known_at: str | int | None = None
@@ -303,8 +323,10 @@ class Timeline:
 
         code = actor_code(actor)
         day = parse_day(as_of, "as_of") if as_of else None
-        events = self.replayer.effective_events(stream=stream, known_at=parse_known_at(known_at), until_day=day)
-        return HistoryAnswer(stream, code, history(events, code))
+        self._require_stream(stream)
+        bound = parse_known_at(known_at)
+        events = self.replayer.effective_events(stream=stream, known_at=bound, until_day=day)
+        return HistoryAnswer(stream, code, history(events, code), self._known_at_notes(bound))
 
     # -- provenance ----------------------------------------------------------------------------
 
@@ -317,7 +339,7 @@ class Timeline:
         explained = explain_actor(
             events, code, query.as_of, self._sources(), self.store.source_texts(), stream=query.stream
         )
-        return WhyActorAnswer(query, position, explained)
+        return WhyActorAnswer(query, position, explained, self._known_at_notes(query.known_at))
 
     def why_count(self, query: Query, subject: str = "participants") -> WhyCountAnswer:
         """Explain the reported size: every claim, the named floor, and their sources."""
@@ -327,12 +349,13 @@ class Timeline:
         explained = explain_count(
             events, subject, query.as_of, self._sources(), self.store.source_texts(), stream=query.stream
         )
-        return WhyCountAnswer(query, position, explained)
+        return WhyCountAnswer(query, position, explained, self._known_at_notes(query.known_at))
 
     def _scope(self, query: Query) -> tuple[list[RecordedEvent], int]:
         """Return the stream's events known at K and every amendment known then (they apply across streams)."""
         from core import EventFilter
 
+        self._require_stream(query.stream)
         store = self.store
         known = store.known_position(query.known_at)
         events = list(store.read(EventFilter(stream=query.stream, known_at=known)))
@@ -371,12 +394,37 @@ class Timeline:
         return None
 
     def _require_stream(self, stream: str) -> None:
-        if self.store.stream_version(stream) == 0:
-            raise NotFound(
-                f"stream {stream!r} has no events",
-                Location(field="stream"),
-                hint="the stream of each event is in the log's listing",
+        """Refuse a stream that holds no events, naming the close matches among those that do."""
+        if self.store.stream_version(stream) > 0:
+            return
+        streams = self.store.streams()
+        close = difflib.get_close_matches(stream, streams, n=3, cutoff=0.6)
+        suggestion = f"; did you mean {', '.join(close)}?" if close else ""
+        listed = ", ".join(streams[:10]) + (f" and {len(streams) - 10} more" if len(streams) > 10 else "")
+        raise NotFound(
+            f"stream {stream!r} has no events{suggestion}",
+            Location(field="stream"),
+            hint=f"the streams in the log: {listed}" if streams else "the log has no events yet",
+        )
+
+    def _known_at_notes(self, known_at: int | str | None) -> tuple[str, ...]:
+        """Say what an answer means when its known-at bound lies outside the log: past its head, or before it began."""
+        if known_at is None:
+            return ()
+        head = self.head_position()
+        if isinstance(known_at, int):
+            if known_at <= head:
+                return ()
+            return (
+                f"known at {known_at} is read as a log position, past the last one ({head}): the answer holds "
+                "everything recorded; to ask what was recorded by a day, give the day (such as 2025-12-31)",
             )
+        if head == 0 or self.store.known_position(known_at) > 0:
+            return ()
+        return (
+            f"nothing had been recorded by {known_at}: every entry of the log was recorded later, so the answer "
+            "is empty; give a later moment, or a log position",
+        )
 
     # -- reports and exports -------------------------------------------------------------------
 
@@ -463,6 +511,8 @@ class Timeline:
         from render.documents import json_text
 
         store = self.store
+        if stream is not None:
+            self._require_stream(stream)
         if export_format == "jsonl":
             events = store.read(EventFilter(stream=stream))
             return lambda target: target.writelines(json_text(event.envelope()) + "\n" for event in events)

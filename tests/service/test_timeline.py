@@ -151,3 +151,62 @@ def test_verify_answers_the_head_it_checked(timeline: Timeline) -> None:
     document = timeline.verify().to_json()
     assert document["ok"] is True
     assert document["events"] == document["head"]["position"] == timeline.head_position()
+
+
+@pytest.mark.parametrize(
+    "ask",
+    [
+        lambda t: t.state(Query.parse("ukraine-coalitoin", "2025-03-17")),
+        lambda t: t.count(Query.parse("ukraine-coalitoin", "2025-03-17")),
+        lambda t: t.count_series("ukraine-coalitoin"),
+        lambda t: t.timeline("ukraine-coalitoin"),
+        lambda t: t.diff("ukraine-coalitoin", "2025-03-12", "2025-03-17"),
+        lambda t: t.history("ukraine-coalitoin", "PL"),
+        lambda t: t.why(Query.parse("ukraine-coalitoin", "2025-03-17"), "PL"),
+        lambda t: t.why_count(Query.parse("ukraine-coalitoin", "2025-03-17")),
+        lambda t: list(t.log(stream="ukraine-coalitoin")),
+        lambda t: t.audit("ukraine-coalitoin"),
+        lambda t: t.report("ukraine-coalitoin"),
+        lambda t: t.chart("size", "svg", "ukraine-coalitoin"),
+        lambda t: t.export("jsonl", "ukraine-coalitoin"),
+    ],
+)
+def test_every_use_case_refuses_an_unknown_stream_alike_naming_the_close_match(timeline: Timeline, ask) -> None:
+    """`state --stream typo` once printed an empty coalition and exited 0 while `audit` and `report` refused it."""
+    with pytest.raises(NotFound) as refused:
+        ask(timeline)
+    assert refused.value.location.field == "stream"
+    assert "did you mean ukraine-coalition?" in str(refused.value)
+    assert "sources" in (refused.value.hint or "")
+
+
+def test_an_unknown_event_type_is_refused_naming_the_close_matches(timeline: Timeline) -> None:
+    """`log --type pledge.mad` once printed nothing and exited 0."""
+    with pytest.raises(InputError) as refused:
+        list(timeline.log(type="pledge.mad"))
+    assert refused.value.location.field == "type"
+    assert "did you mean pledge.made" in str(refused.value)
+
+
+def test_a_reversed_window_is_refused_by_the_timeline_as_by_the_report(timeline: Timeline) -> None:
+    """The timeline once accepted --from after --to (and showed nothing) where the report refused it."""
+    with pytest.raises(InputError) as refused:
+        timeline.timeline(STREAM, start="2025-03-17", end="2025-03-10")
+    assert refused.value.location.field == "to"
+
+
+def test_a_known_at_position_past_the_head_says_it_was_read_as_a_position(timeline: Timeline) -> None:
+    """`--known-at 2025` means position 2025, everything on a small log: the answer now says so."""
+    answer = timeline.state(Query.parse(STREAM, "2025-03-17", "2025"))
+    [note] = answer.notes
+    assert "read as a log position" in note
+    assert "2025-12-31" in note
+    assert timeline.state(Query.parse(STREAM, "2025-03-17", "5")).notes == ()
+
+
+def test_a_known_at_day_before_anything_was_recorded_says_why_the_answer_is_empty(timeline: Timeline) -> None:
+    """`--known-at 2025-03-20` on a log recorded today once showed "(no members)" with no word of why."""
+    answer = timeline.why(Query.parse(STREAM, "2025-03-17", "2025-03-20"), "PL")
+    [note] = answer.notes
+    assert "nothing had been recorded by" in note
+    assert timeline.state(Query.parse(STREAM, "2025-03-17")).notes == ()

@@ -133,6 +133,7 @@ def from_body(stored: str | bytes, *, prev_hash: str = "", hash: str = "") -> Re
         get("note"),
         prev_hash,
         hash,
+        get("speaker"),
     )
 
 

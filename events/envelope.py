@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 from errors import InputError, Location
 from events.records import NewEvent, RecordedEvent, interchange
 from events.registry import REGISTRY, spec_for
-from events.vocabulary import Actor, EdtfDate, Payload, SourceRef
+from events.vocabulary import Actor, EdtfDate, Payload, SourceRef, Speaker
 
 __all__ = [
     "EventValidationError",
@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 # The envelope keys of the interchange format, in the order they are written.
-ENVELOPE_KEYS = ("id", "type", "stream", "occurred", "occurred_text", "actor", "data", "sources", "note")
+ENVELOPE_KEYS = ("id", "type", "stream", "occurred", "occurred_text", "actor", "speaker", "data", "sources", "note")
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,8 @@ class _Envelope(BaseModel):
     occurred: EdtfDate
     occurred_text: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     actor: Actor | None = None
+    # who said it, a person or an office, as text (actors stay countries and organisations)
+    speaker: Speaker | None = None
     data: dict[str, Any] = Field(default_factory=dict)
     sources: list[SourceRef] = Field(default_factory=list, max_length=50)
     note: Annotated[str, Field(max_length=4000)] | None = None
@@ -147,6 +149,7 @@ def _new_event(whole: dict[str, Any], default_stream: str) -> NewEvent:
         sources=tuple((ref["source"], ref.get("quote")) for ref in whole["sources"]),
         occurred_text=get("occurred_text"),
         note=get("note"),
+        speaker=get("speaker"),
     )
 
 
@@ -175,4 +178,5 @@ def _parse_in_two_steps(raw: Any, default_stream: str) -> NewEvent:
         sources=tuple((ref.source, ref.quote) for ref in envelope.sources),
         occurred_text=envelope.occurred_text,
         note=envelope.note,
+        speaker=envelope.speaker,
     )

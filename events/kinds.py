@@ -49,6 +49,7 @@ KINDS: dict[str, EventKind] = {
         EventKind("position.in_talks"),
         EventKind("condition.stated"),
         EventKind("count.reported", actor_required=False),
+        EventKind("statement.made", actor_required=False),
         EventKind("event.corrected", actor_required=False),
         EventKind("event.retracted", actor_required=False),
     )

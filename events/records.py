@@ -29,6 +29,7 @@ class NewEvent(NamedTuple):
     sources: tuple[tuple[str, str | None], ...] = ()
     occurred_text: str | None = None
     note: str | None = None
+    speaker: str | None = None
 
     def content(self) -> dict[str, Any]:
         """Return the interchange JSON object of this event (absent optional fields left out)."""
@@ -58,6 +59,8 @@ class RecordedEvent(NamedTuple):
     note: str | None = None
     prev_hash: str = ""
     hash: str = ""
+    # last, so that the constructors written before it keep working
+    speaker: str | None = None
 
     @property
     def earliest(self) -> date:
@@ -86,6 +89,8 @@ def interchange(event: NewEvent | RecordedEvent) -> dict[str, Any]:
         content["occurred_text"] = event.occurred_text
     if event.actor is not None:
         content["actor"] = event.actor
+    if event.speaker is not None:
+        content["speaker"] = event.speaker
     content["data"] = event.data
     content["sources"] = [
         {"source": source, "quote": quote} if quote is not None else {"source": source}

@@ -24,6 +24,7 @@ from events.vocabulary import (
     PositionInTalks,
     PositionUndecided,
     SourceRegistered,
+    StatementMade,
 )
 
 __all__ = ["REGISTRY", "EventSpec", "spec_for"]
@@ -49,6 +50,7 @@ _MODELS: dict[str, type[Payload]] = {
     "position.in_talks": PositionInTalks,
     "condition.stated": ConditionStated,
     "count.reported": CountReported,
+    "statement.made": StatementMade,
     "event.corrected": EventCorrected,
     "event.retracted": EventRetracted,
 }

@@ -40,7 +40,9 @@ __all__ = [
     "PositionUndecided",
     "SourceRef",
     "SourceRegistered",
+    "Speaker",
     "Stance",
+    "StatementMade",
     "Subject",
 ]
 
@@ -59,6 +61,8 @@ EdtfDate = Annotated[str, AfterValidator(normalise_edtf)]
 IsoDay = Annotated[str, AfterValidator(_check_day)]
 ShortText = Annotated[str, Field(min_length=1, max_length=2000)]
 Identifier = Annotated[str, Field(min_length=1, max_length=128)]
+# a person or an office ("David Lammy, UK foreign secretary", "Downing Street"): text, never an actor code
+Speaker = Annotated[str, Field(min_length=1, max_length=2000)]
 
 
 _T = TypeVar("_T")
@@ -102,13 +106,17 @@ class MeetingScheduled(Payload):
 
 
 class MeetingConvened(Payload):
-    """A meeting took place; the actor hosted it; participants without a stance are in talks."""
+    """A meeting took place; the actor hosted it; participants without a stance are in talks.
+
+    `external`: a meeting outside the coalition (talks between others), which makes nobody a member.
+    """
 
     meeting_id: Identifier | None = None
     participants: ActorList | None = None
     format: Literal["virtual", "in_person"] | None = None
     location: ShortText | None = None
     topic: ShortText | None = None
+    external: bool | None = None
 
 
 class PledgeMade(Payload):
@@ -165,6 +173,14 @@ class CountReported(Payload):
     amount: Annotated[int, Field(ge=0, le=100_000_000)]
     attributed_to: ShortText | None = None
     raw: ShortText | None = None
+
+
+class StatementMade(Payload):
+    """Someone said something that changes no stance; the actor, when known, is who they speak for."""
+
+    speaker: Speaker
+    summary: ShortText
+    topic: ShortText | None = None
 
 
 class SourceRef(Payload):

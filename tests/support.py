@@ -61,6 +61,7 @@ def recorded(
                 recorded_at=stamp if stamp is not None else next(stamps),
                 occurred_text=event.occurred_text,
                 note=event.note,
+                speaker=event.speaker,
             )
         )
     return out

@@ -167,6 +167,20 @@ _WELL_FORMED = [
         "occurred": "2025-03-10/2025-03-12",
         "data": {"subject": "participants", "comparator": ">", "amount": 30},
     },
+    {
+        "type": "statement.made",
+        "occurred": "2025-03-15",
+        "actor": "Britain",
+        "speaker": "David Lammy, UK foreign secretary",
+        "data": {"speaker": "David Lammy, UK foreign secretary", "summary": "the G7 have more cards to play"},
+    },
+    {"type": "statement.made", "occurred": "2025-03-15", "data": {"speaker": "Downing Street", "summary": "s"}},
+    {
+        "type": "meeting.convened",
+        "occurred": "2025-02-18",
+        "actor": "Saudi Arabia",
+        "data": {"participants": ["US", "RU"], "external": True},
+    },
 ]
 _ILL_FORMED = [
     "not an object",
@@ -183,6 +197,12 @@ _ILL_FORMED = [
         "occurred": "2025-03-10",
         "data": {"subject": "participants", "comparator": "~", "amount": "20"},
     },
+    {"type": "statement.made", "occurred": "2025-03-15", "data": {"summary": "the G7 have more cards to play"}},
+    {"type": "statement.made", "occurred": "2025-03-15", "data": {"speaker": "", "summary": "s"}},
+    {"type": "statement.made", "occurred": "2025-03-15", "data": {"speaker": "Lammy", "summary": "s", "mood": "x"}},
+    {"type": "position.in_talks", "occurred": "2025-03-10", "actor": "GB", "speaker": ""},
+    {"type": "position.in_talks", "occurred": "2025-03-10", "actor": "GB", "speaker": ["Lammy"]},
+    {"type": "meeting.convened", "occurred": "2025-02-18", "actor": "SA", "data": {"external": "yes"}},
 ]
 
 
@@ -215,3 +235,125 @@ def test_contains_agrees_with_locate(start: int, length: int, cut: str) -> None:
     piece = _TEXT.text[start : start + length]
     quote = piece[: length // 2] + cut + piece[length // 2 :]
     assert _TEXT.contains(quote) == (_TEXT.locate(quote) is not None)
+
+
+def _statement(**changes: object) -> dict[str, object]:
+    raw: dict[str, object] = {
+        "type": "statement.made",
+        "occurred": "2025-03-15",
+        "actor": "UK",
+        "data": {"speaker": "David Lammy, UK foreign secretary", "summary": "the G7 have more cards that we can play"},
+        "sources": [{"source": "ft", "quote": "the G7 have more cards that we can play"}],
+    }
+    raw.update(changes)
+    return raw
+
+
+def test_a_statement_names_its_speaker_and_summary_and_may_name_a_topic() -> None:
+    event = parse_event(_statement(data={"speaker": "Downing Street", "summary": "more than 30", "topic": "size"}), "s")
+    assert event.type == "statement.made"
+    assert event.actor == "GB"
+    assert event.data == {"speaker": "Downing Street", "summary": "more than 30", "topic": "size"}
+
+
+def test_a_statement_needs_no_actor_but_a_speaker_and_a_summary() -> None:
+    without_actor = _statement()
+    del without_actor["actor"]
+    assert parse_event(without_actor, "s").actor is None
+    with pytest.raises(EventValidationError) as raised:
+        parse_event(_statement(data={}), "s")
+    assert [problem.field for problem in raised.value.problems] == ["data.speaker", "data.summary"]
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"speaker": "Lammy", "summary": "s", "quote": "x"}, "data.quote"),  # unknown fields are refused
+        ({"speaker": "", "summary": "s"}, "data.speaker"),
+        ({"speaker": "Lammy", "summary": "x" * 2001}, "data.summary"),
+        ({"speaker": "L" * 2001, "summary": "s"}, "data.speaker"),
+        ({"speaker": "Lammy", "summary": "s", "topic": ""}, "data.topic"),
+        ({"speaker": ["Lammy"], "summary": "s"}, "data.speaker"),
+        ({"speaker": "GB", "summary": 3}, "data.summary"),
+    ],
+)
+def test_a_bad_statement_is_refused_naming_its_field(data: dict[str, object], field: str) -> None:
+    with pytest.raises(EventValidationError) as raised:
+        parse_event(_statement(data=data), "s")
+    assert raised.value.field == field
+
+
+def test_a_speaker_is_text_on_any_event_and_travels_in_the_envelope() -> None:
+    raw = {
+        "id": "gb-size",
+        "type": "count.reported",
+        "occurred": "2025-03-17",
+        "actor": "GB",
+        "speaker": "Downing Street",
+        "data": {"subject": "participants", "comparator": ">", "amount": 30},
+        "sources": [{"source": "ft", "quote": "more than thirty countries"}],
+        "note": "n",
+    }
+    event = parse_event(raw, "s")
+    assert event.speaker == "Downing Street"
+    assert event.actor == "GB"  # a speaker never becomes an actor, nor an actor a speaker
+    assert list(event.content()) == ["id", "type", "stream", "occurred", "actor", "speaker", "data", "sources", "note"]
+    assert parse_event(event.content(), "s") == event
+
+
+def test_an_event_without_a_speaker_has_none_and_writes_no_speaker_key() -> None:
+    event = parse_event({"type": "position.in_talks", "occurred": "2025-03-10", "actor": "PL", "speaker": None}, "s")
+    assert event.speaker is None
+    assert "speaker" not in event.content()
+
+
+@pytest.mark.parametrize(
+    ("speaker", "message"),
+    [("", "at least 1 character"), ("x" * 2001, "at most 2000 characters"), (7, "valid string")],
+)
+def test_a_bad_speaker_is_refused_naming_the_field(speaker: object, message: str) -> None:
+    raw = {"type": "position.in_talks", "occurred": "2025-03-10", "actor": "PL", "speaker": speaker}
+    with pytest.raises(EventValidationError, match=message) as raised:
+        parse_event(raw, "s")
+    assert raised.value.field == "speaker"
+
+
+def test_the_envelope_keys_list_the_speaker_in_the_order_events_are_written() -> None:
+    from events.envelope import ENVELOPE_KEYS, _Envelope
+
+    assert tuple(_Envelope.model_fields) == ENVELOPE_KEYS
+    assert ENVELOPE_KEYS.index("speaker") == ENVELOPE_KEYS.index("actor") + 1
+
+
+@pytest.mark.parametrize(("external", "stored"), [(True, {"external": True}), (False, {"external": False}), (None, {})])
+def test_a_convened_meeting_may_be_marked_external(external: bool | None, stored: dict[str, object]) -> None:
+    data: dict[str, object] = {"participants": ["US", "Russia"]}
+    if external is not None:
+        data["external"] = external
+    event = parse_event({"type": "meeting.convened", "occurred": "2025-02-18", "actor": "SA", "data": data}, "s")
+    assert event.data == {"participants": ["US", "RU"], **stored}
+
+
+def test_external_is_a_boolean_and_only_for_convened_meetings() -> None:
+    with pytest.raises(EventValidationError) as raised:
+        parse_event({"type": "meeting.convened", "occurred": "2025-02-18", "actor": "SA", "data": {"external": 1}}, "s")
+    assert raised.value.field == "data.external"
+    scheduled = {
+        "type": "meeting.scheduled",
+        "occurred": "2025-02-10",
+        "actor": "SA",
+        "data": {"meeting_id": "m", "scheduled_for": "2025-02-18", "format": "in_person", "external": True},
+    }
+    with pytest.raises(EventValidationError, match="unknown field"):
+        parse_event(scheduled, "s")
+
+
+def test_statement_made_is_version_1_needs_a_source_and_changes_no_stance() -> None:
+    from events import kind_of
+    from projections.coalition import coalition_state
+    from tests.support import recorded
+
+    kind = kind_of("statement.made")
+    assert (kind.schema_version, kind.actor_required, kind.needs_source) == (1, False, True)
+    state = coalition_state(recorded([_statement()]), date(2025, 3, 31))
+    assert state.members == {}

@@ -238,11 +238,11 @@ def export(app: AppContext, fmt: str, stream: str | None, out: str | None) -> No
 
     csv: every event as recorded, one row per event and cited source (an
     event citing none gets one row). Columns: position, id, type, stream,
-    occurred, earliest, latest, occurred_text, actor, actor_name, headline,
-    data (JSON), note, source, publisher, published, title, url, quote,
-    quote_status (verified, not_found, text_absent, no_quote), recorded_at,
-    hash. A cell a spreadsheet would run as a formula gets a leading
-    apostrophe.
+    occurred, earliest, latest, occurred_text, actor, actor_name, speaker
+    (who said it), headline, data (JSON), note, source, publisher,
+    published, title, url, quote, quote_status (verified, not_found,
+    text_absent, no_quote), recorded_at, hash. A cell a spreadsheet would
+    run as a formula gets a leading apostrophe.
 
     timelinejs: what happened, corrections applied and retractions left out,
     for the TimelineJS3 viewer: one slide per event with its start and end

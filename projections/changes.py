@@ -22,7 +22,7 @@ def touches(event: RecordedEvent, actor: str) -> bool:
 
 def event_document(event: RecordedEvent) -> dict[str, Any]:
     """Return an event as timelines and histories list it (its data shared, to be read only)."""
-    return {
+    document: dict[str, Any] = {
         "id": event.id,
         "type": event.type,
         "occurred": event.occurred,
@@ -32,6 +32,9 @@ def event_document(event: RecordedEvent) -> dict[str, Any]:
         "sources": [{"source": source, "quote": quote} for source, quote in event.sources],
         "position": event.position,
     }
+    if event.speaker is not None:  # only when said by someone: the documents of other events stay as they were
+        document["speaker"] = event.speaker
+    return document
 
 
 def timeline(

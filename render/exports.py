@@ -18,7 +18,16 @@ if TYPE_CHECKING:
     from events import RecordedEvent, Source
     from projections.verification import QuoteChecker
 
-__all__ = ["CSV_COLUMNS", "amount_text", "headline", "timelinejs_document", "words", "write_csv"]
+__all__ = [
+    "CSV_COLUMNS",
+    "amount_text",
+    "headline",
+    "said_by",
+    "speaker_of",
+    "timelinejs_document",
+    "words",
+    "write_csv",
+]
 
 CSV_COLUMNS = (
     "position",
@@ -31,6 +40,7 @@ CSV_COLUMNS = (
     "occurred_text",
     "actor",
     "actor_name",
+    "speaker",
     "headline",
     "data",
     "note",
@@ -45,7 +55,9 @@ CSV_COLUMNS = (
     "hash",
 )
 # free text a spreadsheet could take for a formula (CSV injection)
-_TEXT_COLUMNS = frozenset({"occurred_text", "headline", "data", "note", "publisher", "title", "url", "quote"})
+_TEXT_COLUMNS = frozenset(
+    {"occurred_text", "speaker", "headline", "data", "note", "publisher", "title", "url", "quote"}
+)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 _COMPARATOR_WORDS = {"=": "", "~": "about ", ">": "more than ", ">=": "at least ", "<": "fewer than ", "<=": "up to "}
@@ -80,6 +92,8 @@ def headline(event: RecordedEvent) -> str:
     if kind == "count.reported":
         amount = amount_text(data["comparator"], data["amount"], data.get("raw"))
         return f"{data.get('attributed_to') or who}: {amount} {data['subject']}"
+    if kind == "statement.made":
+        return f"{data['speaker']}: {data['summary']}"
     if kind in ("meeting.convened", "meeting.scheduled"):
         verb = "hosts a meeting" if kind == "meeting.convened" else f"announces a meeting for {data['scheduled_for']}"
         return f"{who} {verb}" + (f": {data['topic']}" if data.get("topic") else "")
@@ -93,6 +107,20 @@ def headline(event: RecordedEvent) -> str:
         "source.registered": f"Source {data.get('source_id')} registered",
     }
     return simple.get(kind, f"{kind} ({who})")
+
+
+def speaker_of(event: RecordedEvent) -> str | None:
+    """Say who said what an event reports: its speaker, else a statement's speaker, else None."""
+    if event.speaker is not None:
+        return event.speaker
+    return event.data.get("speaker") if event.type == "statement.made" else None
+
+
+def said_by(event: RecordedEvent) -> str | None:
+    """Return the speaker to show beside an event's headline: None when there is none or the headline names it."""
+    if event.speaker is None or (event.type == "statement.made" and event.data.get("speaker") == event.speaker):
+        return None
+    return event.speaker
 
 
 def _cell(column: str, value: object) -> str:
@@ -123,6 +151,7 @@ def write_csv(
             "occurred_text": event.occurred_text,
             "actor": event.actor,
             "actor_name": actor_name(event.actor) if event.actor else None,
+            "speaker": speaker_of(event),
             "headline": headline(event),
             "data": json.dumps(event.data, ensure_ascii=False, sort_keys=True),
             "note": event.note,
@@ -176,6 +205,9 @@ def timelinejs_document(
         body = []
         if event.occurred_text:
             body.append(f"<p><em>When:</em> {html.escape(event.occurred_text)}</p>")
+        speaker = said_by(event)
+        if speaker is not None:
+            body.append(f"<p><em>Said by:</em> {html.escape(speaker)}</p>")
         body += [_citation_html(source_id, quote, sources.get(source_id)) for source_id, quote in event.sources]
         if event.note:
             body.append(f"<p><em>Note:</em> {html.escape(event.note)}</p>")

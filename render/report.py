@@ -15,7 +15,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from render.charts import STANCE_COLOURS, inline_svg
-from render.exports import amount_text, headline
+from render.exports import amount_text, headline, said_by
 from render.wording import QUOTE_STATUS_LABELS
 
 if TYPE_CHECKING:
@@ -92,19 +92,26 @@ def _citation(source_id: str, quote: str | None, content: ReportContent) -> str:
     return f"<li>{said}<cite>{cited}</cite> <span class='status status-{status}'>{_e(status_text)}</span></li>"
 
 
-def _event_item(event: RecordedEvent, content: ReportContent) -> str:
+# data the headline already says, by event type
+_IN_HEADLINE = {"statement.made": frozenset({"speaker", "summary"})}
 
+
+def _event_item(event: RecordedEvent, content: ReportContent) -> str:
     phrase = f" · “{_e(event.occurred_text)}”" if event.occurred_text else ""
+    speaker = said_by(event)
+    said = f"<div class=meta>said by {_e(speaker)}</div>" if speaker is not None else ""
+    shown = _IN_HEADLINE.get(event.type, frozenset())
     details = "; ".join(
         f"{key.replace('_', ' ')}: {', '.join(map(str, value)) if isinstance(value, list) else value}"
         for key, value in event.data.items()
+        if key not in shown
     )
     citations = "".join(_citation(source_id, quote, content) for source_id, quote in event.sources)
     note = f"<p class=meta><em>Note:</em> {_e(event.note)}</p>" if event.note else ""
     return (
         f"<li class=event id='event-{_e(event.id)}' data-type='{_e(event.type)}'>"
         f"<div class=when><time>{_e(event.occurred)}</time>{phrase}</div>"
-        f"<div><strong>{_e(headline(event))}</strong> <span class=type>{_e(event.type)}</span></div>"
+        f"<div><strong>{_e(headline(event))}</strong> <span class=type>{_e(event.type)}</span></div>{said}"
         f"<div class=meta>{_e(details)}</div><ul class=sources>{citations}</ul>{note}"
         f"<div class=meta>{_e(event.id)} · log position {event.position}</div></li>"
     )

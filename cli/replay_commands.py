@@ -48,7 +48,7 @@ def state(app: AppContext, as_of: str | None, known_at: str | None, stream: str,
             code,
             actor_name(code),
             member.stance,
-            ", ".join(member.offers),
+            _offers_text(member.offers, member.tentative_offers, member.offered_earlier),
             ", ".join(member.ruled_out),
             ", ".join(member.conditions),
             member.since,
@@ -64,12 +64,23 @@ def state(app: AppContext, as_of: str | None, known_at: str | None, stream: str,
     click.echo(safe_text(f"reported size: {_claim_text(size.latest)}; named floor {size.named_floor}"))
     if len(size.claims) > 1:
         click.echo(f"  ({len(size.claims)} claims so far: see `dtl count --series`)")
-    for label, meetings in (("held", result.held), ("upcoming", result.upcoming)):
+    for label, meetings in (("held", result.held), ("upcoming", result.upcoming), ("unconfirmed", result.unconfirmed)):
         for meeting in meetings:
             when = meeting.scheduled_for or meeting.occurred
             where = f" ({meeting.location})" if meeting.location else ""
             shown = f"meeting {label}: {meeting.meeting_id or meeting.event}, host {meeting.host}, {when}{where}"
+            if label == "unconfirmed":
+                shown += ": scheduled, no report that it was held"
             click.echo(safe_text(shown))
+
+
+def _offers_text(offers: tuple[str, ...], tentative: tuple[str, ...], earlier: tuple[str, ...]) -> str:
+    """Return the standing offers, tentative ones marked, then the offers set aside as no longer standing."""
+    text = ", ".join(f"{offer} (tentative)" if offer in tentative else offer for offer in offers)
+    if earlier:
+        set_aside = f"offered earlier, not standing: {', '.join(earlier)}"
+        text = f"{text}; {set_aside}" if text else set_aside
+    return text
 
 
 @command()

@@ -2,8 +2,12 @@
 
 The fold is a small mutable accumulator, fed one event at a time in fold order
 (see `projections.replay.fold_order`); `CoalitionFold.result` hands out frozen
-values. Stances follow DESIGN.md: supporting while offers stand, otherwise the
-latest of declined / undecided / considering, otherwise in talks.
+values. Stances follow DESIGN.md's "How a stance is derived": the most recent
+stance statement decides (a pledge, a decline of participation, undecided,
+considering); a later undecided or considering sets a pledge's offers aside as
+offered but not standing; supporting needs standing offers, and without them the
+stance falls back to the most recent statement other than a pledge; otherwise in
+talks, from talks or a meeting a member convened; otherwise not a member.
 """
 
 from __future__ import annotations
@@ -32,8 +36,9 @@ __all__ = [
 
 # The order stances are counted and listed in, most committed first.
 
-# Version 2: actors, claims and meetings as arrays (smaller, faster to read than objects); bump on any change.
-_SNAPSHOT_VERSION = 2
+# Version 3: actors, claims and meetings as arrays (smaller, faster to read than objects); bump on any change.
+# (3: actors keep their offers set aside as not standing, and which standing offers are tentative.)
+_SNAPSHOT_VERSION = 3
 
 # An actor's `touched` list is pruned of ids no fact can rest on again once it doubles past this size.
 _PRUNE_AFTER = 64
@@ -50,10 +55,17 @@ def _shared(text: str | None) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class Member:
-    """One actor's stance and the facts behind it, as of a day."""
+    """One actor's stance and the facts behind it, as of a day.
+
+    `offers` are the standing offers; `tentative_offers` those of them that
+    only tentative pledges made; `offered_earlier` the offers a later undecided
+    or considering set aside, still listed but no longer standing.
+    """
 
     stance: str
     offers: tuple[str, ...]
+    tentative_offers: tuple[str, ...]
+    offered_earlier: tuple[str, ...]
     ruled_out: tuple[str, ...]
     conditions: tuple[str, ...]
     since: str
@@ -64,6 +76,8 @@ class Member:
         return {
             "stance": self.stance,
             "offers": list(self.offers),
+            "tentative_offers": list(self.tentative_offers),
+            "offered_earlier": list(self.offered_earlier),
             "ruled_out": list(self.ruled_out),
             "conditions": list(self.conditions),
             "since": self.since,
@@ -78,6 +92,8 @@ class FactEvents:
     stance: str | None
     stance_events: tuple[str, ...]
     offers: Mapping[str, tuple[str, ...]]
+    offered_earlier: Mapping[str, tuple[str, ...]]
+    tentative_offers: tuple[str, ...]
     ruled_out: Mapping[str, tuple[str, ...]]
     conditions: Mapping[str, tuple[str, ...]]
 
@@ -235,7 +251,12 @@ class Meeting:
 
 @dataclass(frozen=True, slots=True)
 class CoalitionState:
-    """The coalition as of a day: members by code, stance counts, reported sizes by subject, meetings."""
+    """The coalition as of a day: members by code, stance counts, reported sizes by subject, meetings.
+
+    Meetings are held (convened; one entry per meeting id), upcoming (scheduled
+    for after the day) or unconfirmed (scheduled for the day or before, and no
+    report that they were held).
+    """
 
     as_of: date
     members: Mapping[str, Member]
@@ -243,6 +264,7 @@ class CoalitionState:
     reported_sizes: Mapping[str, ReportedSize]
     held: tuple[Meeting, ...]
     upcoming: tuple[Meeting, ...]
+    unconfirmed: tuple[Meeting, ...]
 
     @property
     def reported_size(self) -> ReportedSize:
@@ -251,10 +273,18 @@ class CoalitionState:
 
 
 class _Actor:
-    """What the fold knows of one actor; each fact maps to the ids of the events behind it."""
+    """What the fold knows of one actor; each fact maps to the ids of the events behind it.
+
+    `offers` are the standing offers: an actor has them only while its most
+    recent stance statement is a pledge (a later undecided or considering moves
+    them to `earlier`, a decline of participation clears them), so supporting is
+    simply "has standing offers". `position` is the most recent statement other
+    than a pledge, the stance to fall back to when the offers are gone.
+    """
 
     __slots__ = (
         "conditions",
+        "earlier",
         "offers",
         "position",
         "position_events",
@@ -264,11 +294,14 @@ class _Actor:
         "stance",
         "stance_event",
         "talks",
+        "tentative",
         "touched",
     )
 
     def __init__(self) -> None:
         self.offers: dict[str, list[str]] = {}
+        self.earlier: dict[str, list[str]] = {}  # offered, but set aside by a later undecided or considering
+        self.tentative: set[str] = set()  # the standing offers every pledge of which is tentative
         self.ruled_out: dict[str, list[str]] = {}
         self.conditions: dict[str, list[str]] = {}
         self.position: str | None = None  # the latest of declined / undecided / considering
@@ -306,10 +339,26 @@ class _Actor:
         if stance != self.stance:
             self.stance, self.since, self.stance_event = stance, event.occurred, event.id
 
+    def drop_offer(self, capability: str) -> None:
+        """Forget an offer, standing or set aside (withdrawn, ruled out)."""
+        self.offers.pop(capability, None)
+        self.earlier.pop(capability, None)
+        self.tentative.discard(capability)
+
+    def set_offers_aside(self) -> None:
+        """Keep the standing offers as offered earlier, no longer standing (a later undecided or considering)."""
+        if self.earlier:
+            self.earlier.update(self.offers)  # never both standing and set aside: a new offer leaves `earlier`
+        else:
+            self.earlier = self.offers
+        self.offers = {}
+        if self.tentative:
+            self.tentative.clear()
+
     def ids_behind(self, *, fallbacks: bool = False) -> set[str | None]:
         """Return the ids behind the actor's facts; with fallbacks, also those behind stances it may fall back to."""
         ids = {self.stance_event}
-        for facts in (self.offers, self.ruled_out, self.conditions):
+        for facts in (self.offers, self.earlier, self.ruled_out, self.conditions):
             for event_ids in facts.values():
                 ids.update(event_ids)
         if fallbacks or self.stance == "in_talks":
@@ -323,9 +372,12 @@ class _Actor:
         if self.stance is None or self.since is None:
             return None
         behind = self.ids_behind()
+        tentative = self.tentative
         return Member(
             self.stance,
             tuple(self.offers),
+            tuple(capability for capability in self.offers if capability in tentative) if tentative else (),
+            tuple(self.earlier),
             tuple(self.ruled_out),
             tuple(self.conditions),
             self.since,
@@ -345,6 +397,8 @@ class _Actor:
             self.stance,
             tuple(event_id for event_id in self.touched if event_id in stance_ids),
             MappingProxyType({key: tuple(ids) for key, ids in self.offers.items()}),
+            MappingProxyType({key: tuple(ids) for key, ids in self.earlier.items()}),
+            tuple(capability for capability in self.offers if capability in self.tentative),
             MappingProxyType({key: tuple(ids) for key, ids in self.ruled_out.items()}),
             MappingProxyType({key: tuple(ids) for key, ids in self.conditions.items()}),
         )
@@ -364,6 +418,8 @@ class _Actor:
             [[key, list(ids)] for key, ids in self.offers.items()],
             [[key, list(ids)] for key, ids in self.ruled_out.items()],
             [[key, list(ids)] for key, ids in self.conditions.items()],
+            [[key, list(ids)] for key, ids in self.earlier.items()],
+            [key for key in self.offers if key in self.tentative],  # in offer order: the same fold, the same row
         ]
 
     @classmethod
@@ -371,13 +427,15 @@ class _Actor:
         """Return the actor code and accumulator that `to_row` described."""
         code, actor = row[0], cls()
         actor.stance, actor.since, actor.stance_event, actor.position = row[1:5]
-        touched, position_events, talks, offers, ruled_out, conditions = row[5:]
+        touched, position_events, talks, offers, ruled_out, conditions, earlier, tentative = row[5:]
         # copies: the fold goes on changing its lists, and the row may be read again
         actor.touched, actor.position_events, actor.talks = list(touched), list(position_events), list(talks)
         actor.prune_at = max(_PRUNE_AFTER, 2 * len(touched))
         actor.offers = {key: list(ids) for key, ids in offers}
         actor.ruled_out = {key: list(ids) for key, ids in ruled_out}
         actor.conditions = {key: list(ids) for key, ids in conditions}
+        actor.earlier = {key: list(ids) for key, ids in earlier}
+        actor.tentative = set(tentative)
         return code, actor
 
 
@@ -392,13 +450,15 @@ def _add(facts: dict[str, list[str]], key: str, event_id: str) -> None:
 class CoalitionFold:
     """Accumulates effective events, in fold order, into what `result` turns into a CoalitionState."""
 
-    __slots__ = ("_actors", "_claims", "_held", "_scheduled")
+    __slots__ = ("_actors", "_claims", "_held", "_held_ids", "_scheduled")
 
     def __init__(self) -> None:
         self._actors: dict[str, _Actor] = {}
         self._claims: dict[str, list[Claim]] = {subject: [] for subject in SUBJECTS}
-        self._held: list[Meeting] = []
-        self._scheduled: dict[str | None, Meeting] = {}  # by meeting id, in the order last announced
+        self._held: list[Meeting] = []  # one entry per meeting id (the first report), every meeting without one
+        self._held_ids: set[str] = set()
+        # by meeting id, in the order last announced; a meeting leaves once it is reported held
+        self._scheduled: dict[str, Meeting] = {}
 
     def apply(self, event: RecordedEvent) -> None:
         """Fold one effective event; types that do not bear on the coalition are ignored."""
@@ -418,6 +478,20 @@ class CoalitionFold:
     def named_floor(self) -> int:
         """The number of actors whose stance is supporting."""
         return sum(actor.stance == "supporting" for actor in self._actors.values())
+
+    def stance(self, code: str | None) -> str | None:
+        """Return one actor's stance so far, None when it is not a member."""
+        actor = None if code is None else self._actors.get(code)
+        return None if actor is None else actor.stance
+
+    def convened_by_member(self, event: RecordedEvent) -> bool:
+        """Say whether a meeting.convened event, folded now, makes its participants in talks.
+
+        Only a meeting its host convened as a member (an actor with a stance by
+        then), and not marked external, does: a US-Russia-Ukraine meeting hosted
+        by Saudi Arabia makes none of them a member of this coalition.
+        """
+        return not event.data.get("external") and self.stance(event.actor) is not None
 
     def member(self, code: str) -> Member | None:
         """Return one actor's member facts, or None when it is not a member."""
@@ -439,39 +513,36 @@ class CoalitionFold:
             subject: ReportedSize(subject, tuple(claims), counts["supporting"] if subject == "participants" else None)
             for subject, claims in self._claims.items()
         }
-        held_ids = {meeting.meeting_id for meeting in self._held}
-        upcoming = tuple(
-            meeting
-            for meeting_id, meeting in self._scheduled.items()
-            if meeting_id not in held_ids
-            and meeting.scheduled_for is not None
-            and edtf_bounds(meeting.scheduled_for)[1] > as_of
-        )
+        upcoming: list[Meeting] = []
+        unconfirmed: list[Meeting] = []
+        for meeting in self._scheduled.values():
+            # a meeting scheduled for the day asked or before, never reported held, is unconfirmed, not dropped
+            due = meeting.scheduled_for is None or _latest_day(meeting.scheduled_for) > as_of
+            (upcoming if due else unconfirmed).append(meeting)
         return CoalitionState(
             as_of,
             MappingProxyType(members),
             MappingProxyType(counts),
             MappingProxyType(sizes),
             tuple(self._held),
-            upcoming,
+            tuple(upcoming),
+            tuple(unconfirmed),
         )
 
     def to_snapshot(self, as_of: date | None = None) -> dict[str, Any]:
         """Return the whole accumulator as plain JSON (arrays and objects whose key order is free), a copy.
 
-        With as_of (a day on or after every event folded so far, and so before
-        any day the snapshot will answer for), meetings scheduled for as_of or
-        earlier are left out: they can never be upcoming again.
+        `as_of` (the day the snapshot is taken on) leaves nothing out any more:
+        a scheduled meeting whose day is past may be unconfirmed at every later
+        day, and held once a report of it comes; a held one left the schedule.
         """
-        scheduled: Iterable[Meeting] = self._scheduled.values()
-        if as_of is not None:
-            scheduled = [m for m in scheduled if m.scheduled_for is None or _latest_day(m.scheduled_for) > as_of]
+        del as_of
         return {
             "version": _SNAPSHOT_VERSION,
             "actors": [actor.to_row(code) for code, actor in self._actors.items()],
             "claims": [claim.to_row() for claims in self._claims.values() for claim in claims],
             "held": [meeting.to_row() for meeting in self._held],
-            "scheduled": [meeting.to_row() for meeting in scheduled],
+            "scheduled": [meeting.to_row() for meeting in self._scheduled.values()],
         }
 
     @classmethod
@@ -484,7 +555,10 @@ class CoalitionFold:
         for claim in map(Claim.from_row, data["claims"]):
             fold._claims[claim.subject].append(claim)
         fold._held = list(map(Meeting.from_row, data["held"]))
-        fold._scheduled = {meeting.meeting_id: meeting for meeting in map(Meeting.from_row, data["scheduled"])}
+        fold._held_ids = {meeting.meeting_id for meeting in fold._held if meeting.meeting_id is not None}
+        for meeting in map(Meeting.from_row, data["scheduled"]):
+            assert meeting.meeting_id is not None, "a scheduled meeting always has an id"
+            fold._scheduled[meeting.meeting_id] = meeting
         return fold
 
     def _touch(self, code: str | None, event_id: str) -> _Actor:
@@ -496,16 +570,31 @@ class CoalitionFold:
         return actor
 
     def _pledge_made(self, event: RecordedEvent) -> None:
-        actor = self._touch(event.actor, event.id)
+        event_id = event.id
+        actor = self._touch(event.actor, event_id)
         data = event.data
+        offers, ruled_out = actor.offers, actor.ruled_out
         for capability in data.get("ruled_out", ()):
-            actor.offers.pop(capability, None)
-            _add(actor.ruled_out, capability, event.id)
+            actor.drop_offer(capability)
+            _add(ruled_out, capability, event_id)
+        earlier = actor.earlier
+        tentative = data.get("firmness") == "tentative"
         for capability in data["offers"]:
-            actor.ruled_out.pop(capability, None)
-            _add(actor.offers, capability, event.id)
+            if ruled_out:
+                ruled_out.pop(capability, None)
+            if earlier:
+                earlier.pop(capability, None)  # offered again: it stands on this pledge, no longer set aside
+            ids = offers.get(capability)
+            if ids is None:
+                offers[capability] = [event_id]
+                if tentative:
+                    actor.tentative.add(capability)
+            else:
+                ids.append(event_id)
+                if not tentative and actor.tentative:
+                    actor.tentative.discard(capability)  # one firm pledge makes the offer firm
         for condition in data.get("conditions", ()):
-            _add(actor.conditions, condition, event.id)
+            _add(actor.conditions, condition, event_id)
         actor.settle(event)
 
     def _pledge_withdrawn(self, event: RecordedEvent) -> None:
@@ -513,14 +602,17 @@ class CoalitionFold:
         named = event.data.get("offers")
         if named is None:
             actor.offers.clear()
+            actor.earlier.clear()
+            actor.tentative.clear()
         else:
             for capability in named:
-                actor.offers.pop(capability, None)
+                actor.drop_offer(capability)
         actor.settle(event)
 
     def _take_position(self, event: RecordedEvent, position: str) -> _Actor:
         actor = self._touch(event.actor, event.id)
-        if actor.position == position:
+        # a pledge since the last statement of the same position breaks its run: the statement is made anew
+        if actor.position == position and not actor.offers:
             actor.position_events.append(event.id)
         else:
             actor.position, actor.position_events = position, [event.id]
@@ -531,17 +623,24 @@ class CoalitionFold:
         if scope == "participation":
             actor = self._take_position(event, "declined")
             actor.offers.clear()
+            actor.earlier.clear()
+            actor.tentative.clear()
         else:
             actor = self._touch(event.actor, event.id)
-            actor.offers.pop(scope, None)
+            actor.drop_offer(scope)
             _add(actor.ruled_out, scope, event.id)
         actor.settle(event)
 
     def _position_undecided(self, event: RecordedEvent) -> None:
-        self._take_position(event, "undecided").settle(event)
+        actor = self._take_position(event, "undecided")
+        if actor.offers:
+            actor.set_offers_aside()
+        actor.settle(event)
 
     def _position_considering(self, event: RecordedEvent) -> None:
         actor = self._take_position(event, "considering")
+        if actor.offers:
+            actor.set_offers_aside()
         for condition in event.data.get("conditions", ()):
             _add(actor.conditions, condition, event.id)
         actor.settle(event)
@@ -557,14 +656,28 @@ class CoalitionFold:
         actor.settle(event)
 
     def _meeting_convened(self, event: RecordedEvent) -> None:
-        self._held.append(Meeting.from_event(event))
-        for code in event.data.get("participants", ()):
-            actor = self._touch(code, event.id)
-            actor.talks.append(event.id)
-            actor.settle(event)
+        data = event.data
+        meeting_id = data.get("meeting_id")
+        if meeting_id is None:
+            self._held.append(Meeting.from_event(event))
+        elif meeting_id not in self._held_ids:  # a second report of the same meeting is not a second meeting
+            self._held_ids.add(meeting_id)
+            self._held.append(Meeting.from_event(event))
+            self._scheduled.pop(meeting_id, None)
+        participants = data.get("participants")
+        if participants and not data.get("external"):
+            host = self._actors.get(event.actor or "")  # `convened_by_member`, inlined: the replay's hot path
+            if host is not None and host.stance is not None:
+                event_id = event.id
+                for code in participants:
+                    actor = self._touch(code, event_id)
+                    actor.talks.append(event_id)
+                    actor.settle(event)
 
     def _meeting_scheduled(self, event: RecordedEvent) -> None:
         meeting_id = event.data["meeting_id"]
+        if meeting_id in self._held_ids:
+            return  # reported held already (an announcement folded after the report of the meeting)
         self._scheduled.pop(meeting_id, None)  # a new announcement replaces the old and moves to the end
         self._scheduled[meeting_id] = Meeting.from_event(event)
 
@@ -609,5 +722,6 @@ def state_document(
         "meetings": {
             "held": [meeting.to_json() for meeting in state.held],
             "upcoming": [meeting.to_json() for meeting in state.upcoming],
+            "unconfirmed": [meeting.to_json() for meeting in state.unconfirmed],
         },
     }

@@ -166,10 +166,11 @@ def test_history_gives_the_actors_facts_right_after_each_event_touching_it():
 
 def test_history_includes_meetings_an_actor_hosted_without_changing_its_facts():
     entries = history(LOG, "GB")
+    # GB hosts the call before it has a stance: a meeting convened by a non-member makes nobody a member
     assert [(entry["event"]["id"], entry["stance"]) for entry in entries] == [
         ("about-20", None),
-        ("call", "in_talks"),
-        ("more-than-30", "in_talks"),
+        ("call", None),
+        ("more-than-30", None),
     ]
 
 

@@ -49,6 +49,8 @@ def test_pledge_makes_the_actor_supporting_with_its_offers_ruled_out_and_conditi
     assert facts(current, "PL") == {
         "stance": "supporting",
         "offers": ["logistics"],
+        "tentative_offers": [],
+        "offered_earlier": [],
         "ruled_out": ["troops"],
         "conditions": ["un_mandate"],
         "since": "2025-03-10",
@@ -90,6 +92,8 @@ def test_decline_of_a_capability_rules_it_out_and_removes_the_offer():
     assert facts(current, "GB") | {"events": None} == {
         "stance": "supporting",
         "offers": ["troops"],
+        "tentative_offers": [],
+        "offered_earlier": [],
         "ruled_out": ["air_cover"],
         "conditions": [],
         "since": "2025-03-01",
@@ -111,6 +115,8 @@ def test_decline_of_the_last_offered_capability_lets_the_stance_fall_back():
     assert facts(current, "AU") == {
         "stance": "considering",
         "offers": [],
+        "tentative_offers": [],
+        "offered_earlier": [],
         "ruled_out": ["troops"],
         "conditions": [],
         "since": "2025-03-03",
@@ -126,6 +132,8 @@ def test_decline_of_participation_clears_offers():
     assert facts(current, "IT") == {
         "stance": "declined",
         "offers": [],
+        "tentative_offers": [],
+        "offered_earlier": [],
         "ruled_out": [],
         "conditions": [],
         "since": "2025-03-02",
@@ -150,6 +158,8 @@ def test_decline_of_participation_keeps_what_the_cleared_pledge_ruled_out():
     assert facts(current, "PL") | {"since": None} == {
         "stance": "declined",
         "offers": [],
+        "tentative_offers": [],
+        "offered_earlier": [],
         "ruled_out": ["troops"],
         "conditions": [],
         "since": None,
@@ -165,6 +175,8 @@ def test_pledge_after_a_decline_makes_the_actor_supporting_again():
     assert facts(current, "IT") == {
         "stance": "supporting",
         "offers": ["funding"],
+        "tentative_offers": [],
+        "offered_earlier": [],
         "ruled_out": [],
         "conditions": [],
         "since": "2025-03-05",
@@ -181,6 +193,8 @@ def test_withdrawal_of_named_offers_keeps_the_rest():
     assert facts(current, "FR") == {
         "stance": "supporting",
         "offers": ["naval"],
+        "tentative_offers": [],
+        "offered_earlier": [],
         "ruled_out": [],
         "conditions": [],
         "since": "2025-03-01",
@@ -197,6 +211,8 @@ def test_withdrawal_without_offers_named_removes_all_and_the_stance_falls_back_t
     assert facts(current, "DE") == {
         "stance": "undecided",
         "offers": [],
+        "tentative_offers": [],
+        "offered_earlier": [],
         "ruled_out": [],
         "conditions": [],
         "since": "2025-03-03",
@@ -246,18 +262,20 @@ def test_latest_means_latest_in_fold_order_not_in_recording_order():
     assert current.members["ES"].stance == "undecided"
 
 
-def test_a_position_does_not_override_standing_offers():
+def test_a_later_undecided_downgrades_a_pledge_and_its_offers_stay_listed_as_not_standing():
     current = state(
         event("pledge.made", "AU", "2025-03-01", "a", offers=["troops"]),
         event("position.undecided", "AU", "2025-03-02", "b"),
     )
-    assert facts(current, "AU") | {"offers": None} == {
-        "stance": "supporting",
-        "offers": None,
+    assert facts(current, "AU") == {
+        "stance": "undecided",
+        "offers": [],
+        "tentative_offers": [],
+        "offered_earlier": ["troops"],
         "ruled_out": [],
         "conditions": [],
-        "since": "2025-03-01",
-        "events": ["a"],
+        "since": "2025-03-02",
+        "events": ["a", "b"],
     }
 
 
@@ -270,6 +288,8 @@ def test_considering_adds_its_conditions():
     assert facts(current, "IE") == {
         "stance": "considering",
         "offers": [],
+        "tentative_offers": [],
+        "offered_earlier": [],
         "ruled_out": [],
         "conditions": ["legal_basis", "rules_of_engagement"],
         "since": "2025-03-01",
@@ -290,6 +310,8 @@ def test_conditions_stated_before_membership_show_once_the_actor_is_a_member():
     assert facts(current, "GB") | {"offers": None} == {
         "stance": "supporting",
         "offers": None,
+        "tentative_offers": [],
+        "offered_earlier": [],
         "ruled_out": [],
         "conditions": ["us_backstop"],
         "since": "2025-03-02",
@@ -305,6 +327,8 @@ def test_in_talks_event_makes_the_actor_in_talks():
     assert facts(current, "NZ") == {
         "stance": "in_talks",
         "offers": [],
+        "tentative_offers": [],
+        "offered_earlier": [],
         "ruled_out": [],
         "conditions": [],
         "since": "2025-03-01",
@@ -325,17 +349,27 @@ def test_a_position_outranks_in_talks_whatever_the_order():
     }
 
 
-def test_participants_of_a_convened_meeting_are_in_talks_but_its_host_is_not():
-    current = state(event("meeting.convened", "FR", "2025-03-11", "m", participants=["GB", "DE"]))
+def test_participants_of_a_meeting_a_member_convened_are_in_talks_and_hosting_alone_changes_nothing():
+    current = state(
+        event("position.considering", "FR", "2025-03-10", "fr"),
+        event("meeting.convened", "FR", "2025-03-11", "m", participants=["GB", "DE"]),
+    )
     assert {code: (m.stance, m.since, m.events) for code, m in current.members.items()} == {
         "DE": ("in_talks", "2025-03-11", ("m",)),
+        "FR": ("considering", "2025-03-10", ("fr",)),
         "GB": ("in_talks", "2025-03-11", ("m",)),
     }
 
 
-def test_a_host_listed_among_participants_is_in_talks():
-    current = state(event("meeting.convened", "GB", "2025-03-08", "m", participants=["GB", "AU"]))
-    assert set(current.members) == {"GB", "AU"}
+def test_a_member_hosting_and_listed_among_participants_keeps_its_stance():
+    current = state(
+        event("position.in_talks", "GB", "2025-03-01", "gb"),
+        event("meeting.convened", "GB", "2025-03-08", "m", participants=["GB", "AU"]),
+    )
+    assert {code: (m.stance, m.events) for code, m in current.members.items()} == {
+        "AU": ("in_talks", ("m",)),
+        "GB": ("in_talks", ("gb", "m")),
+    }
 
 
 def test_participants_of_a_scheduled_meeting_are_not_members():
@@ -658,6 +692,8 @@ def test_state_document_follows_the_design_contract():
     assert doc["members"]["PL"] == {
         "stance": "supporting",
         "offers": ["logistics"],
+        "tentative_offers": [],
+        "offered_earlier": [],
         "ruled_out": ["troops"],
         "conditions": [],
         "since": "2025-03-10",
@@ -668,7 +704,7 @@ def test_state_document_follows_the_design_contract():
     assert doc["reported_size"] == doc["reported_sizes"]["participants"]
     assert doc["reported_size"]["named_floor"] == 9
     assert list(doc["reported_sizes"]) == ["participants", "troops"]
-    assert list(doc["meetings"]) == ["held", "upcoming"]
+    assert list(doc["meetings"]) == ["held", "upcoming", "unconfirmed"]
     assert json.loads(json.dumps(doc)) == doc
 
 
@@ -731,7 +767,7 @@ def test_snapshot_leaves_out_events_that_can_never_be_behind_a_fact_again():
     assert italy[5] == ["b"]  # touched
 
 
-def test_snapshot_on_a_day_leaves_out_meetings_scheduled_for_that_day_or_before():
+def test_snapshot_on_a_day_keeps_past_meetings_never_reported_held_they_may_still_be():
     fold = CoalitionFold()
     fold.apply_until(
         fold_order(
@@ -760,8 +796,18 @@ def test_snapshot_on_a_day_leaves_out_meetings_scheduled_for_that_day_or_before(
         ),
         END,
     )
-    assert [meeting[0] for meeting in fold.to_snapshot(as_of=date(2025, 3, 10))["scheduled"]] == ["soon"]
-    assert [meeting[0] for meeting in fold.to_snapshot()["scheduled"]] == ["past", "soon"]
+    assert [meeting[0] for meeting in fold.to_snapshot(as_of=date(2025, 3, 10))["scheduled"]] == ["past", "soon"]
+    resumed = CoalitionFold.from_snapshot(json.loads(json.dumps(fold.to_snapshot(as_of=date(2025, 3, 10)))))
+    resumed.apply_until(
+        recorded([event("meeting.convened", "GB", "2025-03-11", "held", meeting_id="past")], first_position=3), END
+    )
+    after = resumed.result(date(2025, 3, 12))
+    assert ([m.event for m in after.held], [m.event for m in after.upcoming], after.unconfirmed) == (
+        ["held"],
+        ["b"],
+        (),
+    )
+    assert [meeting[0] for meeting in resumed.to_snapshot()["scheduled"]] == ["soon"]
 
 
 def test_snapshot_of_an_unknown_version_is_refused():

@@ -50,6 +50,7 @@ def payloads(draw: st.DrawFn, type_: str) -> dict[str, Any]:
         data["offers"] = draw(capabilities)
         optional(data, "ruled_out", capabilities, draw)
         optional(data, "conditions", conditions, draw)
+        optional(data, "firmness", st.sampled_from(("firm", "tentative")), draw)
     elif type_ == "pledge.withdrawn":
         optional(data, "offers", capabilities, draw)
     elif type_ == "position.declined":
@@ -61,6 +62,7 @@ def payloads(draw: st.DrawFn, type_: str) -> dict[str, Any]:
     elif type_ == "meeting.convened":
         optional(data, "meeting_id", st.sampled_from(MEETINGS), draw)
         optional(data, "participants", participants, draw)
+        optional(data, "external", st.booleans(), draw)
     elif type_ == "meeting.scheduled":
         data.update(meeting_id=draw(st.sampled_from(MEETINGS)), scheduled_for=draw(fuzzy_dates()), format="virtual")
         optional(data, "participants", participants, draw)
@@ -71,6 +73,8 @@ def payloads(draw: st.DrawFn, type_: str) -> dict[str, Any]:
             amount=draw(st.integers(0, 50)),
         )
         optional(data, "attributed_to", st.sampled_from(["Downing Street", "Élysée"]), draw)
+    elif type_ == "statement.made":
+        data.update(speaker="David Lammy, UK foreign secretary", summary="the G7 have more cards to play")
     return data
 
 
@@ -85,6 +89,7 @@ DOMAIN_TYPES = (
     "meeting.convened",
     "meeting.scheduled",
     "count.reported",
+    "statement.made",
 )
 
 

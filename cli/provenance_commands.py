@@ -16,7 +16,13 @@ if TYPE_CHECKING:
 
 __all__ = ["audit", "why"]
 
-_FACT_LABELS = {"stance": "stance", "offer": "offers", "ruled_out": "rules out", "condition": "condition"}
+_FACT_LABELS = {
+    "stance": "stance",
+    "offer": "offers",
+    "offered_earlier": "offered earlier",
+    "ruled_out": "rules out",
+    "condition": "condition",
+}
 
 
 @command()
@@ -76,7 +82,10 @@ def _print_actor(explained: ActorProvenance, where: str) -> None:
     if not explained.facts and not explained.set_aside:
         click.echo(f"no event about {code} counts as of {explained.as_of.isoformat()}")
         return
-    rows = [(_FACT_LABELS[fact.name], fact.value, ", ".join(fact.events)) for fact in explained.facts]
+    rows = [
+        (_FACT_LABELS[fact.name], fact.value + (f" ({fact.note})" if fact.note else ""), ", ".join(fact.events))
+        for fact in explained.facts
+    ]
     echo_table(["FACT", "VALUE", "EVENTS"], rows, empty="(no facts)")
     _print_evidence(explained.evidence)
     if explained.set_aside:
@@ -115,6 +124,11 @@ def _print_evidence(evidence: tuple[Evidence, ...], indent: str = "") -> None:
                 safe_text(f"\n{event.id}: {event.type}{who}, occurred {when}, position {event.position}"), bold=True
             )
             click.echo(safe_text(f"  data: {json.dumps(event.data, ensure_ascii=False)}"))
+            effect = item.effect
+            if effect is not None and effect.changed:
+                click.echo(safe_text(f"  changed: {'; '.join(effect.changed)}"))
+            elif effect is not None:
+                click.echo(safe_text(f"  changed nothing: {effect.unchanged_because}"))
         for citation in item.citations:
             _print_citation(citation, indent + "  ")
         _print_evidence(item.amendments, indent + "  ")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -14,6 +15,9 @@ if TYPE_CHECKING:
     from service.answers import Claim
 
 __all__ = ["count", "diff", "history", "state", "timeline"]
+
+# How the diff words the member facts whose JSON names are not plain words.
+_FACT_NAMES = {"tentative_offers": "tentative offers", "offered_earlier": "offered earlier, not standing"}
 
 _DATE_HELP = "EDTF date (2025-03-17, 2025-03, 2025); a coarse date means its last day."
 
@@ -74,7 +78,7 @@ def state(app: AppContext, as_of: str | None, known_at: str | None, stream: str,
             click.echo(safe_text(shown))
 
 
-def _offers_text(offers: tuple[str, ...], tentative: tuple[str, ...], earlier: tuple[str, ...]) -> str:
+def _offers_text(offers: Sequence[str], tentative: Sequence[str], earlier: Sequence[str]) -> str:
     """Return the standing offers, tentative ones marked, then the offers set aside as no longer standing."""
     text = ", ".join(f"{offer} (tentative)" if offer in tentative else offer for offer in offers)
     if earlier:
@@ -201,9 +205,9 @@ def diff(app: AppContext, before: str, after: str, known_at: str | None, stream:
     for code, facts in changes["facts"].items():
         for name, change in facts.items():
             if change["added"]:
-                lines.append(f"{name}: {code} + {', '.join(change['added'])}")
+                lines.append(f"{_FACT_NAMES.get(name, name)}: {code} + {', '.join(change['added'])}")
             if change["removed"]:
-                lines.append(f"{name}: {code} - {', '.join(change['removed'])}")
+                lines.append(f"{_FACT_NAMES.get(name, name)}: {code} - {', '.join(change['removed'])}")
     for label in ("appeared", "disappeared"):
         for claim in changes["claims"][label]:
             lines.append(f"claim {label}: {_claim_document_text(claim)}")
@@ -231,7 +235,8 @@ def history(app: AppContext, actor: str, as_of: str | None, known_at: str | None
         return
     entries, code = answer.entries, answer.actor
     rows = [
-        (e["event"]["occurred"], e["event"]["type"], e["stance"] or "-", ", ".join(e["offers"]),
+        (e["event"]["occurred"], e["event"]["type"], e["stance"] or "-",
+         _offers_text(e["offers"], e["tentative_offers"], e["offered_earlier"]),
          ", ".join(e["ruled_out"]), ", ".join(e["conditions"]), e["event"]["id"])
         for e in entries
     ]  # fmt: skip

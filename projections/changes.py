@@ -12,7 +12,7 @@ from projections.coalition import CoalitionFold, CoalitionState, Member
 __all__ = ["diff", "event_document", "history", "timeline", "touches"]
 
 # The member facts that are lists, compared item by item.
-_MEMBER_FACTS = ("offers", "ruled_out", "conditions")
+_MEMBER_FACTS = ("offers", "tentative_offers", "offered_earlier", "ruled_out", "conditions")
 
 
 def touches(event: RecordedEvent, actor: str) -> bool:

@@ -2,8 +2,10 @@
 
 Everything here is a pure function of plain inputs: the recorded events
 (amendments included), the registered sources' metadata and the stored texts.
-The facts themselves come from `CoalitionFold`; this module only follows their
-event ids back to sources and quotes.
+The facts themselves come from `CoalitionFold`; this module follows their event
+ids back to sources and quotes, and lists every other event about the actor
+too, saying what each changed or why it changed nothing (a stance already
+held, a meeting a non-member convened, a statement that changes no stance).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 
 from events import RecordedEvent, Source, SourceText
 from projections.changes import touches
-from projections.coalition import CoalitionFold, Member, ReportedSize
+from projections.coalition import CoalitionFold, FactEvents, Member, ReportedSize
 from projections.replay import AMENDMENT_TYPES, Amendments, amended, fold_key
 from projections.verification import QuoteChecker, QuoteStatus
 
@@ -23,6 +25,7 @@ __all__ = [
     "ActorProvenance",
     "Citation",
     "CountProvenance",
+    "Effect",
     "Evidence",
     "Fact",
     "QuoteSpan",
@@ -80,16 +83,35 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Effect:
+    """What one event did to the actor explained: the facts it changed, or why it changed nothing."""
+
+    changed: tuple[str, ...]
+    unchanged_because: str | None
+
+    @classmethod
+    def nothing(cls, because: str) -> Effect:
+        """Return the effect of an event that changed none of the actor's facts."""
+        return cls((), because)
+
+
+@dataclass(frozen=True)
 class Evidence:
-    """An event as it now stands, its citations, and the corrections and retractions that changed it."""
+    """An event as it now stands, its citations, and the corrections and retractions that changed it.
+
+    `effect` says what the event did to the actor explained (None where the
+    question is not about an actor: amendments, claims about a quantity).
+    """
 
     event: RecordedEvent
     citations: tuple[Citation, ...]
     amendments: tuple[Evidence, ...] = ()
+    effect: Effect | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """Return the event, its sources and its amendments as JSON."""
+        """Return the event, its sources and its amendments as JSON, with its effect when it has one."""
         event = self.event
+        effect = self.effect
         return {
             "id": event.id,
             "type": event.type,
@@ -102,25 +124,38 @@ class Evidence:
             "note": event.note,
             "sources": [citation.to_json() for citation in self.citations],
             "amendments": [amendment.to_json() for amendment in self.amendments],
+            "changed": None if effect is None else list(effect.changed),
+            "changed_nothing_because": None if effect is None else effect.unchanged_because,
         }
 
 
 @dataclass(frozen=True)
 class Fact:
-    """One fact about an actor (its stance, an offer, a ruled-out capability, a condition) and the events behind it."""
+    """One fact about an actor and the events behind it.
+
+    Names: `stance`, `offer` (standing; note "tentative" when only tentative
+    pledges made it), `offered_earlier` (set aside by a later undecided or
+    considering, no longer standing), `ruled_out`, `condition`.
+    """
 
     name: str
     value: str
     events: tuple[str, ...]
+    note: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Return the fact as JSON."""
-        return {"fact": self.name, "value": self.value, "events": list(self.events)}
+        return {"fact": self.name, "value": self.value, "events": list(self.events), "note": self.note}
 
 
 @dataclass(frozen=True)
 class ActorProvenance:
-    """Why an actor stands where it does as of a day; `set_aside` holds events amendments took away from it."""
+    """Why an actor stands where it does as of a day.
+
+    `evidence` is every event about the actor that counts by then (as its
+    actor or a participant), in fold order, each with its effect; `set_aside`
+    holds the events amendments took away from it.
+    """
 
     actor: str
     as_of: date
@@ -203,11 +238,11 @@ class _Citer:
             for source, quote in event.sources
         )
 
-    def evidence(self, event: RecordedEvent) -> Evidence:
+    def evidence(self, event: RecordedEvent, effect: Effect | None = None) -> Evidence:
         amendments = self._scope.amendments
         retraction = amendments.retractions.get(event.id)
         changes = [*amendments.corrections.get(event.id, ()), *([retraction] if retraction else [])]
-        return Evidence(event, self.citations(event), tuple(Evidence(a, self.citations(a)) for a in changes))
+        return Evidence(event, self.citations(event), tuple(Evidence(a, self.citations(a)) for a in changes), effect)
 
 
 def _fold(scope: Scope, as_of: date) -> CoalitionFold:
@@ -225,21 +260,116 @@ def explain_actor(
     *,
     stream: str | None = None,
 ) -> ActorProvenance:
-    """Return the actor's facts as of a day, each with the events behind it, down to sources and quotes."""
+    """Return the actor's facts as of a day, each with the events behind it, down to sources and quotes.
+
+    Every event about the actor that counts by then is listed with its effect,
+    including those that changed nothing.
+    """
     scope = Scope.of(events, stream)
-    fold = _fold(scope, as_of)
-    behind = fold.fact_events(actor)
-    facts: list[Fact] = []
-    if behind is not None:
-        if behind.stance is not None:
-            facts.append(Fact("stance", behind.stance, behind.stance_events))
-        for name, ids in (("offer", behind.offers), ("ruled_out", behind.ruled_out), ("condition", behind.conditions)):
-            facts.extend(Fact(name, value, event_ids) for value, event_ids in ids.items())
-    cited = {event_id for fact in facts for event_id in fact.events}
     citer = _Citer(scope, sources, texts)
-    evidence = tuple(citer.evidence(event) for event in scope.effective if event.id in cited)
+    fold = CoalitionFold()
+    evidence = []
+    for event in scope.effective:
+        if event.latest > as_of:
+            break
+        if not touches(event, actor):
+            fold.apply(event)
+            continue
+        before, host_stance = _values(fold.fact_events(actor)), fold.stance(event.actor)
+        fold.apply(event)
+        after = _values(fold.fact_events(actor))
+        changed = _changes(before, after)
+        effect = Effect(changed, None) if changed else Effect.nothing(_unchanged(event, actor, before, host_stance))
+        evidence.append(citer.evidence(event, effect))
     set_aside = tuple(citer.evidence(event) for event in _set_aside(scope, actor, as_of))
-    return ActorProvenance(actor, as_of, fold.member(actor), tuple(facts), evidence, set_aside)
+    return ActorProvenance(
+        actor, as_of, fold.member(actor), _facts(fold.fact_events(actor)), tuple(evidence), set_aside
+    )
+
+
+def _facts(behind: FactEvents | None) -> tuple[Fact, ...]:
+    """Return the actor's facts, each with the ids behind it, in the order the state lists them."""
+    if behind is None:
+        return ()
+    facts = [] if behind.stance is None else [Fact("stance", behind.stance, behind.stance_events)]
+    tentative = set(behind.tentative_offers)
+    facts.extend(
+        Fact("offer", value, ids, "tentative" if value in tentative else None) for value, ids in behind.offers.items()
+    )
+    facts.extend(Fact("offered_earlier", value, ids, "not standing") for value, ids in behind.offered_earlier.items())
+    facts.extend(Fact("ruled_out", value, ids) for value, ids in behind.ruled_out.items())
+    facts.extend(Fact("condition", value, ids) for value, ids in behind.conditions.items())
+    return tuple(facts)
+
+
+# An actor's facts as plain values: stance, offers, tentative offers, offered earlier, ruled out, conditions.
+_Values = tuple[str | None, tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+_LIST_FACTS = ("offers", "tentative offers", "offered earlier, not standing", "ruled out", "conditions")
+
+
+def _values(behind: FactEvents | None) -> _Values:
+    if behind is None:
+        return None, (), (), (), (), ()
+    return (
+        behind.stance,
+        tuple(behind.offers),
+        behind.tentative_offers,
+        tuple(behind.offered_earlier),
+        tuple(behind.ruled_out),
+        tuple(behind.conditions),
+    )
+
+
+def _changes(before: _Values, after: _Values) -> tuple[str, ...]:
+    """Return, one phrase each, the facts that differ: "stance undecided -> considering", "offers + troops"."""
+    changes = []
+    if before[0] != after[0]:
+        changes.append(f"stance {before[0] or 'not a member'} -> {after[0] or 'not a member'}")
+    for name, was, now in zip(_LIST_FACTS, before[1:], after[1:], strict=True):
+        added, removed = [v for v in now if v not in was], [v for v in was if v not in now]
+        if added:
+            changes.append(f"{name} + {', '.join(added)}")
+        if removed:
+            changes.append(f"{name} - {', '.join(removed)}")
+    return tuple(changes)
+
+
+# Why an event of these types never changes a stance, whatever the actor's facts.
+_NEVER_CHANGES = {
+    "statement.made": "a statement changes no stance",
+    "count.reported": "a claim about a quantity changes no stance",
+    "meeting.scheduled": "an announced meeting changes no stance",
+}
+
+
+def _unchanged(event: RecordedEvent, actor: str, before: _Values, host_stance: str | None) -> str:
+    """Say why an event about the actor changed none of its facts."""
+    kind, data, stance = event.type, event.data, before[0]
+    held = f"stance already {stance}" if stance is not None else "not a member"
+    if kind in _NEVER_CHANGES:
+        return _NEVER_CHANGES[kind]
+    if kind == "meeting.convened":
+        if actor not in data.get("participants", ()):
+            return "hosting a meeting changes no stance"
+        if data.get("external"):
+            return "a meeting marked external makes nobody a member"
+        if host_stance is None:
+            return f"a meeting convened by a non-member ({event.actor})"
+        return f"{held}: in talks never lowers a stance"
+    if kind == "position.in_talks":
+        return f"{held}: in talks never lowers a stance"
+    if kind in ("position.undecided", "position.considering"):
+        return held
+    if kind == "position.declined":
+        scope = data.get("scope", "participation")
+        return held if scope == "participation" else f"{scope} already ruled out"
+    if kind == "pledge.made":
+        return "an offer already standing" if len(data["offers"]) == 1 else "its offers already standing"
+    if kind == "pledge.withdrawn":
+        return "no such offer standing"
+    if kind == "condition.stated":
+        return "the condition already stated"
+    return "changes no fact about the actor"
 
 
 def _set_aside(scope: Scope, actor: str, as_of: date) -> list[RecordedEvent]:

@@ -161,7 +161,9 @@ def test_history_gives_the_actors_facts_right_after_each_event_touching_it():
         ("au-backstop", "considering", [], ["us_backstop"]),
         ("au-troops", "supporting", ["troops"], ["us_backstop"]),
     ]
-    assert set(entries[0]) == {"event", "stance", "offers", "ruled_out", "conditions"}
+    assert set(entries[0]) == {
+        "event", "stance", "offers", "tentative_offers", "offered_earlier", "ruled_out", "conditions",
+    }  # fmt: skip
 
 
 def test_history_includes_meetings_an_actor_hosted_without_changing_its_facts():
@@ -187,3 +189,22 @@ def test_history_stops_at_as_of():
         "au-considering",
         "call",
     ]
+
+
+def test_diff_and_history_show_offers_set_aside_by_a_later_undecided():
+    log = fold_order(
+        recorded(
+            [
+                event("pledge.made", "DE", "2025-03-05", "de-pledge", offers=["troops"]),
+                event("position.undecided", "DE", "2025-03-16", "de-too-early"),
+            ]
+        )
+    )
+    changes = diff(coalition_state(log, date(2025, 3, 10)), coalition_state(log, date(2025, 3, 17)))
+    assert changes["stance_changes"] == {"DE": {"from": "supporting", "to": "undecided"}}
+    assert changes["facts"]["DE"] == {
+        "offers": {"added": [], "removed": ["troops"]},
+        "offered_earlier": {"added": ["troops"], "removed": []},
+    }
+    [_, after] = history(log, "DE")
+    assert (after["stance"], after["offers"], after["offered_earlier"]) == ("undecided", [], ["troops"])

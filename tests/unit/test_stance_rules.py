@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from projections.coalition import CoalitionState, coalition_state
+from projections.provenance import ActorProvenance, explain_actor
 from projections.replay import fold_order
 from tests.support import example_events, recorded
 
@@ -211,3 +212,103 @@ def test_a_meeting_reported_held_twice_is_listed_once():
         event("meeting.convened", "GB", "2025-03-15", "no-id-either"),
     )
     assert [meeting.event for meeting in current.held] == ["first", "no-id", "no-id-either"]
+
+
+# --- why lists every event about the actor, saying what each changed or why it changed nothing ---
+
+
+def why(*objects: dict[str, Any], actor: str, as_of: date = END, events: Any = None) -> ActorProvenance:
+    return explain_actor(recorded(objects) if events is None else events, actor, as_of, {}, {})
+
+
+def effects(explained: ActorProvenance) -> list[tuple[str, tuple[str, ...], str | None]]:
+    return [
+        (item.event.id, item.effect.changed, item.effect.unchanged_because)
+        for item in explained.evidence
+        if item.effect is not None
+    ]
+
+
+EARLIER = "offered earlier, not standing"
+
+
+def test_why_germany_lists_the_pledge_the_too_early_to_say_and_the_considering_each_with_what_it_changed():
+    explained = why(*GERMANY, actor="DE")
+    assert explained.member is not None
+    assert (explained.member.stance, explained.member.since) == ("considering", "2025-03-17")
+    assert effects(explained) == [
+        ("de-pledge", ("stance not a member -> supporting", "offers + troops"), None),
+        ("de-too-early", ("stance supporting -> undecided", "offers - troops", f"{EARLIER} + troops"), None),
+        ("de-considering", ("stance undecided -> considering",), None),
+    ]
+    assert [(f.name, f.value, f.events, f.note) for f in explained.facts] == [
+        ("stance", "considering", ("de-considering",), None),
+        ("offered_earlier", "troops", ("de-pledge",), "not standing"),
+    ]
+
+
+def test_why_poland_lists_the_17_march_report_that_it_is_in_the_discussions_as_changing_nothing():
+    explained = explain_actor(example_events(), "PL", MARCH_17, {}, {})
+    assert effects(explained) == [
+        ("ft-0310-fr-defence-ministers", (), "an announced meeting changes no stance"),
+        (
+            "ft-0310-pl-logistics",
+            ("stance not a member -> supporting", "offers + logistics", "ruled out + troops"),
+            None,
+        ),
+        ("ft-0317-pl-in-talks", (), "stance already supporting: in talks never lowers a stance"),
+    ]
+    [in_talks] = [item for item in explained.evidence if item.event.id == "ft-0317-pl-in-talks"]
+    assert in_talks.to_json()["changed_nothing_because"] == "stance already supporting: in talks never lowers a stance"
+    assert in_talks.citations[0].quote is not None
+
+
+def test_why_russia_lists_the_saudi_hosted_meeting_as_convened_by_a_non_member():
+    explained = why(
+        event("meeting.convened", "SA", "2025-03-11", "riyadh", participants=["US", "RU", "UA"]), actor="RU"
+    )
+    assert explained.member is None
+    assert effects(explained) == [("riyadh", (), "a meeting convened by a non-member (SA)")]
+
+
+def test_why_lists_a_meeting_marked_external_a_hosted_one_a_statement_and_an_offer_already_standing():
+    objects = [
+        pledge("GB", "2025-03-01", "gb", "troops"),
+        pledge("GB", "2025-03-02", "gb-again", "troops"),
+        event("meeting.convened", "GB", "2025-03-03", "external", participants=["RU", "GB"], external=True),
+        event("meeting.convened", "GB", "2025-03-04", "hosted", participants=["FR"]),
+        {**event("statement.made", "GB", "2025-03-05", "lammy", speaker="David Lammy, UK foreign secretary",
+                 summary="the G7 have more cards that we can play")},
+    ]  # fmt: skip
+    explained = why(*objects, actor="GB")
+    assert effects(explained)[1:] == [
+        ("gb-again", (), "an offer already standing"),
+        ("external", (), "a meeting marked external makes nobody a member"),
+        ("hosted", (), "hosting a meeting changes no stance"),
+        ("lammy", (), "a statement changes no stance"),
+    ]
+    assert [(f.name, f.value, f.events) for f in explained.facts] == [
+        ("stance", "supporting", ("gb", "gb-again")),
+        ("offer", "troops", ("gb", "gb-again")),
+    ]
+
+
+def test_why_notes_a_tentative_offer():
+    explained = explain_actor(example_events(), "DK", MARCH_17, {}, {})
+    assert [(f.name, f.value, f.note) for f in explained.facts] == [
+        ("stance", "supporting", None),
+        ("offer", "troops", "tentative"),
+    ]
+    assert explained.to_json()["facts"][1] == {
+        "fact": "offer",
+        "value": "troops",
+        "events": ["ft-0317-dk-troops"],
+        "note": "tentative",
+    }
+
+
+def test_why_lists_no_event_dated_after_the_day_asked():
+    assert [item.event.id for item in why(*GERMANY, actor="DE", as_of=date(2025, 3, 16)).evidence] == [
+        "de-pledge",
+        "de-too-early",
+    ]

@@ -182,13 +182,21 @@ def test_reading_and_replaying_the_log_loads_no_validation_library(tmp_path: Pat
     import subprocess
     import sys
 
+    from service.timeline import Timeline
+    from tests.support import EXAMPLE
+
     url = f"sqlite:///{tmp_path / 'log.db'}"
+    writer = Timeline(url)  # writing validates (pydantic), so the log is written here, outside the reading process
+    writer.init()
+    for name in ("sources.jsonl", "events.jsonl"):
+        with (EXAMPLE / name).open("rb") as lines:
+            writer.import_lines(lines, name)
+    writer.close()
     script = (
         "import sys\n"
         "from datetime import date\n"
         "from service import Query\nfrom service.timeline import Timeline\n"
         f"timeline = Timeline({url!r})\n"
-        "timeline.init()\n"
         "timeline.state(Query('ukraine-coalition', date(2025, 3, 17))).to_json()\n"
         "[item.to_json() for item in timeline.log()]\n"
         "timeline.verify()\n"

@@ -57,6 +57,7 @@ def init(app: AppContext) -> None:
 @click.option("--data", default="{}", show_default=True, help="The event's data as a JSON object.")
 @click.option("--source", "sources", multiple=True, metavar="ID", help="A registered source; repeat for several.")
 @click.option("--quote", "quotes", multiple=True, help="The verbatim quote from the --source in the same position.")
+@click.option("--speaker", help='Who said it, a person or an office: "David Lammy, UK foreign secretary".')
 @click.option("--note", help="An analyst's note.")
 @click.option("--expected-version", type=click.IntRange(min=0), help="Append only if the stream is at this version.")
 @click.option("--unverified", is_flag=True, help="Accept a quote that is not in its source's stored text.")
@@ -74,6 +75,7 @@ def append(
     data: str,
     sources: tuple[str, ...],
     quotes: tuple[str, ...],
+    speaker: str | None,
     note: str | None,
     expected_version: int | None,
     unverified: bool,
@@ -96,7 +98,14 @@ def append(
             hint="repeat --source and --quote in pairs, or leave out --quote entirely",
         )
     event: dict[str, Any] = {"type": event_type, "occurred": occurred, "data": parse_json_object(data, "data")}
-    optional = {"id": event_id, "stream": stream, "actor": actor, "occurred_text": occurred_text, "note": note}
+    optional = {
+        "id": event_id,
+        "stream": stream,
+        "actor": actor,
+        "speaker": speaker,
+        "occurred_text": occurred_text,
+        "note": note,
+    }
     event.update({key: value for key, value in optional.items() if value is not None})
     event["sources"] = [
         {"source": source, "quote": quotes[index]} if quotes else {"source": source}

@@ -159,7 +159,9 @@ def audit(app: AppContext, stream: str | None, as_json: bool) -> None:
     stored text that no longer matches its sha256, an event dated after its
     source was published, an amendment whose target is missing, a broken hash
     chain. Warnings: single-source facts, disagreeing claims, claims below the
-    named floor, sources without their text, unverified quotes.
+    named floor, sources without their text, unverified quotes, a stance
+    reversed (undecided or considering after a pledge), possible duplicates,
+    events dated more than ten years before their source.
     """
     answer = app.timeline.audit(stream, progress=lambda total, label: progress(total, label, threshold=50_000))
     findings, errors = answer.findings, answer.errors

@@ -12,12 +12,19 @@ Errors (the log asserts something it cannot back):
 
 Warnings (honest, but weak):
 
-    single_source               a member's facts, with the amendments that changed them, rest on one source
-    disagreeing_claims          claims about one quantity on one day disagree
-    claim_below_named_floor     a claim allows fewer participants than the actors named as supporting by then
-    text_absent                 a source is registered without its text
-    unverified_quote            a quote that cannot be checked while its source's text is absent
-    missing_quote               a citation without a quote
+    single_source                    a member's facts, with the amendments that changed them, rest on one source
+    disagreeing_claims               claims about one quantity on one day disagree
+    claim_below_named_floor          a claim allows fewer participants than the actors named as supporting by then
+    text_absent                      a source is registered without its text
+    unverified_quote                 a quote that cannot be checked while its source's text is absent
+    missing_quote                    a citation without a quote
+    stance_reversed                  an undecided or considering after a pledge whose offers stood: a missing
+                                     pledge.withdrawn, or a real change of mind, an analyst should say which
+    possible_duplicate               events of one stream, type and actor on overlapping dates, citing a source in
+                                     common, that say the same thing (the same data, or the same quote for the same
+                                     fact): one report entered twice? (Two sources reporting one fact are not
+                                     duplicates: they are what single_source asks for.)
+    occurred_long_before_publication an event dated more than ten years before a source reporting it was published
 
 Events are checked as they now stand: corrections applied (a correction may
 fix a quote or a date), retracted events left out, amendments checked for
@@ -30,6 +37,7 @@ as of the last day the log speaks of, when every effective event counts.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -60,6 +68,32 @@ KINDS: dict[str, Severity] = {
     "text_absent": "warning",
     "unverified_quote": "warning",
     "missing_quote": "warning",
+    "stance_reversed": "warning",
+    "possible_duplicate": "warning",
+    "occurred_long_before_publication": "warning",
+}
+
+# Years between an event and the publication reporting it beyond which the date is likely a typo.
+_LONG_BEFORE_YEARS = 10
+
+# The types whose statement downgrades a pledge (DESIGN.md: the audit warns, stance_reversed).
+_DOWNGRADING = frozenset({"position.undecided", "position.considering"})
+
+# For each type, the fields that say which fact an event states: two events quoting the same sentence
+# are one report entered twice only when they state the same fact (one sentence may give two conditions).
+_FACT_FIELDS: dict[str, tuple[str, ...]] = {
+    "pledge.made": ("offers",),
+    "pledge.withdrawn": ("offers",),
+    "position.declined": ("scope",),
+    "position.undecided": (),
+    "position.considering": (),
+    "position.in_talks": (),
+    "condition.stated": ("condition",),
+    "meeting.scheduled": ("meeting_id",),
+    "meeting.convened": ("meeting_id",),
+    "count.reported": ("subject", "comparator", "amount"),
+    "statement.made": ("summary",),
+    "source.registered": ("source_id",),
 }
 
 _UNPLACED = 1 << 62  # sorts findings tied to no known event last within their severity
@@ -171,9 +205,18 @@ class _Audit:
                 )
             elif status == "no_quote":
                 self.report("missing_quote", ids, [source_id], f"{event.id} cites {source_id} without a quote")
-            if dated and event.earliest > date.fromisoformat(info.published):
+            if not dated:
+                continue
+            published = date.fromisoformat(info.published)
+            if event.earliest > published:
                 message = f"{event.id} occurred {event.occurred}, after {source_id} was published on {info.published}"
                 self.report("occurred_after_publication", ids, [source_id], message)
+            elif event.latest < _years_before(published, _LONG_BEFORE_YEARS):
+                message = (
+                    f"{event.id} occurred {event.occurred}, more than {_LONG_BEFORE_YEARS} years before "
+                    f"{source_id} was published on {info.published}: is the year right?"
+                )
+                self.report("occurred_long_before_publication", ids, [source_id], message)
 
     def check_sources(self) -> None:
         cited = {source for event in self.scope.effective for source in event.source_ids}
@@ -193,6 +236,8 @@ class _Audit:
         effective = self.scope.effective
         fold = CoalitionFold()
         for event in effective:
+            if event.type in _DOWNGRADING and fold.stance(event.actor) == "supporting":
+                self.check_reversal(fold, event)
             fold.apply(event)
         last_day = max((event.latest for event in effective), default=date.min)
         current = {event.id: event for event in effective}
@@ -203,6 +248,66 @@ class _Audit:
             if len(cited) == 1:
                 message = f"{code} ({member.stance}) rests on a single source, {next(iter(cited))}"
                 self.report("single_source", ids, cited, message)
+
+    def check_reversal(self, fold: CoalitionFold, event: RecordedEvent) -> None:
+        """Warn that an undecided or considering is about to set aside a pledge's standing offers."""
+        assert event.actor is not None, "position events always name an actor"
+        behind = fold.fact_events(event.actor)
+        assert behind is not None, "a supporting actor has facts"
+        pledges = list(dict.fromkeys(event_id for ids in behind.offers.values() for event_id in ids))
+        sources = dict.fromkeys(s for i in (*pledges, event.id) for s in self.events[i].source_ids)
+        said = event.type.removeprefix("position.")
+        message = (
+            f"{event.actor} said {said} on {event.occurred} ({event.id}) after pledging "
+            f"{', '.join(behind.offers)} ({', '.join(pledges)}): a change of mind, or a pledge.withdrawn missing?"
+        )
+        self.report("stance_reversed", [*pledges, event.id], sources, message, position=event.position)
+
+    def check_duplicates(self) -> None:
+        """Warn about events of one stream, type and actor on overlapping dates that say the same thing.
+
+        The same thing, as one source reports it: they cite a source in common
+        and carry the same data, or the same quote of it for the same fact.
+        """
+        # candidates by a hash of (stream, type, actor, source, data) for each source cited and of (stream, type,
+        # actor, source, fact, quote) for each quote; a list only for a hash seen twice (most events are alone),
+        # and every pair is compared again
+        first_seen: dict[int, RecordedEvent] = {}
+        buckets: dict[int, list[RecordedEvent]] = {}
+        for event in self.scope.effective:
+            head = (event.stream, event.type, event.actor)
+            data = json.dumps(event.data, sort_keys=True)
+            keys = [hash((*head, source, data)) for source in event.source_ids]
+            quoted = [(source, " ".join(quote.split())) for source, quote in event.sources if quote]
+            if quoted:
+                fact = _fact_of(event)
+                keys += [hash((*head, source, fact, quote)) for source, quote in quoted]
+            for key in set(keys):  # a set: two keys of one event whose hashes meet make no pair
+                seen = first_seen.setdefault(key, event)
+                if seen is not event:
+                    buckets.setdefault(key, [seen]).append(event)
+        del first_seen
+        linked = _Links()
+        for bucket in buckets.values():
+            # sorted by earliest day, an event overlaps the run before it when it starts by the run's last day
+            bucket.sort(key=lambda event: (event.earliest, event.latest, event.position))
+            previous, reach = bucket[0], bucket[0].latest
+            for event in bucket[1:]:
+                if event.earliest <= reach and _same_report(previous, event):
+                    linked.join(previous, event)
+                    reach = max(reach, event.latest)
+                else:
+                    reach = event.latest
+                previous = event
+        for group in linked.groups():
+            first = group[0]
+            sources = dict.fromkeys(source for event in group for source in event.source_ids)
+            who = f" about {first.actor}" if first.actor else ""
+            message = (
+                f"{len(group)} {first.type} events{who} on overlapping dates say the same thing "
+                f"({', '.join(event.id for event in group)}): one report entered twice?"
+            )
+            self.report("possible_duplicate", [event.id for event in group], sources, message)
 
     def check_claims(self) -> None:
         by_day: dict[tuple[str, str], list[RecordedEvent]] = {}
@@ -229,6 +334,67 @@ class _Audit:
                 self.report("claim_below_named_floor", [point["event"]], point["sources"], message)
 
 
+def _years_before(day: date, years: int) -> date:
+    """Return the same day `years` earlier (29 February becomes the 28th)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def _fact_of(event: RecordedEvent) -> str:
+    """Return which fact an event states, as a comparable string (all its data for types not listed)."""
+    fields = _FACT_FIELDS.get(event.type)
+    data = event.data
+    chosen = data if fields is None else {field: data.get(field) for field in fields}
+    if event.type == "position.declined":
+        chosen = {"scope": data.get("scope", "participation")}
+    return json.dumps(chosen, sort_keys=True)
+
+
+def _same_report(first: RecordedEvent, second: RecordedEvent) -> bool:
+    """Say whether two events of one stream, type and actor, citing a source in common, say the same thing.
+
+    The same thing: the same data, or the same quote (of the same source) for the same fact.
+    """
+    if (first.stream, first.type, first.actor) != (second.stream, second.type, second.actor):
+        return False  # two keys' hashes met
+    if first.data == second.data:
+        return not set(first.source_ids).isdisjoint(second.source_ids)
+    quotes = {(source, " ".join(quote.split())) for source, quote in first.sources if quote}
+    shared = any(quote and (source, " ".join(quote.split())) in quotes for source, quote in second.sources)
+    return shared and _fact_of(first) == _fact_of(second)
+
+
+class _Links:
+    """Groups of events linked pairwise (union-find), each group listed in position order."""
+
+    def __init__(self) -> None:
+        self._parent: dict[str, str] = {}
+        self._events: dict[str, RecordedEvent] = {}
+
+    def _root(self, event_id: str) -> str:
+        parent = self._parent
+        while parent[event_id] != event_id:
+            parent[event_id] = parent[parent[event_id]]
+            event_id = parent[event_id]
+        return event_id
+
+    def join(self, first: RecordedEvent, second: RecordedEvent) -> None:
+        for event in (first, second):
+            if event.id not in self._parent:
+                self._parent[event.id] = event.id
+                self._events[event.id] = event
+        self._parent[self._root(first.id)] = self._root(second.id)
+
+    def groups(self) -> list[list[RecordedEvent]]:
+        by_root: dict[str, list[RecordedEvent]] = {}
+        for event_id, event in self._events.items():
+            by_root.setdefault(self._root(event_id), []).append(event)
+        groups = [sorted(group, key=lambda event: event.position) for group in by_root.values()]
+        return sorted(groups, key=lambda group: group[0].position)
+
+
 def audit(
     events: Iterable[RecordedEvent],
     sources: Mapping[str, Source],
@@ -250,5 +416,6 @@ def audit(
     run.check_events()
     run.check_sources()
     run.check_facts()
+    run.check_duplicates()
     run.check_claims()
     return run.findings()

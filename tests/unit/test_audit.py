@@ -239,13 +239,18 @@ def test_a_claim_that_allows_fewer_than_the_named_floor_is_a_warning(comparator:
     floor = 25 if comparator == "~" else 3
     actors = ["PL", "FR", "DE", "IT", "ES", "PT", "NL", "BE", "LU", "IE", "DK", "SE", "FI", "NO", "IS", "EE", "LV",
               "LT", "CZ", "SK", "AT", "SI", "HR", "RO", "BG"][:floor]  # fmt: skip
-    pledges = [pledge(f"p-{code}", code, cites=[("a", "Poland"), ("b", "Poland")]) for code in actors]
+    pledges = [
+        pledge(f"p-{code}", code, cites=[("a", "Poland has offered logistics"), ("b", "Poland confirmed its offer")])
+        for code in actors
+    ]
     findings = run(*pledges, claim("estimate", "2025-03-10", comparator, amount))
     assert found(findings) == ([("warning", "claim_below_named_floor", ("estimate",))] if below else [])
 
 
 def test_the_floor_is_the_one_named_by_the_claims_day():
-    later = [pledge(f"p-{code}", code, "2025-03-12", cites=[("b", "Poland")]) for code in ("PL", "FR")]
+    later = [
+        pledge(f"p-{code}", code, "2025-03-12", cites=[("b", "Poland confirmed its offer")]) for code in ("PL", "FR")
+    ]
     assert "claim_below_named_floor" not in {f.kind for f in run(claim("one", "2025-03-10", "=", 1), *later)}
     assert "claim_below_named_floor" in {f.kind for f in run(claim("one", "2025-03-12", "=", 1), *later)}
 
@@ -291,3 +296,71 @@ def test_the_example_has_no_errors_and_only_honest_warnings():
     assert {f.kind for f in without_texts} == {"single_source", "unverified_quote", "text_absent"}
     unverified = [f.events[0] for f in without_texts if f.kind == "unverified_quote"]
     assert len(unverified) == 47
+
+
+# --- a stance reversed, a possible duplicate, a date long before publication ---
+
+
+def test_an_undecided_after_a_pledge_whose_offers_stood_is_a_stance_reversed_warning():
+    too_early = event(
+        "de-too-early", "position.undecided", "2025-03-17", "PL", cites=[("b", "Italy has again declined")]
+    )
+    findings = run(pledge("pl"), too_early)
+    [reversed_] = [f for f in findings if f.kind == "stance_reversed"]
+    assert (reversed_.severity, reversed_.events, reversed_.sources) == ("warning", ("pl", "de-too-early"), ("a", "b"))
+    assert "pledge.withdrawn" in reversed_.message
+
+
+def test_an_undecided_after_the_pledge_was_withdrawn_or_without_a_pledge_is_no_reversal():
+    withdrawn = event("w", "pledge.withdrawn", "2025-03-12", "PL", cites=[("b", "Poland confirmed its offer")])
+    considering = event("c", "position.considering", "2025-03-17", "PL", cites=[("b", "Poland confirmed its offer")])
+    undecided = event("u", "position.undecided", "2025-03-10", "IT", cites=[("a", "Italy has declined to participate")])
+    kinds = {f.kind for f in run(pledge("pl"), withdrawn, considering, undecided)}
+    assert "stance_reversed" not in kinds
+
+
+US_REFUSAL = "the US has refused to offer a military backstop"
+US_TEXTS = {"a": f"{TEXT} Meanwhile {US_REFUSAL}, including air cover.", "b": f"{OTHER_TEXT} So far {US_REFUSAL}."}
+
+
+def run_us(*objects: dict[str, Any]) -> tuple[Finding, ...]:
+    sources = [registered("a", "2025-03-10", US_TEXTS["a"]), registered("b", "2025-03-17", US_TEXTS["b"])]
+    events = recorded([*sources, *objects])
+    return audit(events, infos(events), US_TEXTS)
+
+
+def us_refusal(event_id: str, occurred: str = "2025-03-02/2025-03-10", source: str = "a", **data: Any):
+    data = {"scope": "air_cover", "reason": "refused a military backstop", **data}
+    return event(event_id, "position.declined", occurred, "US", cites=[(source, US_REFUSAL)], **data)
+
+
+def test_the_us_backstop_refusal_entered_again_under_a_second_id_is_a_possible_duplicate():
+    findings = run_us(us_refusal("us-no-backstop"), us_refusal("us-no-backstop-again"))
+    [duplicate] = [f for f in findings if f.kind == "possible_duplicate"]
+    assert (duplicate.severity, duplicate.events, duplicate.sources) == (
+        "warning",
+        ("us-no-backstop", "us-no-backstop-again"),
+        ("a",),
+    )
+
+
+def test_the_same_quote_for_the_same_fact_worded_otherwise_is_a_possible_duplicate():
+    reworded = us_refusal("reworded", "2025-03-10", reason="no backstop")
+    findings = run_us(us_refusal("first"), reworded)
+    assert [f.events for f in findings if f.kind == "possible_duplicate"] == [("first", "reworded")]
+
+
+def test_two_sources_reporting_one_fact_or_one_sentence_stating_two_facts_or_days_apart_are_not_duplicates():
+    corroborated = [us_refusal("us-a"), us_refusal("us-b", "2025-03-02/2025-03-17", source="b")]
+    two_facts = [us_refusal("no-air-cover"), us_refusal("no-troops", scope="troops")]
+    apart = [us_refusal("early", "2025-03-01"), us_refusal("late", "2025-03-09")]
+    for log in (corroborated, two_facts, apart):
+        assert run_us(*log) == (), log
+
+
+def test_an_event_dated_more_than_ten_years_before_its_source_is_a_warning():
+    typo = pledge("pl", occurred="2015-03-09")
+    findings = run(typo, confirmed("pl-again"))
+    assert found(findings) == [("warning", "occurred_long_before_publication", ("pl",))]
+    assert "2015-03-09" in findings[0].message
+    assert found(run(pledge("pl", occurred="2015-03-10"), confirmed("pl-again"))) == []

@@ -1,12 +1,10 @@
-"""The vocabulary: dates, actors, quotes and event validation."""
+"""The vocabulary: dates, actors and event validation (quotes: test_quotes.py)."""
 
 from __future__ import annotations
 
 from datetime import date
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from events import (
     ORGANISATIONS,
@@ -17,7 +15,6 @@ from events import (
     normalise_actor,
     parse_event,
 )
-from events.quotes import SourceText
 
 
 @pytest.mark.parametrize(
@@ -82,18 +79,6 @@ def test_organisation_codes_never_shadow_a_country() -> None:
     assert not set(ORGANISATIONS) & alpha2
 
 
-def test_quotes_match_despite_white_space_typographic_quotes_and_ellipses() -> None:
-    text = SourceText(
-        "The UK prime minister will host a \u201cvirtual meeting\u201d of what he called\n\u201ca coalition\u201d."
-    )
-    assert text.locate('host a "virtual meeting"') is not None
-    assert text.contains('will host a  \u201cvirtual meeting\u201d ... called "a coalition"')
-    assert not text.contains("host a physical meeting")
-    assert not text.contains("a coalition ... virtual meeting")  # parts out of order
-    start, end = text.locate("virtual meeting") or (0, 0)
-    assert text.text[start:end] == "virtual meeting"
-
-
 def test_event_fields_are_validated_with_their_path() -> None:
     with pytest.raises(EventValidationError) as raised:
         parse_event(
@@ -122,25 +107,6 @@ def test_events_are_frozen_and_normalised() -> None:
     assert event.data == {"participants": ["FR", "IT"]}
     with pytest.raises(AttributeError):
         event.actor = "FR"  # type: ignore[misc]
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=80))
-def test_fast_normalisation_equals_the_offset_tracking_one(text: str) -> None:
-    from events.quotes import _normalise, _normalise_with_offsets
-
-    normalised, offsets = _normalise_with_offsets(text)
-    assert _normalise(text) == normalised
-    assert len(offsets) == len(normalised)
-
-
-@settings(max_examples=500, deadline=None)
-@given(st.lists(st.sampled_from([*"ab .`'\t\n\r\x0b\x1f", "...", "\u2026", "\u2019", "  "]), max_size=30).map("".join))
-def test_the_ascii_shortcut_for_quotes_equals_the_general_normalisation(quote: str) -> None:
-    from events.quotes import _ELLIPSIS, _normalise, normalise_quote
-
-    general = [part for part in map(_normalise, _ELLIPSIS.split(quote)) if part]
-    assert normalise_quote(quote) == general
 
 
 _WELL_FORMED = [
@@ -222,19 +188,6 @@ def test_ill_formed_events_are_explained_by_the_two_step_validator(raw: object) 
     with pytest.raises(EventValidationError) as careful:
         _parse_in_two_steps(raw, "s")
     assert fast.value.problems == careful.value.problems
-
-
-_TEXT = SourceText(
-    "Poland offered logistics \u2014 but ruled out troops.\n\u201cWe are ready,\u201d said   the minister."
-)
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.integers(0, 90), st.integers(0, 40), st.sampled_from(["", "...", " \u2026 ", "x"]))
-def test_contains_agrees_with_locate(start: int, length: int, cut: str) -> None:
-    piece = _TEXT.text[start : start + length]
-    quote = piece[: length // 2] + cut + piece[length // 2 :]
-    assert _TEXT.contains(quote) == (_TEXT.locate(quote) is not None)
 
 
 def _statement(**changes: object) -> dict[str, object]:

@@ -1,4 +1,4 @@
-"""Parses the EDTF subset that dates events: days, months, years, closed intervals, ? and ~.
+"""Parses the EDTF subset that dates events: days, months, years, closed intervals, ? and ~, in ASCII digits.
 
 Every accepted value has an earliest and a latest possible day. The grammar is
 deliberately the level-0/1 subset DESIGN.md names, so the standard library's
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import calendar
 import re
+import unicodedata
 from datetime import date
 from functools import lru_cache
 
@@ -18,7 +19,8 @@ from errors import InputError
 
 __all__ = ["EdtfError", "edtf_bounds", "normalise_edtf", "parse_day"]
 
-_SINGLE = re.compile(r"^(?P<year>\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2}))?)?(?P<qualifier>[?~%])?$")
+# ASCII digits only: \d would also take full-width and Arabic-Indic digits, which int() reads as numbers
+_SINGLE = re.compile(r"(?P<year>[0-9]{4})(?:-(?P<month>[0-9]{2})(?:-(?P<day>[0-9]{2}))?)?(?P<qualifier>[?~%])?")
 
 
 class EdtfError(InputError, ValueError):
@@ -26,7 +28,7 @@ class EdtfError(InputError, ValueError):
 
 
 def _single_bounds(text: str) -> tuple[date, date]:
-    match = _SINGLE.match(text)
+    match = _SINGLE.fullmatch(text)
     if match is None:
         raise EdtfError(
             f"{text!r} is not a supported EDTF date: use YYYY, YYYY-MM, YYYY-MM-DD "
@@ -49,12 +51,25 @@ def _single_bounds(text: str) -> tuple[date, date]:
     return date(year, month, day), date(year, month, day)
 
 
+def _refuse_other_digits(text: str) -> None:
+    """Refuse a date written with digits other than ASCII 0-9 (full-width, Arabic-Indic...), saying how to write it."""
+    if not any(char.isdigit() and not char.isascii() for char in text):
+        return
+    folded = "".join(
+        str(unicodedata.decimal(char, "")) if char.isdigit() else char for char in unicodedata.normalize("NFKC", text)
+    )
+    suggestion = f": write {folded!r}" if folded.isascii() and _SINGLE.fullmatch(folded.split("/")[0]) else ""
+    raise EdtfError(f"{text!r} is written with digits other than ASCII 0-9{suggestion}")
+
+
 @lru_cache(maxsize=65536)
 def edtf_bounds(text: str) -> tuple[date, date]:
     """Return the earliest and latest day an EDTF value can mean; raise EdtfError if invalid."""
     if not isinstance(text, str):
         raise EdtfError("a date must be a string such as 2025-03-10")
     text = text.strip()
+    if not text.isascii():
+        _refuse_other_digits(text)
     if "/" in text:
         start, _, end = text.partition("/")
         if not start or not end or start == ".." or end == "..":

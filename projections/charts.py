@@ -6,13 +6,20 @@ chart never disagrees with `dtl state` or `dtl count`. A window [start, end]
 keeps what counts by `end` and may have happened on or after `start`; the fold
 always starts at the beginning of the log, so the state entering the window is
 right.
+
+Without a window asked for, a chart spans the days its events cover, except
+days more than ten years from all the others (a mistyped year such as 0025 or
+9999): drawn, they would squeeze the rest of the log into a sliver of axis. Such
+an event is left out and named in `left_out`; asking for a window that holds it
+draws it.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Literal
 
 from events import RecordedEvent, edtf_bounds
@@ -22,17 +29,23 @@ from projections.counts import count_series
 __all__ = [
     "ClaimShape",
     "FloorStep",
+    "LeftOut",
     "SizeChart",
     "SizeClaim",
     "StanceLanes",
     "StanceSegment",
     "claim_bounds",
+    "drawn_window",
     "floor_steps",
     "size_chart",
     "stance_lanes",
 ]
 
 ClaimShape = Literal["point", "band", "at_least", "at_most"]
+
+# Days further apart than this split a log into bodies of days, of which a chart without a window draws the largest
+# (ten years and a leap day or three: the gap after which the audit also calls an event's date suspicious)
+OUTLYING_GAP = timedelta(days=3653)
 
 
 def claim_bounds(comparator: str, amount: int) -> tuple[int | None, int | None]:
@@ -91,6 +104,14 @@ class SizeClaim:
 
 
 @dataclass(frozen=True, slots=True)
+class LeftOut:
+    """An event a chart does not draw, or draws in part: dated more than ten years from the days it draws."""
+
+    event: str
+    occurred: str
+
+
+@dataclass(frozen=True, slots=True)
 class FloorStep:
     """From `day` on (until the next step), `floor` actors are named as supporting."""
 
@@ -107,6 +128,7 @@ class SizeChart:
     floor: tuple[FloorStep, ...]
     first_day: date | None
     last_day: date | None
+    left_out: tuple[LeftOut, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,10 +155,53 @@ class StanceLanes:
     segments: tuple[StanceSegment, ...]
     first_day: date | None
     last_day: date | None
+    left_out: tuple[LeftOut, ...] = ()
 
     def lane(self, actor: str) -> tuple[StanceSegment, ...]:
         """Return one actor's segments, oldest first."""
         return tuple(segment for segment in self.segments if segment.actor == actor)
+
+
+def drawn_window(
+    events: Iterable[RecordedEvent], start: date | None = None, end: date | None = None
+) -> tuple[date | None, date | None, tuple[LeftOut, ...]]:
+    """Return the window a chart draws, and the events it leaves out.
+
+    A side asked for stays as asked. A side not asked for closes on the largest
+    body of days (by the events counting from it) when days lie more than
+    OUTLYING_GAP beyond that body on that side; otherwise it stays open.
+    """
+    if start is not None and end is not None:
+        return start, end, ()
+    spans = [
+        (event, earliest, latest)
+        for event in events
+        for earliest, latest in (edtf_bounds(event.occurred),)
+        if (start is None or latest >= start) and (end is None or latest <= end)
+    ]
+    days = sorted({day for _, earliest, latest in spans for day in (earliest, latest)})
+    bodies: list[list[date]] = []
+    for day in days:
+        if bodies and day - bodies[-1][-1] <= OUTLYING_GAP:
+            bodies[-1].append(day)
+        else:
+            bodies.append([day])
+    if len(bodies) < 2:
+        return start, end, ()
+    # the body where most events count from; of equals, the latest
+    weights = [0] * len(bodies)
+    firsts = [body[0] for body in bodies]
+    for _, _, latest in spans:
+        weights[bisect_right(firsts, latest) - 1] += 1
+    main = max(range(len(bodies)), key=lambda index: (weights[index], index))
+    closes_start, closes_end = start is None and main > 0, end is None and main < len(bodies) - 1
+    first, last = bodies[main][0], bodies[main][-1]
+    left_out = tuple(
+        LeftOut(event.id, event.occurred)
+        for event, earliest, latest in spans
+        if (closes_start and earliest < first) or (closes_end and latest > last)
+    )
+    return first if closes_start else start, last if closes_end else end, left_out
 
 
 def _days(events: Iterable[RecordedEvent], until: date | None) -> Iterator[tuple[date, list[RecordedEvent]]]:
@@ -189,6 +254,7 @@ def size_chart(
 ) -> SizeChart:
     """Return the claims about a subject counted by `end` from `start` on, with the named floor beside them."""
     events = list(events)
+    start, end, left_out = drawn_window(events, start, end)
     claims = tuple(
         claim
         for claim in map(SizeClaim.from_point, count_series(events, subject, as_of=end))
@@ -200,7 +266,7 @@ def size_chart(
         days = [max(day, start) for day in days]
     first = start if start is not None else min(days, default=None)
     last = end if end is not None else max(days, default=None)
-    return SizeChart(subject, claims, steps, first, last)
+    return SizeChart(subject, claims, steps, first, last, left_out)
 
 
 def _touched(event: RecordedEvent) -> list[str]:
@@ -211,6 +277,8 @@ def _touched(event: RecordedEvent) -> list[str]:
 
 def stance_lanes(events: Iterable[RecordedEvent], *, start: date | None = None, end: date | None = None) -> StanceLanes:
     """Return each actor's stances as segments over time, as of the end of each day, within [start, end]."""
+    events = list(events)
+    start, end, left_out = drawn_window(events, start, end)
     fold = CoalitionFold()
     current: dict[str, StanceSegment] = {}
     closed: list[StanceSegment] = []
@@ -259,7 +327,7 @@ def stance_lanes(events: Iterable[RecordedEvent], *, start: date | None = None, 
         last: date | None = end
     else:  # the stances held at the last event still hold at a later start
         last = None if last_day is None else max(last_day, start or last_day)
-    return StanceLanes(tuple(actors), tuple(segments), first, last)
+    return StanceLanes(tuple(actors), tuple(segments), first, last, left_out)
 
 
 def _stance(fold: CoalitionFold, code: str) -> str | None:

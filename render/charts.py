@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from projections.charts import SizeChart, StanceLanes
+    from projections.charts import LeftOut, SizeChart, StanceLanes
 
 __all__ = ["STANCE_COLOURS", "inline_svg", "render_size_chart", "render_stance_chart"]
 
@@ -80,13 +80,32 @@ def _x(day: date) -> float:
 def _date_axis(axes: Axes, first: date, last: date) -> None:
     from matplotlib.dates import AutoDateLocator, DateFormatter, DayLocator
 
-    axes.set_xlim(_x(first) - 0.3, _x(last) + 1.3)  # a day is drawn from its midnight to the next
+    # a day is drawn from its midnight to the next, the axis a little wider, but never past the years 1 to 9999
+    # that matplotlib's dates (and Python's) hold: an event dated 0001-01-01 or 9999-12-31 is still drawn
+    axes.set_xlim(max(_x(first) - 0.3, _x(date.min)), min(_x(last) + 1.3, _x(date.max) + 0.99))
     days = (last - first).days
     locator = DayLocator(interval=max(1, round(days / 8))) if days <= 120 else AutoDateLocator()  # type: ignore[no-untyped-call]
     axes.xaxis.set_major_locator(locator)
     axes.xaxis.set_major_formatter(DateFormatter("%d %b" if days <= 366 else "%b %Y"))  # type: ignore[no-untyped-call]
     axes.grid(axis="x", color="#e5e5e5", linewidth=0.6)
     axes.set_axisbelow(True)
+
+
+def _note_left_out(axes: Axes, left_out: tuple[LeftOut, ...]) -> None:
+    """Say under the axis which events lie off it, dated more than ten years from the days it draws."""
+    if not left_out:
+        return
+    named = ", ".join(f"{item.event} ({item.occurred})" for item in left_out[:3])
+    more = f" and {len(left_out) - 3} more" if len(left_out) > 3 else ""
+    events, them = ("1 event", "it") if len(left_out) == 1 else (f"{len(left_out)} events", "them")
+    note = axes.set_xlabel(
+        f"Off this axis, dated more than ten years from the rest: {events}, {named}{more}; "
+        f"ask for dates that hold {them} to draw {them} in place",
+        fontsize=7.5,
+        color="#666666",
+        wrap=True,
+    )
+    note.set_gid("left-out")  # the SVG draws text as paths: the id says where the note is
 
 
 def _empty(axes: Axes, message: str) -> None:
@@ -139,6 +158,7 @@ def render_size_chart(chart: SizeChart, fmt: str = "svg") -> bytes:
             ys = [step.floor for step in chart.floor] + [chart.floor[-1].floor]
             axes.step(xs, ys, where="post", color=_FLOOR_COLOUR, lw=2)
         _date_axis(axes, chart.first_day, chart.last_day)
+        _note_left_out(axes, chart.left_out)
         axes.set_ylim(0, (tallest + reach) * 1.15)
         axes.set_ylabel("countries" if chart.subject == "participants" else chart.subject)
         shapes = {claim.shape for claim in chart.claims}
@@ -195,6 +215,7 @@ def render_stance_chart(lanes: StanceLanes, fmt: str = "svg") -> bytes:
         axes.set_ylim(len(lanes.actors) - 0.5, -0.5)
         axes.tick_params(axis="y", length=0)
         _date_axis(axes, lanes.first_day, lanes.last_day)
+        _note_left_out(axes, lanes.left_out)
         handles = [Patch(color=colour, label=stance.replace("_", " ")) for stance, colour in STANCE_COLOURS.items()]
         handles.append(Patch(facecolor="white", edgecolor="#555555", hatch="////", label="may have begun"))
         figure.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False, fontsize=8)

@@ -7,11 +7,20 @@ from datetime import date, timedelta
 
 import pytest
 
-from projections.charts import FloorStep, claim_bounds, floor_steps, size_chart, stance_lanes
+from projections.charts import (
+    FloorStep,
+    LeftOut,
+    claim_bounds,
+    drawn_window,
+    floor_steps,
+    size_chart,
+    stance_lanes,
+)
 from projections.coalition import coalition_state
 from projections.counts import count_series
 from projections.replay import fold_order
-from tests.support import ROOT, example_events, recorded
+from render.charts import render_size_chart, render_stance_chart
+from tests.support import ROOT, example_events, fixture_events, fixture_objects, recorded
 from tests.unit.test_architecture import imported_packages
 
 MARCH = date(2025, 3, 1)
@@ -175,3 +184,100 @@ def test_a_window_after_the_last_event_shows_the_stances_still_held(example) -> 
 def test_chart_data_imports_only_events_and_the_standard_library() -> None:
     allowed = set(sys.stdlib_module_names) | {"__future__", "events", "projections"}
     assert imported_packages(ROOT / "projections" / "charts.py") <= allowed
+
+
+# -- days at the ends of the calendar: any date the parser accepts is drawn, or named as left off the axis ----------
+
+EXTREMES = ["0001-01-01", "9999-12-31", "0001-01-01/9999-12-31", "9999"]
+
+
+def with_one_event_dated(occurred: str, type: str = "position.undecided", **data) -> list:
+    """The fixture log and one more event, of Malta (not in the fixture log), dated at an end of the calendar."""
+    return fold_order(recorded([*fixture_objects(), event("far", type, occurred, "MT", **data)]))
+
+
+def test_without_outlying_days_a_chart_draws_every_day_as_before(example) -> None:
+    assert drawn_window(example) == (None, None, ())
+    assert size_chart(example).left_out == stance_lanes(example).left_out == ()
+
+
+def test_a_day_in_year_one_is_left_off_the_axis_and_named_but_its_stance_still_holds() -> None:
+    events = with_one_event_dated("0001-01-01")
+    first, last, left_out = drawn_window(events)
+    assert (first, last) == (day(2), None)  # the fixture log's first day, its end left open
+    assert left_out == (LeftOut("far", "0001-01-01"),)
+    lanes = stance_lanes(events)
+    assert (lanes.first_day, lanes.last_day, lanes.left_out) == (day(2), day(17), left_out)
+    assert [(s.stance, s.start, s.end) for s in lanes.lane("MT")] == [("undecided", date(1, 1, 1), None)]  # held since
+    chart = size_chart(events)
+    assert (chart.first_day, chart.last_day, chart.left_out) == (day(2), day(17), left_out)
+    assert chart.floor[0] == FloorStep(day(2), 0)  # the floor in force on the first day drawn, not year one's
+
+
+def test_a_day_in_year_9999_is_left_off_the_axis_and_does_not_count() -> None:
+    events = with_one_event_dated("9999-12-31", "pledge.made", offers=["troops"])
+    lanes = stance_lanes(events)
+    assert (lanes.first_day, lanes.last_day, lanes.left_out) == (day(2), day(17), (LeftOut("far", "9999-12-31"),))
+    assert "MT" not in lanes.actors
+    chart = size_chart(events)
+    assert chart.last_day == day(17)
+    assert chart.floor[-1].floor == size_chart(fold_order(fixture_events())).floor[-1].floor
+
+
+def test_a_claim_said_over_ten_thousand_years_counts_from_its_last_day_and_is_named() -> None:
+    claim = event("far", "count.reported", "0001-01-01/9999-12-31", "GB", subject="participants", comparator="=",
+                  amount=3)  # fmt: skip
+    chart = size_chart(fold_order(recorded([*fixture_objects(), claim])))
+    assert (chart.first_day, chart.last_day) == (day(2), day(17))
+    assert [c.event for c in chart.claims if c.event == "far"] == []
+    assert chart.left_out == (LeftOut("far", "0001-01-01/9999-12-31"),)
+
+
+def test_a_window_asked_for_is_kept_as_asked_even_over_the_whole_calendar() -> None:
+    events = with_one_event_dated("0001-01-01")
+    whole = (date(1, 1, 1), date(9999, 12, 31))
+    assert drawn_window(events, *whole) == (*whole, ())
+    lanes = stance_lanes(events, start=whole[0], end=whole[1])
+    assert (lanes.first_day, lanes.last_day, lanes.left_out) == (*whole, ())
+    assert drawn_window(events, start=date(1, 1, 1)) == (date(1, 1, 1), None, ())  # the other side stays open
+
+
+def test_the_body_with_more_events_is_drawn_and_of_equals_the_later() -> None:
+    early = [event(f"e{n}", "position.undecided", f"1990-01-0{n}", code) for n, code in ((1, "SE"), (2, "NO"))]
+    late = [event("l1", "position.undecided", "2025-03-10", "FI")]
+    events = fold_order(recorded([*early, *late]))
+    assert drawn_window(events) == (None, date(1990, 1, 2), (LeftOut("l1", "2025-03-10"),))
+    events = fold_order(recorded([early[0], *late]))
+    assert drawn_window(events) == (day(10), None, (LeftOut("e1", "1990-01-01"),))
+
+
+@pytest.mark.parametrize("occurred", EXTREMES)
+@pytest.mark.parametrize("fmt", ["svg", "png"])
+def test_both_charts_render_with_an_event_at_an_end_of_the_calendar_and_say_what_they_left_off(occurred, fmt) -> None:
+    events = with_one_event_dated(occurred)
+    size, lanes = render_size_chart(size_chart(events), fmt), render_stance_chart(stance_lanes(events), fmt)
+    assert size.startswith(b"<?xml" if fmt == "svg" else b"\x89PNG")
+    assert lanes.startswith(b"<?xml" if fmt == "svg" else b"\x89PNG")
+    if fmt == "svg":
+        assert b'id="left-out"' in size
+        assert b'id="left-out"' in lanes
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (date(1, 1, 1), date(9999, 12, 31)),
+        (date(1, 1, 1), date(1, 1, 7)),
+        (date(9999, 12, 25), date(9999, 12, 31)),
+        (date(9999, 12, 31), date(9999, 12, 31)),
+    ],
+)
+def test_both_charts_render_any_window_of_the_calendar(start, end) -> None:
+    events = with_one_event_dated("9999-12-31", "count.reported", subject="participants", comparator=">", amount=3)
+    size = render_size_chart(size_chart(events, start=start, end=end))
+    lanes = render_stance_chart(stance_lanes(events, start=start, end=end))
+    assert b'id="left-out"' not in size + lanes
+
+
+def test_charts_of_the_example_name_nothing_left_off(example) -> None:
+    assert b'id="left-out"' not in render_size_chart(size_chart(example)) + render_stance_chart(stance_lanes(example))

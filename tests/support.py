@@ -22,6 +22,46 @@ ARTICLES = {
     "nc-2025-03-17": FIXTURES / "article-2025-03-17.txt",
 }
 
+# A source the tests' own events cite, so they pass the log's write-time checks (every event but a registration
+# cites a registered source published on or after its earliest day): registered by sha256 alone, so quotes
+# citing it stay unverified, and published at the end of 2025, after every day the tests date events on.
+TEST_SOURCE = "test-wire"
+TEST_SOURCE_PUBLISHED = "2025-12-31"
+TEST_SOURCE_SHA256 = "0" * 63 + "1"
+TEST_SOURCE_REGISTRATION: dict[str, Any] = {
+    "id": f"source:{TEST_SOURCE}",
+    "type": "source.registered",
+    "stream": "sources",
+    "occurred": TEST_SOURCE_PUBLISHED,
+    "data": {
+        "source_id": TEST_SOURCE,
+        "publisher": "Test wire",
+        "published": TEST_SOURCE_PUBLISHED,
+        "sha256": TEST_SOURCE_SHA256,
+    },
+}
+# `dtl ARGS` that register it
+TEST_SOURCE_ADD = (
+    "source", "add", "--id", TEST_SOURCE, "--publisher", "Test wire",
+    "--published", TEST_SOURCE_PUBLISHED, "--sha256", TEST_SOURCE_SHA256,
+)  # fmt: skip
+# `dtl append` ARGS that cite it
+CITE_TEST_SOURCE = ("--source", TEST_SOURCE)
+
+
+def cited(obj: Mapping[str, Any], quote: str | None = None) -> dict[str, Any]:
+    """Return an interchange object citing the test source, unless it cites sources of its own."""
+    if obj.get("sources") or obj.get("type") == "source.registered":
+        return dict(obj)
+    return {**obj, "sources": [{"source": TEST_SOURCE} if quote is None else {"source": TEST_SOURCE, "quote": quote}]}
+
+
+def register_test_source(store: Any) -> None:
+    """Register the test source in a store (an EventStore); a no-op when it is there already."""
+    store.register_source(
+        source_id=TEST_SOURCE, publisher="Test wire", published=TEST_SOURCE_PUBLISHED, sha256=TEST_SOURCE_SHA256
+    )
+
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -100,6 +140,24 @@ def drop_append_only_guards(store: Any) -> None:
             for table in ("events", "source_texts"):
                 for operation in ("update", "delete"):
                     connection.execute(text(f"DROP TRIGGER {table}_no_{operation}"))
+
+
+def plant(store: Any, obj: Mapping[str, Any], recorded_at: str = "2025-03-20T00:00:00.000000Z") -> None:
+    """Write an event the log would refuse, as a log kept before its write-time checks (or copied in) may hold it.
+
+    Its row is chained onto the head (the chain verifies) but nothing checks its sources, dates or target.
+    """
+    from sqlalchemy import insert
+
+    from core.mapper import to_row
+    from core.schema import events
+
+    event = parse_event(dict(obj), "ukraine-coalition")
+    position, head = store.head()
+    version = store.stream_version(event.stream) + 1
+    row = to_row(event, position=position + 1, stream_version=version, recorded_at=recorded_at, prev_hash=head)
+    with store.database.engine.begin() as connection:
+        connection.execute(insert(events).values(**row))
 
 
 def execute_sql(store: Any, statement: str, **params: Any) -> None:

@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from cli.main import main
+from tests.support import TEST_SOURCE_ADD
 
 Dtl = Callable[..., Result]
 
@@ -29,3 +30,11 @@ def initialised(dtl: Dtl) -> Dtl:
     result = dtl("init")
     assert result.exit_code == 0, result.output
     return dtl
+
+
+@pytest.fixture
+def sourced(initialised: Dtl) -> Dtl:
+    """The same runner, on a log holding the test source (position 1) that ad-hoc events cite (`--source test-wire`)."""
+    result = initialised(*TEST_SOURCE_ADD)
+    assert result.exit_code == 0, result.output
+    return initialised

@@ -23,7 +23,7 @@ from sqlalchemy import create_engine, inspect, text
 
 from cli.main import main
 from tests.conftest import _libpq, fresh_postgres_schema
-from tests.support import ARTICLES, FIXTURES, ROOT
+from tests.support import ARTICLES, FIXTURES, ROOT, TEST_SOURCE_ADD
 
 # the advisory lock key core.database takes around every write on PostgreSQL
 WRITE_LOCK_KEY = 0x64746C
@@ -189,6 +189,13 @@ def wait_for(condition: Callable[[], bool], *, timeout: float, message: str) -> 
         if time.monotonic() > deadline:
             pytest.fail(message)
         time.sleep(0.05)
+
+
+def init_sourced(url: str) -> None:
+    """Initialise a log holding the test source (position 1) that the tests' own events cite (`--source test-wire`)."""
+    for args in (("init",), TEST_SOURCE_ADD):
+        result = invoke(url, *args)
+        assert result.exit_code == 0, result.output
 
 
 # what load_fixture_log leaves in a log: the fixture log's 2 sources and 28 events

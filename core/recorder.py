@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, NamedTuple, Protocol, TypeVar
 
 import orjson
@@ -91,7 +91,8 @@ class ReplayWindow(Protocol):
 
 # Statements every write transaction runs, built once (SQLAlchemy then reuses their compiled form).
 _HEAD = select(events.c.position, events.c.hash, events.c.recorded_at).order_by(events.c.position.desc()).limit(1)
-_LAST_REGISTRATION = select(func.max(events.c.position)).where(text(RARE_TYPES), events.c.type == "source.registered")
+# the last registration, correction or retraction: what the registered sources, as corrected, depend on
+_LAST_RARE = select(func.max(events.c.position)).where(text(RARE_TYPES))
 _STREAM_VERSION = select(func.max(events.c.stream_version)).where(events.c.stream == bindparam("stream"))
 _STORED_TEXT = select(source_texts.c.text).where(source_texts.c.sha256 == bindparam("sha256"))
 _TYPE_OF = select(events.c.type).where(events.c.event_id == bindparam("event_id"))
@@ -124,6 +125,10 @@ class Recorder:
     def rows_with_ids(self, connection: Connection, ids: Sequence[str]) -> Iterator[tuple[str, str, str]]:
         """Yield (body, prev_hash, hash) of the stored rows among these ids: one statement, the ids one parameter."""
         raise NotImplementedError
+
+    def transaction_time(self, connection: Connection) -> datetime | None:
+        """Return the database's own time for the transaction, or None when the database keeps no clock of its own."""
+        return None
 
     # -- read queries, each in a read transaction of its own --------------------------------------
 
@@ -274,6 +279,11 @@ class PostgresRecorder(Recorder):
         """Yield (body, prev_hash, hash) of the stored rows among these ids, passed as one array."""
         yield from connection.exec_driver_sql(_POSTGRES_WITH_IDS, (list(ids),))
 
+    def transaction_time(self, connection: Connection) -> datetime:
+        """Return the server's transaction time (now()): every writer of one log shares the server's clock."""
+        moment: datetime = connection.exec_driver_sql("SELECT transaction_timestamp()").scalar_one()
+        return moment
+
 
 def recorder_for(database: Database) -> Recorder:
     """Return the recorder for a database's backend."""
@@ -311,14 +321,46 @@ class Transaction:
         """Insert rows, values in COLUMNS order (SQLite executemany, PostgreSQL binary COPY)."""
         self._recorder.insert_rows(self.connection, rows)
 
-    def last_registration(self) -> int | None:
-        """Return the position of the last source.registered event, or None when there is none."""
-        return self.connection.execute(_LAST_REGISTRATION).scalar_one_or_none()
+    def transaction_time(self) -> datetime | None:
+        """Return the database's own time for this transaction (PostgreSQL), or None (SQLite: no server clock)."""
+        return self._recorder.transaction_time(self.connection)
 
-    def registration_rows(self) -> Iterator[RowMapping]:
-        """Yield the whole rows of the source.registered events, in position order."""
+    def last_rare_event(self) -> int | None:
+        """Return the position of the last registration, correction or retraction, or None when there is none."""
+        return self.connection.execute(_LAST_RARE).scalar_one_or_none()
+
+    def registration_rows(self, *, until: int | None = None) -> Iterator[RowMapping]:
+        """Yield the whole rows of the source.registered events (at or before `until`), in position order."""
         query = select(events).where(text(RARE_TYPES), events.c.type == "source.registered").order_by(events.c.position)
+        if until is not None:
+            query = query.where(events.c.position <= until)
         return iter(self.connection.execute(query).mappings())
+
+    def amendment_bodies(self, *, containing: str | None = None, until: int | None = None) -> list[str]:
+        """Return the bodies of the corrections and retractions (at or before `until`), in position order.
+
+        With `containing`, only those whose body holds that text: a filter SQL applies (SQLite's LIKE ignores
+        the case of ASCII letters), so callers check what they parse.
+        """
+        query = (
+            select(events.c.body)
+            .where(text(RARE_TYPES), events.c.type.in_(AMENDMENT_TYPES))
+            .order_by(events.c.position)
+        )
+        if containing is not None:
+            query = query.where(events.c.body.contains(containing, autoescape=True))
+        if until is not None:
+            query = query.where(events.c.position <= until)
+        return list(self.connection.execute(query).scalars())
+
+    def bodies_containing(self, fragment: str) -> list[str]:
+        """Return the bodies of every event whose body holds this text, in position order.
+
+        A scan of the whole table, for the rare writes that must find every event citing a source; as with
+        amendment_bodies, callers check what they parse.
+        """
+        query = select(events.c.body).where(events.c.body.contains(fragment, autoescape=True))
+        return list(self.connection.execute(query.order_by(events.c.position)).scalars())
 
     def text_digests(self) -> set[str]:
         """Return the sha256 of every stored text."""

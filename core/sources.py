@@ -1,30 +1,71 @@
-"""Registers sources and attaches their texts; reads the registered sources, and keeps them between transactions."""
+"""Registers sources and attaches their texts; reads the registered sources as corrected, and keeps them.
+
+A source's metadata is corrected by an event.corrected whose target is its
+registration (`source:ID`): every reader gets the corrected publisher,
+publication date, title and url (never another id or sha256). A retracted
+registration registers nothing.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Callable, Iterator
-from typing import TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
-from core.mapper import from_row
+from core.mapper import from_body, from_row
 from core.recorder import Recorder, Transaction
 from errors import DuplicateIdError, InputError, Location, NotFound
 from events import NewEvent, Source, SourceText
 
-__all__ = ["SourceCache", "StoreText", "attach_source_text", "read_sources", "register_source", "texts_by_source"]
+__all__ = [
+    "REGISTRATION_PREFIX",
+    "SourceCache",
+    "StoreText",
+    "attach_source_text",
+    "corrected_source",
+    "read_sources",
+    "register_source",
+    "registration_id",
+    "texts_by_source",
+]
 
 _R = TypeVar("_R")
 
 # Work to run inside the append's write transaction, given the transaction and its recorded_at.
 StoreText = Callable[[Transaction, str], None]
 
+# Ids starting with it are reserved: only a source's registration carries one, `source:` and its source id.
+REGISTRATION_PREFIX = "source:"
+# How a correction or retraction of a `source:` registration starts in a stored body (canonical JSON, no spaces).
+_SOURCE_TARGET = f'"target":"{REGISTRATION_PREFIX}'
+
 # The envelope fields register_source fills from its own arguments: an error in one is an error in that argument.
 _ARGUMENT_OF_ENVELOPE_FIELD = {"id": "source_id", "occurred": "published"}
 
 
+def registration_id(source_id: str) -> str:
+    """Return the id of the event that registers a source."""
+    return REGISTRATION_PREFIX + source_id
+
+
+def corrected_source(source: Source, data: Mapping[str, Any]) -> Source:
+    """Return a source with a correction's data applied: publisher, published, title, url; its id and sha256 stay.
+
+    The data replaces the registration's as a correction replaces any event's data:
+    a title or url it leaves out is gone.
+    """
+    return dataclasses.replace(
+        source,
+        publisher=data.get("publisher", source.publisher),
+        published=data.get("published", source.published),
+        title=data.get("title"),
+        url=data.get("url"),
+    )
+
+
 class SourceCache:
-    """The registered sources, read again only when a source.registered event was added since, and their texts.
+    """The registered sources as corrected, read again only when a registration or amendment was added since.
 
     Texts are kept by sha256: a stored text never changes (verify checks that), so
     one found once is good for every later transaction.
@@ -37,27 +78,46 @@ class SourceCache:
 
     def sources(self, transaction: Transaction) -> dict[str, Source]:
         """Return the registered sources by id, as of this transaction."""
-        last = transaction.last_registration()
+        last = transaction.last_rare_event()
         if last != self._last_position:
             self._sources = {source.id: source for source in read_sources(transaction)}
             self._last_position = last if last is not None else 0
         return self._sources
 
 
-def read_sources(transaction: Transaction) -> Iterator[Source]:
-    """Yield every registered source, in registration order, each marked with whether its text is stored."""
+def read_sources(transaction: Transaction, *, until: int | None = None) -> list[Source]:
+    """Return every registered source, in registration order, corrected and each marked with whether its text is stored.
+
+    With `until` (a position), only what the log held then: the registrations, corrections and retractions so far.
+    """
     texts = transaction.text_digests()
-    for row in transaction.registration_rows():
+    registered: dict[str, Source] = {}  # by the id of the registration event
+    for row in transaction.registration_rows(until=until):
         event = from_row(row)
-        yield Source.registered_by(event.id, event.data, has_text=event.data.get("sha256") in texts)
+        registered[event.id] = Source.registered_by(event.id, event.data, has_text=event.data.get("sha256") in texts)
+    if not registered:
+        return []
+    # registrations all under `source:` ids (as every one appended now is): only amendments of those are read
+    prefixed = all(event_id.startswith(REGISTRATION_PREFIX) for event_id in registered)
+    for body in transaction.amendment_bodies(containing=_SOURCE_TARGET if prefixed else None, until=until):
+        amendment = from_body(body)
+        target = amendment.data["target"]
+        source = registered.get(target)
+        if source is None:
+            continue
+        if amendment.type == "event.retracted":
+            del registered[target]
+        elif "data" in amendment.data["changes"]:
+            registered[target] = corrected_source(source, amendment.data["changes"]["data"])
+    return list(registered.values())
 
 
-def texts_by_source(transaction: Transaction) -> dict[str, str]:
+def texts_by_source(transaction: Transaction, *, until: int | None = None) -> dict[str, str]:
     """Return the stored text of each registered source that has one, by source id."""
     texts = transaction.texts()
     return {
         source.id: texts[source.sha256]
-        for source in read_sources(transaction)
+        for source in read_sources(transaction, until=until)
         if source.sha256 is not None and source.sha256 in texts
     }
 
@@ -88,7 +148,7 @@ def register_source(
         sha256 = digest
     data = {"source_id": source_id, "publisher": publisher, "published": published}
     data.update({k: v for k, v in (("title", title), ("url", url), ("sha256", sha256)) if v is not None})
-    raw = {"id": f"source:{source_id}", "type": "source.registered", "stream": stream, "occurred": published}
+    raw = {"id": registration_id(source_id), "type": "source.registered", "stream": stream, "occurred": published}
     from events import EventValidationError, parse_event  # validation (pydantic) only where writing
 
     try:
@@ -110,13 +170,15 @@ def register_source(
 
 
 def attach_source_text(
-    recorder: Recorder, source_id: str, text: str, *, recorded_at: Callable[[], str], file: str | None
+    recorder: Recorder, source_id: str, text: str, *, recorded_at: Callable[[Transaction], str], file: str | None
 ) -> Source:
-    """Store a registered source's text; refused unless it matches the registered sha256."""
+    """Store a registered source's text; refused unless it matches the registered sha256.
+
+    `recorded_at(transaction)` gives the time the text is attached at, from the write transaction.
+    """
     _check_text(text, Location(file=file, field="text"))
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     recorder.database.require_schema()
-    attached_at = recorded_at()
 
     def _work(transaction: Transaction) -> Source:
         sources = {source.id: source for source in read_sources(transaction)}
@@ -137,7 +199,7 @@ def attach_source_text(
                 Location(file=file, field="text"),
                 hint="attach the exact file that was registered",
             )
-        transaction.store_text(digest, text, attached_at)
+        transaction.store_text(digest, text, recorded_at(transaction))
         return dataclasses.replace(source, has_text=True)
 
     return recorder.writing(_work)

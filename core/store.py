@@ -13,23 +13,27 @@ from __future__ import annotations
 import gc
 import hashlib
 import itertools
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
+import orjson
+
 from core.chain import check_chain
 from core.checks import checked
 from core.database import Database
 from core.mapper import GENESIS_HASH, from_body, from_row, row_values
-from core.recorder import EventFilter, ReplayWindow, Transaction, recorder_for
+from core.recorder import AMENDMENT_TYPES, EventFilter, ReplayWindow, Transaction, recorder_for
 from core.sources import (
     SourceCache,
     StoreText,
     attach_source_text,
+    corrected_source,
     read_sources,
     register_source,
+    registration_id,
     texts_by_source,
 )
 from core.workers import worker_processes
@@ -127,10 +131,19 @@ class _WriteBatch:
         self.sources: dict[str, Source] | None = None
         self.texts_absent: set[str] = set()  # sha256s with no stored text (yet)
         self.target_types: dict[str, str | None] = {}
+        # every correction's changes by the id of its target, and the retracted ids: read when first asked for
+        self.corrections: dict[str, list[Mapping[str, Any]]] | None = None
+        self.retractions: set[str] = set()
 
     def prefetch(self, chunk: Sequence[Located]) -> None:
         """Load the stored events whose ids a chunk of input reuses (staged ones included), in one query."""
         ids = [item.event.id for item in chunk if item.event.id is not None]
+        # a registration given no id takes its source's (`source:ID`): it may be the one stored
+        ids += [
+            registration_id(item.event.data["source_id"])
+            for item in chunk
+            if item.event.id is None and item.event.type == "source.registered"
+        ]
         self.existing = {event.id: event for event in self._stored_with_ids(ids)} if ids else {}
 
     def staged_event(self, event_id: str) -> RecordedEvent:
@@ -174,6 +187,44 @@ class _WriteBatch:
             self.target_types[event_id] = self.transaction.type_of(event_id)
         return self.target_types[event_id]
 
+    def event_as_recorded(self, event_id: str) -> RecordedEvent | None:
+        """Return the event with this id, staged or stored, as recorded (no amendment applied), or None."""
+        self.flush()
+        return next(self._stored_with_ids([event_id]), None)
+
+    def corrections_of(self, event_id: str) -> list[Mapping[str, Any]]:
+        """Return the changes of every correction of an event, staged or stored, in the order they were recorded."""
+        return self._amendments().get(event_id, [])
+
+    def is_retracted(self, event_id: str) -> bool:
+        """Say whether a retraction of this event is staged or stored."""
+        self._amendments()
+        return event_id in self.retractions
+
+    def _amendments(self) -> dict[str, list[Mapping[str, Any]]]:
+        # read once per transaction, when a check first needs them (corrections are rare); stage() keeps them current
+        if self.corrections is None:
+            self.flush()
+            self.corrections = {}
+            for body in self.transaction.amendment_bodies():
+                self._note_amendment(from_body(body))
+        return self.corrections
+
+    def _note_amendment(self, event: NewEvent | RecordedEvent) -> None:
+        assert self.corrections is not None
+        target = event.data["target"]
+        if event.type == "event.retracted":
+            self.retractions.add(target)
+        else:
+            self.corrections.setdefault(target, []).append(event.data["changes"])
+
+    def citing(self, source_id: str) -> Iterator[RecordedEvent]:
+        """Yield every event, staged or stored, whose body names this source, in position order (a scan: rare)."""
+        self.flush()
+        needle = '"source":' + orjson.dumps(source_id).decode()
+        for body in self.transaction.bodies_containing(needle):
+            yield from_body(body)
+
     def stage(self, event: NewEvent) -> None:
         assert event.id is not None
         version = self.stream_version(event.stream) + 1
@@ -189,6 +240,23 @@ class _WriteBatch:
             self.first_staged = self.last_staged
         if event.type == "source.registered":
             self.known_sources()[event.data["source_id"]] = Source.registered_by(event.id, event.data, has_text=False)
+        elif event.type in AMENDMENT_TYPES:
+            if self.corrections is not None:
+                self._note_amendment(event)
+            if self.type_of(event.data["target"]) == "source.registered":
+                self._amend_source(event)
+
+    def _amend_source(self, amendment: NewEvent) -> None:
+        """Apply a staged correction or retraction of a registration to the sources this transaction knows."""
+        sources = self.known_sources()
+        target = amendment.data["target"]
+        source = next((source for source in sources.values() if source.event_id == target), None)
+        if source is None:
+            return
+        if amendment.type == "event.retracted":
+            del sources[source.id]
+        elif "data" in amendment.data["changes"]:
+            sources[source.id] = corrected_source(source, amendment.data["changes"]["data"])
 
     def flush(self) -> None:
         if self.rows:
@@ -243,8 +311,15 @@ class EventStore:
         """Release the database connections."""
         self.database.dispose()
 
-    def _recorded_at(self) -> str:
-        return utc_timestamp(self._clock())
+    def _recorded_at(self, transaction: Transaction) -> str:
+        """Return the time a write transaction records: PostgreSQL's transaction time, else the local clock.
+
+        Never a client's clock where the database has one: one writer whose clock ran years
+        ahead would stamp its appends, and (recorded_at never going back) every later one, in
+        its future, freezing "known at" for everyone. `clock` pins the local clock for tests.
+        """
+        moment = transaction.transaction_time()
+        return utc_timestamp(self._clock() if moment is None else moment)
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -279,10 +354,9 @@ class EventStore:
         also: StoreText | None = None,
     ) -> AppendResult:
         self.database.require_schema()
-        recorded_at = self._recorded_at()
 
         def _work(transaction: Transaction) -> AppendResult:
-            state = _WriteBatch(transaction, recorded_at, self._source_cache)
+            state = _WriteBatch(transaction, self._recorded_at(transaction), self._source_cache)
             unchanged: list[str] = []
             for chunk in _chunks(batch, _INSERT_CHUNK):
                 if expected_version is not None and state.count == 0 and not unchanged:
@@ -294,14 +368,15 @@ class EventStore:
                 for item in chunk:
                     event = checked(state, item.event, item.location, unverified=unverified)
                     if event is None:
-                        unchanged.append(item.event.id or "")
+                        # only a registration can be given no id and be found: its id is its source's
+                        unchanged.append(item.event.id or registration_id(item.event.data["source_id"]))
                     else:
                         state.stage(event)
                 state.flush()
                 if on_progress is not None:
                     on_progress(len(chunk))
             if also is not None:
-                also(transaction, recorded_at)
+                also(transaction, state.recorded_at)
             first, last = state.first_staged, state.last_staged
             return AppendResult(
                 count=state.count,
@@ -378,17 +453,20 @@ class EventStore:
         self.database.require_schema()
         return self._recorder.streams()
 
-    def sources(self) -> list[Source]:
-        """Return every registered source, in registration order."""
-        self.database.require_schema()
-        with self._recorder.reading() as transaction:
-            return list(read_sources(transaction))
+    def sources(self, known_position: int | None = None) -> list[Source]:
+        """Return every registered source in registration order, its metadata as corrected.
 
-    def source_texts(self) -> dict[str, str]:
-        """Return the stored text of each registered source that has one, by source id."""
+        With `known_position`, as the log knew them then: the corrections and retractions recorded by that position.
+        """
         self.database.require_schema()
         with self._recorder.reading() as transaction:
-            return texts_by_source(transaction)
+            return read_sources(transaction, until=known_position)
+
+    def source_texts(self, known_position: int | None = None) -> dict[str, str]:
+        """Return the stored text of each registered source (known at `known_position`) that has one, by source id."""
+        self.database.require_schema()
+        with self._recorder.reading() as transaction:
+            return texts_by_source(transaction, until=known_position)
 
     def known_position(self, known_at: int | str | None) -> int:
         """Return the last position known at a timestamp or position (the head for None)."""

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.cli.conftest import Dtl
-from tests.support import ARTICLES, EXAMPLE, FIXTURES
+from tests.support import ARTICLES, CITE_TEST_SOURCE, EXAMPLE, FIXTURES
 
 
 def snapshot_of(url: str) -> list[tuple]:
@@ -54,23 +54,24 @@ def test_commands_on_an_uninitialised_database_exit_3_with_a_hint(dtl: Dtl) -> N
     assert "dtl init" in result.output
 
 
-def test_append_then_log_shows_the_event(initialised: Dtl) -> None:
-    result = initialised(
-        "append", "position.declined", "--actor", "Italy", "--occurred", "2025-03-10", "--id", "it-declined"
-    )
+def test_append_then_log_shows_the_event(sourced: Dtl) -> None:
+    result = sourced(
+        "append", "position.declined", "--actor", "Italy", "--occurred", "2025-03-10", "--id", "it-declined",
+        *CITE_TEST_SOURCE,
+    )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "appended it-declined at position 1" in result.output
-    listed = json.loads(initialised("log", "--json").output)
-    [event] = listed["events"]
+    assert "appended it-declined at position 2" in result.output
+    listed = json.loads(sourced("log", "--json").output)
+    [_, event] = listed["events"]
     assert (event["actor"], event["type"], event["data"]) == ("IT", "position.declined", {"scope": "participation"})
-    assert event["verified"] is False  # no source cited
+    assert event["verified"] is False  # its source cited without a quote
     assert {"position", "stream_version", "recorded_at", "hash", "verified"} <= set(event)
 
 
-def test_append_with_a_stale_expected_version_exits_1_naming_stream_and_version(initialised: Dtl) -> None:
-    args = ("append", "position.undecided", "--actor", "DE", "--occurred", "2025-03-10")
-    assert initialised(*args, "--expected-version", "0").exit_code == 0
-    result = initialised(*args, "--expected-version", "0")
+def test_append_with_a_stale_expected_version_exits_1_naming_stream_and_version(sourced: Dtl) -> None:
+    args = ("append", "position.undecided", "--actor", "DE", "--occurred", "2025-03-10", *CITE_TEST_SOURCE)
+    assert sourced(*args, "--expected-version", "0").exit_code == 0
+    result = sourced(*args, "--expected-version", "0")
     assert result.exit_code == 1
     assert "stream 'ukraine-coalition' is at version 1, not the expected version 0" in result.output
 
@@ -123,7 +124,10 @@ def test_bad_import_line_exits_2_naming_file_line_and_field_and_writes_nothing(
     initialised: Dtl, database_url: str, tmp_path: Path, bad_line: str, field: str | None
 ) -> None:
     load_fixture_log(initialised)
-    good = '{"id": "fine", "type": "position.undecided", "occurred": "2025-03-10", "actor": "ES"}'
+    good = (
+        '{"id": "fine", "type": "position.undecided", "occurred": "2025-03-10", "actor": "ES",'
+        ' "sources": [{"source": "nc-2025-03-10"}]}'
+    )
     path = tmp_path / "bad.jsonl"
     path.write_text(f"{good}\n\n{bad_line}\n{good.replace('fine', 'after')}\n", encoding="utf-8")
     before = snapshot_of(database_url)

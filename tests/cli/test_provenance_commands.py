@@ -11,15 +11,11 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import insert
 
 from cli.main import main
 from core import EventStore
-from core.mapper import to_row
-from core.schema import events
-from events import parse_event
 from tests.cli.conftest import Dtl
-from tests.support import ARTICLES, drop_append_only_guards, execute_sql
+from tests.support import ARTICLES, drop_append_only_guards, execute_sql, plant
 
 PL_QUOTE = "Poland's contribution is logistics support, though Warsaw has ruled out sending its own soldiers."
 PL_TALKS = "Finland and Poland, both neighbours of Russia, have taken an active part in the talks"
@@ -78,8 +74,12 @@ def test_a_log_resting_on_verified_quotes_from_two_sources_audits_clean(small: D
 # --- errors: exit 1 ---
 
 
-def test_an_event_without_a_source_fails_the_audit(small: Dtl) -> None:
-    append(small, "position.undecided", "de", "--actor", "DE", "--occurred", "2025-03-10")
+def test_an_event_without_a_source_fails_the_audit(small: Dtl, database_url: str) -> None:
+    """The store refuses such an append (exit 2), so the row is written as a log kept before that could hold it."""
+    refused = small("append", "position.undecided", "--id", "de", "--actor", "DE", "--occurred", "2025-03-10")
+    assert refused.exit_code == 2
+    with opened(database_url) as store:
+        plant(store, {"id": "de", "type": "position.undecided", "occurred": "2025-03-10", "actor": "DE"})
     assert audited(small) == (1, [("error", "missing_source", ("de",))])
     table = small("audit")
     assert table.exit_code == 1
@@ -92,9 +92,9 @@ def test_a_planted_bad_quote_fails_the_audit_until_a_correction_fixes_it(small: 
            "--data", '{"offers": ["logistics"]}', *cite("nc-2025-03-10", "Poland has offered tanks"))  # fmt: skip
     assert audited(small) == (1, [("error", "quote_not_found", ("pl-bad",))])
     changes = {"sources": [{"source": "nc-2025-03-10", "quote": PL_QUOTE}]}
-    append(small, "event.corrected", "fix-pl-bad", "--occurred", "2025-03-20",
+    append(small, "event.corrected", "fix-pl-bad", "--occurred", "2025-03-17",
            "--data", json.dumps({"target": "pl-bad", "changes": changes, "reason": "the quote was paraphrased"}),
-           *cite("nc-2025-03-10", PL_QUOTE))  # fmt: skip
+           *cite("nc-2025-03-17", PL_TALKS))  # fmt: skip
     assert audited(small) == (0, [])
 
 
@@ -127,9 +127,16 @@ def test_a_stored_text_edited_behind_the_log_fails_the_audit_but_not_as_a_broken
     assert {events for _, _, events in findings} == {("source:nc-2025-03-10",), ("source:nc-2025-03-17",)}
 
 
-def test_an_event_dated_after_its_source_was_published_fails_the_audit(small: Dtl) -> None:
-    append(small, "pledge.made", "fr-late", "--actor", "FR", "--occurred", "2025-03-12", "--data",
-           '{"offers": ["troops"]}', *cite("nc-2025-03-10", "Britain and France stand ready"))  # fmt: skip
+def test_an_event_dated_after_its_source_was_published_fails_the_audit(small: Dtl, database_url: str) -> None:
+    """The store refuses such an append (exit 2), so the row is written as a log kept before that could hold it."""
+    quote = "Britain and France stand ready"
+    late = {"id": "fr-late", "type": "pledge.made", "occurred": "2025-03-12", "actor": "FR",
+            "data": {"offers": ["troops"]}, "sources": [{"source": "nc-2025-03-10", "quote": quote}]}  # fmt: skip
+    refused = small("append", "pledge.made", "--id", "fr-late", "--actor", "FR", "--occurred", "2025-03-12", "--data",
+                    '{"offers": ["troops"]}', *cite("nc-2025-03-10", quote))  # fmt: skip
+    assert refused.exit_code == 2
+    with opened(database_url) as store:
+        plant(store, late)
     code, findings = audited(small)
     assert code == 1
     assert ("error", "occurred_after_publication", ("fr-late",)) in findings
@@ -137,19 +144,11 @@ def test_an_event_dated_after_its_source_was_published_fails_the_audit(small: Dt
 
 def test_an_amendment_of_a_missing_event_fails_the_audit(small: Dtl, database_url: str) -> None:
     """The store refuses such an append, so the row is written the way an import from elsewhere could have."""
-    orphan = parse_event(
-        {"id": "orphan-fix", "type": "event.retracted", "occurred": "2025-03-20",
-         "data": {"target": "never-recorded", "reason": "copied from another log"},
-         "sources": [{"source": "nc-2025-03-10", "quote": PL_QUOTE}]},
-        "ukraine-coalition",
-    )  # fmt: skip
+    orphan = {"id": "orphan-fix", "type": "event.retracted", "occurred": "2025-03-10",
+              "data": {"target": "never-recorded", "reason": "copied from another log"},
+              "sources": [{"source": "nc-2025-03-10", "quote": PL_QUOTE}]}  # fmt: skip
     with opened(database_url) as store:
-        position, head = store.head()
-        version = store.stream_version("ukraine-coalition") + 1
-        row = to_row(orphan, position=position + 1, stream_version=version,
-                     recorded_at="2025-03-20T00:00:00.000000Z", prev_hash=head)  # fmt: skip
-        with store.database.engine.begin() as connection:
-            connection.execute(insert(events).values(**row))
+        plant(store, orphan)
         store.verify()  # the chain itself is intact
     assert audited(small) == (1, [("error", "missing_target", ("orphan-fix",))])
 
@@ -213,7 +212,7 @@ def test_a_citation_without_a_quote_is_a_warning(small: Dtl) -> None:
 
 
 def test_a_stream_audit_finds_targets_in_other_streams_and_rejects_an_unknown_stream(small: Dtl) -> None:
-    append(small, "event.corrected", "fix-pl", "--stream", "corrections", "--occurred", "2025-03-20",
+    append(small, "event.corrected", "fix-pl", "--stream", "corrections", "--occurred", "2025-03-10",
            "--data", json.dumps({"target": "pl", "changes": {"occurred": "2025-03-09"}, "reason": "it was Sunday"}),
            *cite("nc-2025-03-10", PL_QUOTE))  # fmt: skip
     assert audited(small, "--stream", "corrections") == (0, [])
@@ -227,8 +226,8 @@ def test_a_stream_audit_finds_targets_in_other_streams_and_rejects_an_unknown_st
 
 def test_why_follows_a_fact_through_its_correction_to_both_quotes(small: Dtl) -> None:
     data = {"target": "pl", "changes": {"data": {"offers": ["logistics", "engineering"]}}, "reason": "engineers too"}
-    append(small, "event.corrected", "fix-pl", "--occurred", "2025-03-20", "--data", json.dumps(data),
-           *cite("nc-2025-03-10", PL_QUOTE))  # fmt: skip
+    append(small, "event.corrected", "fix-pl", "--occurred", "2025-03-17", "--data", json.dumps(data),
+           *cite("nc-2025-03-17", PL_TALKS))  # fmt: skip
     document = json.loads(ok(small("why", "Poland", "--as-of", "2025-03-12", "--json")).stdout)
     assert (document["actor"], document["member"]["stance"]) == ("PL", "supporting")
     assert {"fact": "offer", "value": "engineering", "events": ["pl"]} in document["facts"]

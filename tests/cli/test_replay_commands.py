@@ -78,8 +78,8 @@ def test_diff_names_australias_change(example: Dtl) -> None:
 
 def test_known_at_ignores_a_retraction_recorded_later(example: Dtl) -> None:
     retracted = example(
-        "append", "event.retracted", "--occurred", "2025-03-20", "--id", "retract-italy",
-        "--data", '{"target": "ft-0310-it-declined", "reason": "misattributed"}',
+        "append", "event.retracted", "--occurred", "2025-03-17", "--id", "retract-italy",
+        "--data", '{"target": "ft-0310-it-declined", "reason": "misattributed"}', "--source", "ft-2025-03-17",
     )  # fmt: skip
     assert retracted.exit_code == 0, retracted.output
     assert "IT" not in state(example, "--as-of", "2025-03-12")["members"]

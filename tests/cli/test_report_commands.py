@@ -294,7 +294,7 @@ def test_the_timelinejs_export_shows_what_happened_after_corrections(logged: Dtl
         "append",
         "event.retracted",
         "--occurred",
-        "2025-03-20",
+        "2025-03-10",
         "--source",
         "nc-2025-03-10",
         "--data",

@@ -17,6 +17,7 @@ from events import parse_event
 from projections.coalition import coalition_state, state_document
 from projections.engine import Replayer, Snapshot
 from projections.replay import fold_order
+from tests.support import cited, register_test_source
 
 ACTORS = ["PL", "IT", "DE", "FR", "GB", "AU"]
 CAPABILITIES = ["troops", "logistics", "naval", "funding"]
@@ -138,6 +139,7 @@ def snapshot_replay(replayer: Replayer, stream: str, as_of: date, known_at: int 
 def check_snapshots_agree_with_full_replay(store: EventStore, resumed: list[bool]) -> Callable[..., None]:
     clock = itertools.count()
     store._clock = lambda: datetime(2025, 4, 1, tzinfo=UTC) + timedelta(seconds=next(clock))
+    register_test_source(store)  # every generated event cites it
     replayer = Replayer(store, SnapshotRecorder(store.database, Snapshot), snapshot_every=2)
 
     @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -146,7 +148,7 @@ def check_snapshots_agree_with_full_replay(store: EventStore, resumed: list[bool
         streams = sorted({obj["stream"] for batch in batches for obj in batch})
         base, _ = store.head()
         for batch, batch_queries in zip(batches, asked, strict=False):
-            store.append_many([Located(parse_event(obj, "s"), Location("generated", 1)) for obj in batch])
+            store.append_many([Located(parse_event(cited(obj), "s"), Location("generated", 1)) for obj in batch])
             for day_offset, known_offset, stream_index in batch_queries:
                 as_of = date(2025, 2, 20) + timedelta(days=day_offset)
                 known_at = None if known_offset is None else base + known_offset
@@ -179,9 +181,10 @@ def test_a_back_dated_event_after_a_snapshot_is_not_missed(store: EventStore) ->
     first = replayer.state(as_of=date(2025, 3, 17), stream="ukraine-coalition")
     assert "IT" in first.state.members
     late_news = parse_event(
-        {"id": "late", "type": "pledge.made", "occurred": "2025-03-14", "actor": "IT", "data": {"offers": ["naval"]}},
+        {"id": "late", "type": "pledge.made", "occurred": "2025-03-14", "actor": "IT", "data": {"offers": ["naval"]},
+         "sources": [{"source": "ft-2025-03-17"}]},
         "ukraine-coalition",
-    )
+    )  # fmt: skip
     store.append(late_news)
     again = replayer.state(as_of=date(2025, 3, 17), stream="ukraine-coalition")
     assert again.resumed_from is None or again.resumed_from.day < date(2025, 3, 14)
@@ -193,8 +196,8 @@ def test_a_retraction_recorded_after_known_at_does_not_change_that_answer(store:
     before_retraction, _ = store.head()
     store.append(
         parse_event(
-            {"id": "r1", "type": "event.retracted", "occurred": "2025-03-20",
-             "data": {"target": "ft-0310-it-declined", "reason": "misread"}},
+            {"id": "r1", "type": "event.retracted", "occurred": "2025-03-17",
+             "data": {"target": "ft-0310-it-declined", "reason": "misread"}, "sources": [{"source": "ft-2025-03-17"}]},
             "ukraine-coalition",
         )
     )  # fmt: skip

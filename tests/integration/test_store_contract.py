@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from freezegun import freeze_time
-from sqlalchemy import exc
+from sqlalchemy import exc, insert, text
 
 from core import (
     ConcurrencyError,
@@ -18,16 +18,30 @@ from core import (
     IntegrityViolation,
     Located,
     Location,
+    utc_timestamp,
 )
-from events import NewEvent, parse_event
-from tests.support import ARTICLES, drop_append_only_guards, execute_sql
+from core.mapper import to_row
+from core.schema import events
+from events import NewEvent, RecordedEvent, parse_event
+from tests.support import ARTICLES, cited, drop_append_only_guards, execute_sql, register_test_source
 
 QUOTE = "Poland's contribution is logistics support, though Warsaw has ruled out sending its own soldiers."
+
+
+@pytest.fixture(autouse=True)
+def _test_source(store: EventStore) -> None:
+    """Every log here starts with the source its events cite (position 1): the log refuses unsourced events.
+
+    Registered on 1 January 2025 by SQLite's (local) clock, before any time a test pins it to.
+    """
+    with freeze_time("2025-01-01"):
+        register_test_source(store)
 
 
 def pledge(
     event_id: str | None = "pl-logistics", *, stream: str = "ukraine-coalition", quote: str | None = None, **data
 ):
+    """Poland's pledge of 10 March, citing the fixture's first article with `quote`, else the test source."""
     raw = {
         "type": "pledge.made",
         "stream": stream,
@@ -39,7 +53,7 @@ def pledge(
         raw["id"] = event_id
     if quote is not None:
         raw["sources"] = [{"source": "nc-2025-03-10", "quote": quote}]
-    return parse_event(raw, "ukraine-coalition")
+    return parse_event(cited(raw), "ukraine-coalition")
 
 
 def register_article(store: EventStore, *, with_text: bool) -> None:
@@ -55,29 +69,60 @@ def register_article(store: EventStore, *, with_text: bool) -> None:
     )
 
 
+def appended(store: EventStore) -> list[RecordedEvent]:
+    """The events in the log other than source registrations, in position order."""
+    return [event for event in store.read() if event.type != "source.registered"]
+
+
 def count(store: EventStore) -> int:
-    return sum(1 for _ in store.read())
+    """How many events other than source registrations the log holds."""
+    return len(appended(store))
+
+
+def on_postgres(store: EventStore) -> bool:
+    return store.database.dialect == "postgresql"
+
+
+def database_now(store: EventStore) -> str:
+    """The database server's time now, as the log records times."""
+    with store.database.engine.connect() as connection:
+        return utc_timestamp(connection.execute(text("SELECT now()")).scalar_one())
+
+
+def insert_recorded_at(store: EventStore, event: NewEvent, recorded_at: str) -> None:
+    """Insert an event's row as `dtl copy` would from another log: recorded at that time, chained onto the head."""
+    position, head_hash = store.head()
+    version = store.stream_version(event.stream) + 1
+    row = to_row(event, position=position + 1, stream_version=version, recorded_at=recorded_at, prev_hash=head_hash)
+    with store.database.engine.begin() as connection:
+        connection.execute(insert(events).values(**row))
 
 
 def test_appended_event_reads_back_with_what_the_store_added(store: EventStore) -> None:
+    [registration] = store.read()
     with freeze_time("2025-03-11 09:30:00"):
         result = store.append(pledge())
-    [event] = list(store.read())
+    [event] = appended(store)
     assert result.last is not None
-    assert (event.position, event.stream_version, event.id) == (1, 1, "pl-logistics")
+    assert (event.position, event.stream_version, event.id) == (2, 1, "pl-logistics")
     assert event.actor == "PL"
     assert event.data == {"offers": ["logistics"], "ruled_out": ["troops"]}
-    assert event.recorded_at == "2025-03-11T09:30:00.000000Z"
+    if on_postgres(store):  # the server's clock, never the client's
+        assert event.recorded_at <= database_now(store) < event.recorded_at[:4] + "-12-31T23:59:59.999999Z"
+        assert event.recorded_at != "2025-03-11T09:30:00.000000Z"
+    else:  # SQLite has no server: the local clock
+        assert event.recorded_at == "2025-03-11T09:30:00.000000Z"
     assert len(event.hash) == 64
-    assert event.prev_hash == "0" * 64
+    assert registration.prev_hash == "0" * 64
+    assert event.prev_hash == registration.hash
 
 
 def test_positions_are_gapless_across_streams_and_versions_count_per_stream(store: EventStore) -> None:
     for index in range(3):
         store.append(pledge(f"a-{index}", stream="alpha"))
         store.append(pledge(f"b-{index}", stream="beta"))
-    events = list(store.read())
-    assert [e.position for e in events] == [1, 2, 3, 4, 5, 6]
+    events = appended(store)
+    assert [e.position for e in events] == [2, 3, 4, 5, 6, 7]
     assert [e.stream_version for e in events if e.stream == "alpha"] == [1, 2, 3]
     assert [e.stream_version for e in events if e.stream == "beta"] == [1, 2, 3]
     assert [e.prev_hash for e in events[1:]] == [e.hash for e in events[:-1]]
@@ -104,7 +149,7 @@ def test_same_id_and_content_is_a_no_op(store: EventStore) -> None:
 
 def test_same_id_with_other_content_is_a_conflict(store: EventStore) -> None:
     store.append(pledge())
-    with pytest.raises(DuplicateIdError, match="already in the log at position 1"):
+    with pytest.raises(DuplicateIdError, match="already in the log at position 2"):
         store.append(pledge(offers=["troops"]))
     assert count(store) == 1
 
@@ -112,7 +157,7 @@ def test_same_id_with_other_content_is_a_conflict(store: EventStore) -> None:
 def test_generated_ids_are_unique(store: EventStore) -> None:
     store.append(pledge(None))
     store.append(pledge(None))
-    ids = [e.id for e in store.read()]
+    ids = [e.id for e in appended(store)]
     assert len(set(ids)) == 2
 
 
@@ -131,16 +176,16 @@ def test_verify_names_the_first_modified_row(store: EventStore) -> None:
         store.append(pledge(f"e-{index}"))
     store.verify()
     drop_append_only_guards(store)
-    execute_sql(store, "UPDATE events SET body = replace(body, 'logistics', 'troops') WHERE position = 3")
-    with pytest.raises(IntegrityViolation, match="position 3") as raised:
+    execute_sql(store, "UPDATE events SET body = replace(body, 'logistics', 'troops') WHERE position = 4")
+    with pytest.raises(IntegrityViolation, match="position 4") as raised:
         store.verify()
-    assert raised.value.position == 3
+    assert raised.value.position == 4
 
 
 def test_verify_detects_an_indexed_column_changed_behind_the_body(store: EventStore) -> None:
     store.append(pledge())
     drop_append_only_guards(store)
-    execute_sql(store, "UPDATE events SET actor = 'IT' WHERE position = 1")
+    execute_sql(store, "UPDATE events SET actor = 'IT' WHERE position = 2")
     with pytest.raises(IntegrityViolation, match="column actor"):
         store.verify()
 
@@ -150,7 +195,7 @@ def test_verify_expect_detects_a_truncated_tail(store: EventStore) -> None:
         store.append(pledge(f"e-{index}"))
     _, published_head = store.head()
     drop_append_only_guards(store)
-    execute_sql(store, "DELETE FROM events WHERE position = 3")
+    execute_sql(store, "DELETE FROM events WHERE position = 4")
     store.verify()  # the shorter chain is consistent in itself
     with pytest.raises(IntegrityViolation, match="truncated or rewritten"):
         store.verify(expect=published_head)
@@ -163,7 +208,7 @@ def test_a_batch_with_one_bad_event_writes_nothing(store: EventStore) -> None:
     with pytest.raises(InputError) as raised:
         store.append_many([good, unknown_source])
     assert str(raised.value.location) == "events.jsonl:2, field sources[0].source"
-    assert [e.id for e in store.read()] == ["existing"]
+    assert [e.id for e in appended(store)] == ["existing"]
 
 
 def test_duplicate_id_within_one_batch_with_other_content_is_refused(store: EventStore) -> None:
@@ -195,7 +240,7 @@ def test_quote_is_checked_against_a_stored_text(store: EventStore) -> None:
         store.append(pledge("invented", quote="Poland offered tanks"))
     assert raised.value.location.field == "sources[0].quote"
     store.append(pledge("invented", quote="Poland offered tanks"), unverified=True)
-    assert count(store) == 3
+    assert count(store) == 2
 
 
 def test_quotes_wait_unverified_until_the_text_is_attached(store: EventStore) -> None:
@@ -213,7 +258,7 @@ def test_quotes_wait_unverified_until_the_text_is_attached(store: EventStore) ->
 def test_registering_the_same_source_twice_is_a_no_op_but_other_metadata_conflicts(store: EventStore) -> None:
     register_article(store, with_text=False)
     register_article(store, with_text=False)
-    assert [s.id for s in store.sources()] == ["nc-2025-03-10"]
+    assert [s.id for s in store.sources()] == ["test-wire", "nc-2025-03-10"]
     with pytest.raises(DuplicateIdError, match="other metadata"):
         store.register_source(source_id="nc-2025-03-10", publisher="Someone else", published="2025-03-10")
 
@@ -223,11 +268,13 @@ def test_correction_needs_an_existing_target_and_valid_data_for_its_type(store: 
 
     def correction(target: str, data: dict) -> NewEvent:
         return parse_event(
-            {
-                "type": "event.corrected",
-                "occurred": "2025-03-12",
-                "data": {"target": target, "changes": {"data": data}, "reason": "misread"},
-            },
+            cited(
+                {
+                    "type": "event.corrected",
+                    "occurred": "2025-03-12",
+                    "data": {"target": target, "changes": {"data": data}, "reason": "misread"},
+                }
+            ),
             "ukraine-coalition",
         )
 
@@ -245,9 +292,13 @@ def test_read_filters_by_known_at_position_and_timestamp(store: EventStore) -> N
         store.append(pledge("early"))
     with freeze_time(datetime(2025, 3, 20, 12, tzinfo=UTC)):
         store.append(pledge("late"))
-    assert [e.id for e in store.read(EventFilter(known_at=1))] == ["early"]
-    assert [e.id for e in store.read(EventFilter(known_at="2025-03-15T00:00:00.000000Z"))] == ["early"]
-    assert [e.id for e in store.read(EventFilter(since=1))] == ["late"]
+    _, early, late = store.read()
+    # SQLite records the (frozen) local clock; PostgreSQL its own, so the moment between is read off the log
+    between = "2025-03-15T00:00:00.000000Z" if not on_postgres(store) else early.recorded_at
+    assert early.recorded_at <= between < late.recorded_at
+    assert [e.id for e in store.read(EventFilter(known_at=2))] == ["source:test-wire", "early"]
+    assert [e.id for e in store.read(EventFilter(known_at=between))] == ["source:test-wire", "early"]
+    assert [e.id for e in store.read(EventFilter(since=2))] == ["late"]
 
 
 def test_a_correction_can_fix_a_quote_and_its_new_quote_is_checked(store: EventStore) -> None:
@@ -258,7 +309,7 @@ def test_a_correction_can_fix_a_quote_and_its_new_quote_is_checked(store: EventS
         return parse_event(
             {
                 "type": "event.corrected",
-                "occurred": "2025-03-12",
+                "occurred": "2025-03-10",  # no later than the article it cites
                 "data": {
                     "target": "pl-logistics",
                     "changes": {"sources": [{"source": "nc-2025-03-10", "quote": quote}]},
@@ -280,13 +331,22 @@ def test_a_correction_can_fix_a_quote_and_its_new_quote_is_checked(store: EventS
 
 
 def test_recorded_at_never_goes_back_along_positions(store: EventStore) -> None:
-    with freeze_time("2025-03-20 12:00:00"):
-        store.append(pledge("later-clock"))
-    with freeze_time("2025-03-19 08:00:00"):  # another writer whose clock runs behind
+    if on_postgres(store):
+        # the server's clock decides, but the head may be ahead of it: a log copied from a machine whose clock ran ahead
+        insert_recorded_at(store, pledge("later-clock"), "2031-01-01T00:00:00.000000Z")
         store.append(pledge("earlier-clock"))
-    first, second = store.read()
-    assert second.recorded_at == first.recorded_at == "2025-03-20T12:00:00.000000Z"
-    assert [e.id for e in store.read(EventFilter(known_at="2025-03-19T23:00:00.000000Z"))] == []
+        ahead = "2031-01-01T00:00:00.000000Z"
+    else:
+        with freeze_time("2025-03-20 12:00:00"):
+            store.append(pledge("later-clock"))
+        with freeze_time("2025-03-19 08:00:00"):  # another writer whose clock runs behind
+            store.append(pledge("earlier-clock"))
+        ahead = "2025-03-20T12:00:00.000000Z"
+    first, second = appended(store)
+    assert (first.id, second.id) == ("later-clock", "earlier-clock")
+    assert second.recorded_at == first.recorded_at == ahead
+    just_before = utc_timestamp(datetime.fromisoformat(ahead) - timedelta(microseconds=1))
+    assert [e.id for e in store.read(EventFilter(known_at=just_before))] == ["source:test-wire"]
 
 
 def test_one_at_a_time_appends_reuse_the_known_sources_until_a_new_one_is_registered(store: EventStore) -> None:

@@ -16,6 +16,7 @@ from tests.reliability.conftest import (
     assert_no_traceback,
     count_events,
     dump_database,
+    init_sourced,
     invoke,
     run_dtl,
     start_dtl,
@@ -23,6 +24,7 @@ from tests.reliability.conftest import (
     write_lock_held,
     write_lock_waiters,
 )
+from tests.support import CITE_TEST_SOURCE, cited
 
 WRITERS = 8
 EVENTS_PER_WRITER = 500
@@ -32,13 +34,15 @@ IMPORT_SIZE = 23  # each writer: two single appends, then an import of 23 events
 
 
 def _event(writer: int, index: int) -> dict[str, Any]:
-    return {
-        "id": f"w{writer}-e{index:03d}",
-        "type": "position.in_talks",
-        "stream": f"shared-{(writer + index) % STREAMS}",
-        "occurred": "2025-03-10",
-        "actor": ACTORS[index % len(ACTORS)],
-    }
+    return cited(
+        {
+            "id": f"w{writer}-e{index:03d}",
+            "type": "position.in_talks",
+            "stream": f"shared-{(writer + index) % STREAMS}",
+            "occurred": "2025-03-10",
+            "actor": ACTORS[index % len(ACTORS)],
+        }
+    )
 
 
 def _write(url: str, writer: int, start: Any) -> None:
@@ -60,7 +64,7 @@ def _write(url: str, writer: int, start: Any) -> None:
 
 
 def test_eight_writers_of_500_events_leave_4000_gapless_contiguous_verified_events(database_url: str) -> None:
-    assert invoke(database_url, "init").exit_code == 0
+    init_sourced(database_url)  # position 1: the source the writers' events cite
     context = multiprocessing.get_context("spawn")
     start = context.Barrier(WRITERS + 1)
     writers = [context.Process(target=_write, args=(database_url, writer, start)) for writer in range(WRITERS)]
@@ -79,12 +83,12 @@ def test_eight_writers_of_500_events_leave_4000_gapless_contiguous_verified_even
 
     store = EventStore.open(database_url)
     try:
-        events = list(store.read())
+        events = list(store.read())[1:]
     finally:
         store.close()
     total = WRITERS * EVENTS_PER_WRITER
     assert len(events) == total
-    assert [event.position for event in events] == list(range(1, total + 1))
+    assert [event.position for event in events] == list(range(2, total + 2))
     assert sorted(event.id for event in events) == sorted(
         _event(writer, index)["id"] for writer in range(WRITERS) for index in range(EVENTS_PER_WRITER)
     )
@@ -98,25 +102,25 @@ def test_eight_writers_of_500_events_leave_4000_gapless_contiguous_verified_even
     assert writers_interleaved > 1, "the writers did not run at the same time"
     verified = run_dtl(database_url, "verify")
     assert verified.returncode == 0, verified.stderr
-    assert f"ok: {total} events, hash chain intact" in verified.stdout
+    assert f"ok: {total + 1} events, hash chain intact" in verified.stdout
 
 
 CONTENDERS = 4
-IN_TALKS = ("append", "position.in_talks", "--actor", "PL", "--occurred", "2025-03-10")
+IN_TALKS = ("append", "position.in_talks", "--actor", "PL", "--occurred", "2025-03-10", *CITE_TEST_SOURCE)
 
 
 def _contender(n: int) -> list[str]:
     return ["append", "pledge.made", "--actor", "FR", "--occurred", "2025-03-10", "--data", '{"offers": ["troops"]}',
-            "--stream", "contested", "--id", f"contender-{n}"]  # fmt: skip
+            "--stream", "contested", "--id", f"contender-{n}", *CITE_TEST_SOURCE]  # fmt: skip
 
 
 def test_competing_writers_at_one_expected_version_one_wins_the_others_get_a_clean_conflict(
     database_url: str,
 ) -> None:
-    assert invoke(database_url, "init").exit_code == 0
+    init_sourced(database_url)
     for day in ("2025-03-06", "2025-03-07", "2025-03-08"):
         appended = invoke(database_url, "append", "position.in_talks", "--actor", "PL", "--occurred", day,
-                          "--stream", "contested")  # fmt: skip
+                          "--stream", "contested", *CITE_TEST_SOURCE)  # fmt: skip
         assert appended.exit_code == 0, appended.output
     before = dump_database(database_url)
 
@@ -145,12 +149,12 @@ def test_competing_writers_at_one_expected_version_one_wins_the_others_get_a_cle
     after = dump_database(database_url)
     new_rows = set(after["events"]) - set(before["events"])
     assert len(new_rows) == 1
-    assert count_events(database_url) == 4
+    assert count_events(database_url) == 1 + 4
     assert invoke(database_url, "verify").exit_code == 0
 
 
 def test_a_lock_held_past_the_bounded_wait_gives_a_clear_busy_error_exit_3(database_url: str) -> None:
-    assert invoke(database_url, "init").exit_code == 0
+    init_sourced(database_url)
     with write_lock_held(database_url):
         started = time.monotonic()
         result = run_dtl(database_url, *IN_TALKS, env={"DTL_LOCK_TIMEOUT": "1"}, timeout=60)
@@ -162,7 +166,7 @@ def test_a_lock_held_past_the_bounded_wait_gives_a_clear_busy_error_exit_3(datab
     assert "database is locked" not in result.stderr  # the driver's words never reach the user
     assert_no_traceback(result.stdout, result.stderr)
     assert 1 <= waited < 15, f"waited {waited:.1f}s for a bounded wait of 1s"
-    assert count_events(database_url) == 0
+    assert count_events(database_url) == 1  # the test source alone
 
 
 @pytest.mark.postgres
@@ -176,29 +180,29 @@ def test_logs_in_two_schemas_of_one_postgresql_database_do_not_block_each_other(
     other_url = f"{base}?options=-csearch_path%3D{other_schema}"
     try:
         for url in (postgres_url, other_url):
-            assert invoke(url, "init").exit_code == 0
+            init_sourced(url)
         with write_lock_held(postgres_url):
             result = run_dtl(other_url, *IN_TALKS, env={"DTL_LOCK_TIMEOUT": "5"}, timeout=60)
         assert result.returncode == 0, result.stderr
-        assert count_events(other_url) == 1
+        assert count_events(other_url) == 1 + 1
     finally:
         with psycopg.connect(base.replace("+psycopg", ""), autocommit=True) as admin:
             admin.execute(f'DROP SCHEMA "{other_schema}" CASCADE')
 
 
 def test_an_import_waits_a_bounded_time_too_and_writes_nothing(database_url: str, tmp_path: Path) -> None:
-    assert invoke(database_url, "init").exit_code == 0
+    init_sourced(database_url)
     path = tmp_path / "two.jsonl"
     path.write_text("".join(json.dumps(_event(0, index)) + "\n" for index in range(2)), encoding="utf-8")
     with write_lock_held(database_url):  # a separate process with a deadline: a regression fails, never hangs
         result = run_dtl(database_url, "import", str(path), env={"DTL_LOCK_TIMEOUT": "0.5"}, timeout=30)
     assert result.returncode == 3, result.stderr
     assert "stayed locked by another writer for 0.5 seconds" in result.stderr
-    assert count_events(database_url) == 0
+    assert count_events(database_url) == 1  # the test source alone
 
 
 def test_a_writer_waits_for_a_lock_released_within_the_bounded_wait_and_succeeds(database_url: str) -> None:
-    assert invoke(database_url, "init").exit_code == 0
+    init_sourced(database_url)
     with write_lock_held(database_url):
         writer = start_dtl(database_url, *IN_TALKS, env={"DTL_LOCK_TIMEOUT": "30"})
         time.sleep(1.5)  # the writer starts and queues for the lock meanwhile
@@ -207,7 +211,7 @@ def test_a_writer_waits_for_a_lock_released_within_the_bounded_wait_and_succeeds
     assert waited, "the writer did not wait for the lock"
     assert writer.returncode == 0, stderr.decode()
     assert b"appended" in stdout
-    assert count_events(database_url) == 1
+    assert count_events(database_url) == 1 + 1
 
 
 @pytest.mark.parametrize("value", ["soon", "-1", "nan", "inf"])
@@ -227,7 +231,7 @@ def test_a_lock_error_midway_through_an_import_writes_nothing_and_never_reruns_a
     import core.store
     from core.recorder import PostgresRecorder, SQLiteRecorder
 
-    assert invoke(database_url, "init").exit_code == 0
+    init_sourced(database_url)
     inserted_chunks: list[int] = []
 
     def failing_on_the_second_chunk(real_insert: Any) -> Any:
@@ -250,4 +254,4 @@ def test_a_lock_error_midway_through_an_import_writes_nothing_and_never_reruns_a
     finally:
         store.close()
     assert inserted_chunks == [2, 2]  # the work ran once: a rerun would have found the file half read
-    assert count_events(database_url) == 0
+    assert count_events(database_url) == 1  # the test source alone

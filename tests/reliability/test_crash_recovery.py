@@ -20,6 +20,7 @@ import pytest
 from tests.reliability.conftest import (
     assert_no_traceback,
     count_events,
+    init_sourced,
     invoke,
     kill_hard,
     run_dtl,
@@ -27,9 +28,11 @@ from tests.reliability.conftest import (
     wait_for,
     write_lock_holders,
 )
+from tests.support import CITE_TEST_SOURCE, TEST_SOURCE
 
 BIG_IMPORT = 100_000
-EXISTING = 3
+APPENDED = 3
+EXISTING = 1 + APPENDED  # the test source the events cite, then three appends
 RUNS = 4
 # seconds the whole import took on the 2-core reference machine (SQLite 3.2, PostgreSQL 4.2), for the fallback
 _FALLBACK_SECONDS = 3.5
@@ -43,7 +46,8 @@ def big_import(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with path.open("w", encoding="utf-8") as target:
         for index in range(BIG_IMPORT):
             event = {"id": f"bulk-{index}", "type": "position.in_talks", "stream": f"bulk-{index % 4}",
-                     "occurred": "2025-03-10", "actor": _ACTORS[index % len(_ACTORS)]}  # fmt: skip
+                     "occurred": "2025-03-10", "actor": _ACTORS[index % len(_ACTORS)],
+                     "sources": [{"source": TEST_SOURCE}]}  # fmt: skip
             target.write(json.dumps(event) + "\n")
     return path
 
@@ -80,9 +84,10 @@ def _kill_when_read(process: subprocess.Popen[bytes], path: Path, fraction: floa
 def test_an_import_killed_at_random_moments_leaves_none_or_all_of_its_events(
     database_url: str, big_import: Path
 ) -> None:
-    assert invoke(database_url, "init").exit_code == 0
-    for actor in ("GB", "FR", "PL")[:EXISTING]:
-        appended = invoke(database_url, "append", "position.in_talks", "--actor", actor, "--occurred", "2025-03-01")
+    init_sourced(database_url)
+    for actor in ("GB", "FR", "PL")[:APPENDED]:
+        appended = invoke(database_url, "append", "position.in_talks", "--actor", actor, "--occurred", "2025-03-01",
+                          *CITE_TEST_SOURCE)  # fmt: skip
         assert appended.exit_code == 0, appended.output
     randomness = random.Random(20251122)
     proc_available = Path(f"/proc/{os.getpid()}/fdinfo").is_dir()

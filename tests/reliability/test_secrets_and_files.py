@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.reliability.conftest import assert_no_traceback, invoke, run_dtl, write_lock_held
-from tests.support import EXAMPLE
+from tests.support import EXAMPLE, TEST_SOURCE_ADD
 
 PASSWORD = "s3cret-Pa55"
 
@@ -131,8 +131,8 @@ def test_a_new_sqlite_log_and_its_journal_files_are_readable_by_their_owner_only
     reader = sqlite3.connect(path)  # keeps the write-ahead log and shared memory files in place
     try:
         reader.execute("SELECT count(*) FROM events").fetchone()
-        appended = run_dtl(url, "append", "position.in_talks", "--actor", "PL", "--occurred", "2025-03-10")
-        assert appended.returncode == 0, appended.stderr
+        written = run_dtl(url, *TEST_SOURCE_ADD)  # the first append: a source's registration
+        assert written.returncode == 0, written.stderr
         journals = [Path(f"{path}-wal"), Path(f"{path}-shm")]
         assert all(journal.exists() for journal in journals)
         assert {journal.name: _mode(journal) for journal in journals} == {journal.name: 0o600 for journal in journals}

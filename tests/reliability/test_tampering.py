@@ -177,7 +177,8 @@ def test_a_published_head_hash_detects_history_truncated_or_rewritten_consistent
 def test_a_published_head_hash_still_verifies_after_honest_appends(logged: EventStore) -> None:
     url = logged.database.url
     published = _published_head(url)
-    appended = invoke(url, "append", "position.in_talks", "--actor", "NL", "--occurred", "2025-03-18")
+    appended = invoke(url, "append", "position.in_talks", "--actor", "NL", "--occurred", "2025-03-17",
+                      "--source", "nc-2025-03-17")  # fmt: skip
     assert appended.exit_code == 0, appended.output
     result = invoke(url, "verify", "--expect", published)
     assert result.exit_code == 0, result.output

@@ -15,7 +15,7 @@ import pytest
 from errors import InputError, NotFound
 from service import Query
 from service.timeline import Timeline
-from tests.support import EXAMPLE, drop_append_only_guards, execute_sql
+from tests.support import EXAMPLE, drop_append_only_guards, execute_sql, plant
 
 STREAM = "ukraine-coalition"
 
@@ -106,7 +106,8 @@ def test_append_resolves_a_phrase_against_its_first_sources_publication_date(tim
 
 
 def test_appending_the_same_event_again_changes_nothing(timeline: Timeline) -> None:
-    event = {"id": "svc-nl", "type": "position.in_talks", "actor": "NL", "occurred": "2025-03-17"}
+    event = {"id": "svc-nl", "type": "position.in_talks", "actor": "NL", "occurred": "2025-03-17",
+             "sources": [{"source": "ft-2025-03-17"}]}  # fmt: skip
     first = timeline.append(event)
     again = timeline.append(event)
     assert first.to_json()["appended"]["id"] == "svc-nl"
@@ -124,7 +125,7 @@ def test_why_explains_an_actor_down_to_its_quotes(timeline: Timeline) -> None:
 def test_the_audit_and_the_reports_audit_both_survive_rows_damaged_past_reading(timeline: Timeline) -> None:
     """The report's audit once lacked the audit's fallback and crashed where `dtl audit` reported the break."""
     timeline.append({"id": "elsewhere", "type": "position.in_talks", "actor": "NL", "occurred": "2025-03-17",
-                     "stream": "other"})  # fmt: skip
+                     "stream": "other", "sources": [{"source": "ft-2025-03-17"}]})  # fmt: skip
     drop_append_only_guards(timeline.store)
     execute_sql(timeline.store, "UPDATE events SET body = '{not json' WHERE event_id = 'elsewhere'")
     audited = timeline.audit()
@@ -210,3 +211,64 @@ def test_a_known_at_day_before_anything_was_recorded_says_why_the_answer_is_empt
     [note] = answer.notes
     assert "nothing had been recorded by" in note
     assert timeline.state(Query.parse(STREAM, "2025-03-17")).notes == ()
+
+
+def correct_publication(timeline: Timeline, source_id: str, published: str, title: str) -> None:
+    """Correct a source's metadata as an analyst does: an event.corrected of its registration, with its whole data."""
+    [source] = [source for source in timeline.sources() if source.id == source_id]
+    data = {"source_id": source.id, "publisher": source.publisher, "published": published, "title": title}
+    data.update({key: value for key, value in (("url", source.url), ("sha256", source.sha256)) if value is not None})
+    timeline.append(
+        {"id": f"fix-{source_id}", "type": "event.corrected", "occurred": source.published,
+         "data": {"target": f"source:{source_id}", "changes": {"data": data}, "reason": "the print date"},
+         "sources": [{"source": source_id}]}
+    )  # fmt: skip
+
+
+def test_a_corrected_publication_date_is_what_the_list_why_relative_dates_and_the_report_use(
+    timeline: Timeline,
+) -> None:
+    correct_publication(timeline, "ft-2025-03-17", "2025-03-24", "Coalition to pass 30 (corrected)")
+    [source] = [source for source in timeline.sources() if source.id == "ft-2025-03-17"]
+    assert (source.published, source.title, source.sha256 is not None) == (
+        "2025-03-24",
+        "Coalition to pass 30 (corrected)",
+        True,
+    )
+    cited = [
+        citation
+        for event in timeline.why(Query.parse(STREAM, "2025-03-17"), "Australia").to_json()["events"]
+        for citation in event["sources"]
+        if citation["source"] == "ft-2025-03-17"
+    ]
+    assert cited
+    assert {(citation["published"], citation["title"]) for citation in cited} == {
+        ("2025-03-24", "Coalition to pass 30 (corrected)")
+    }
+    answer = timeline.append(
+        {
+            "type": "position.in_talks",
+            "actor": "NL",
+            "occurred_text": "last week",
+            "sources": [{"source": "ft-2025-03-17"}],
+        }
+    )
+    assert answer.resolution is not None
+    assert (answer.resolution.anchor.isoformat(), answer.resolution.edtf) == ("2025-03-24", "2025-03-17/2025-03-23")
+    assert "Coalition to pass 30 (corrected)" in timeline.report(STREAM).html
+
+
+def test_the_audit_dates_events_against_a_corrected_publication(timeline: Timeline) -> None:
+    plant(
+        timeline.store,
+        {"id": "nl-late", "type": "position.in_talks", "actor": "NL", "occurred": "2025-03-20",
+         "sources": [{"source": "ft-2025-03-17"}]},
+    )  # fmt: skip
+    assert "nl-late" in {
+        e
+        for finding in timeline.audit().findings
+        if finding.kind == "occurred_after_publication"
+        for e in finding.events
+    }
+    correct_publication(timeline, "ft-2025-03-17", "2025-03-21", "Coalition to pass 30")
+    assert not [finding for finding in timeline.audit().findings if finding.kind == "occurred_after_publication"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from functools import lru_cache
 from itertools import islice
 
@@ -48,6 +48,8 @@ _ELLIPSIS = re.compile(r"\s*(?:\.\.\.|\u2026)\s*")
 # ASCII needs no NFKC: only white space becomes a plain space and the backtick an apostrophe
 _ASCII = str.maketrans({**{chr(code): " " for code in range(128) if chr(code).isspace()}, "`": "'"})
 _SPACES = re.compile(" {2,}")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+_ASCII_SPACE = re.compile("[" + "".join(chr(code) for code in range(128) if chr(code).isspace() and code != 32) + "]")
 # An ASCII quote differs from its normalised form only by white space other than single spaces, a
 # backtick, or an ellipsis; without them it is its own normal form once stripped. (Two substring
 # tests and a one-class search take a fifth of the time of one search with alternatives.)
@@ -72,9 +74,17 @@ def _normalise_char(char: str) -> str:
     return " " if folded.isspace() else folded
 
 
+def _fold_run(found: re.Match[str]) -> str:
+    return "".join(map(_normalise_char, found.group()))
+
+
 def _normalise(text: str) -> str:
     """Return the normalised text alone: what _normalise_with_offsets gives, without the offsets, fast."""
-    folded = text.translate(_ASCII) if text.isascii() else "".join(map(_normalise_char, text))
+    if text.isascii():
+        folded = text.translate(_ASCII)
+    else:  # news text is mostly ASCII: fold the runs of other characters one by one, the rest as _ASCII does
+        # (translate is slow on a string that is not ASCII: two C-level passes do its work)
+        folded = _ASCII_SPACE.sub(" ", _NON_ASCII.sub(_fold_run, text)).replace("`", "'")
     return _SPACES.sub(" ", folded).strip(" ")
 
 
@@ -151,12 +161,18 @@ class SourceText:
         return self._offsets
 
     def _paragraphs(self) -> list[int]:
-        """Return where each paragraph but the first starts in the normalised text, in order."""
+        """Return where each paragraph but the first starts in the normalised text, in order.
+
+        A break is white space only, so the normalised text is the normalised paragraphs joined by single
+        spaces: each normalised fast, with no offsets to track.
+        """
         if self._paragraph_starts is None:
-            offsets = self._original_offsets()
-            self._paragraph_starts = [
-                bisect_left(offsets, found.end()) for found in _PARAGRAPH_BREAK.finditer(self.text)
-            ]
+            paragraphs = [paragraph for paragraph in map(_normalise, _PARAGRAPH_BREAK.split(self.text)) if paragraph]
+            starts, position = [], 0
+            for paragraph in paragraphs[:-1]:
+                position += len(paragraph) + 1
+                starts.append(position)
+            self._paragraph_starts = starts
         return self._paragraph_starts
 
     def _span(self, parts: list[str]) -> tuple[int, int] | None:

@@ -271,3 +271,21 @@ def test_contains_agrees_with_locate(start: int, length: int, cut: str) -> None:
     piece = ARTICLE[start : start + length]
     quote = piece[: length // 2] + cut + piece[length // 2 :]
     assert TEXT.contains(quote) == (TEXT.locate(quote) is not None)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.text(alphabet=st.characters(codec="utf-8"), max_size=12), _BREAKS, st.sampled_from(["\u00a8"])),
+        max_size=8,
+    ).map("".join)
+)
+def test_paragraphs_start_where_the_offsets_of_the_normalised_text_say(article: str) -> None:
+    """The paragraphs, normalised one by one and joined by spaces, are the normalised text: no offsets needed."""
+    from bisect import bisect_left
+
+    from events.quotes import _PARAGRAPH_BREAK, _normalise_with_offsets
+
+    normalised, offsets = _normalise_with_offsets(article)
+    starts = sorted({bisect_left(offsets, found.end()) for found in _PARAGRAPH_BREAK.finditer(article)})
+    assert SourceText(article)._paragraphs() == [start for start in starts if 0 < start < len(normalised)]

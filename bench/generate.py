@@ -7,6 +7,9 @@ back-dated events, ~1% corrections and ~0.5% retractions of earlier events,
 and quotes taken from the synthetic texts of a few hundred sources, so quotes
 are verified on import as in real use. A handful of sources registered by
 sha256 alone appear in the file itself; quotes citing them stay unverified.
+Like an analyst's, every event passes the log's write-time checks: it cites a
+source published on or after its earliest possible day (a correction too, and
+a corrected date stays before its target's sources).
 
 Everything derives from one seed: the same arguments write the same bytes.
 """
@@ -133,13 +136,18 @@ def _plain(sentence: str) -> str:
     return sentence.translate(table)
 
 
+def _published(index: int, count: int) -> date:
+    """The day source `index` of `count` is published: evenly over the span, the last on its last day."""
+    return START + timedelta(days=(index + 1) * SPAN_DAYS // count)
+
+
 def make_sources(seed: int, count: int = SOURCE_COUNT) -> list[Source]:
     """Return the sources of the log, published evenly over its span, each with a text of ~40 sentences."""
     rng = random.Random(f"sources-{seed}")
     names = sorted(getattr(c, "common_name", None) or c.name for c in pycountry.countries)
     sources = []
     for index in range(count):
-        published = START + timedelta(days=index * SPAN_DAYS // count)
+        published = _published(index, count)
         sentences = [
             rng.choice(_SENTENCES).format(
                 a=rng.choice(names),
@@ -183,7 +191,9 @@ class _Writer:
         self.actor_urn = _urn(codes, [1 / (rank + 1) ** 0.7 for rank in range(len(codes))])
         self.type_urn = _urn([name for name, _ in PLAIN_TYPES], [weight for _, weight in PLAIN_TYPES])
         self.stream_urn = _urn(list(STREAMS), list(STREAM_WEIGHTS))
-        self.recent: deque[tuple[str, str]] = deque(maxlen=5000)  # (id, type) of plain events, for amendments
+        # (id, type, day) of plain events, for amendments: a corrected date stays on or before the day
+        self.recent: deque[tuple[str, str, date]] = deque(maxlen=5000)
+        self.published = [date.fromisoformat(source.published) for source in sources]
         self.meetings: dict[str, deque[str]] = {stream: deque(maxlen=50) for stream in STREAMS}
         self.hashed_sources: list[str] = []  # sources registered in the file by sha256 alone
         self.last_day = START
@@ -238,11 +248,14 @@ class _Writer:
         return " ".join(words[:4]) + " ... " + " ".join(words[-3:])
 
     def references(self, day: date) -> list[dict[str, str]]:
-        """One or two sources published around `day`, each with a quote from its text."""
-        offset = (day - START).days * len(self.sources) // SPAN_DAYS
+        """One or two sources published on or a little after `day`, each with a quote from its text."""
+        count = len(self.sources)
+        first = min(max((day - START).days * count // SPAN_DAYS - 1, 0), count - 1)
+        while first < count - 1 and self.published[first] < day:
+            first += 1
         refs = []
         for _ in range(2 if self.rng.random() < 0.1 else 1):
-            source = self.sources[min(max(offset - self.rng.randint(0, 2), 0), len(self.sources) - 1)]
+            source = self.sources[min(first + self.rng.randint(0, 2), count - 1)]
             if self.rng.random() < 0.03:
                 refs.append({"source": source.id})
             else:
@@ -333,12 +346,12 @@ class _Writer:
         event["sources"] = self.references(day)
         if rng.random() < 0.03:
             event["note"] = "Synthetic analyst note: wording ambiguous, see the second paragraph."
-        self.recent.append((event_id, kind))
+        self.recent.append((event_id, kind, day))
         return event
 
     def amendment(self, index: int, event_id: str, kind: str) -> dict[str, Any]:
         rng = self.rng
-        target, target_type = rng.choice(self.recent)
+        target, target_type, target_day = rng.choice(self.recent)
         day = START + timedelta(days=index * SPAN_DAYS // self.total)
         event: dict[str, Any] = {"id": event_id, "type": kind, "stream": STREAMS[0], "occurred": day.isoformat()}
         if kind == "event.retracted":
@@ -346,7 +359,8 @@ class _Writer:
         else:
             roll = rng.random()
             if roll < 0.4:
-                changes: dict[str, Any] = {"occurred": self.fuzzy(day - timedelta(days=rng.randint(1, 60)))}
+                # on or before the target's day: still before the sources it cites were published
+                changes: dict[str, Any] = {"occurred": self.fuzzy(target_day - timedelta(days=rng.randint(0, 60)))}
             elif roll < 0.55:
                 changes = {"actor": self.actor()}
             elif roll < 0.85:
@@ -357,14 +371,15 @@ class _Writer:
         event["sources"] = self.references(day)
         return event
 
-    def hashed_source(self, index: int, event_id: str) -> dict[str, Any]:
-        day = START + timedelta(days=index * SPAN_DAYS // self.total)
+    def hashed_source(self, index: int) -> dict[str, Any]:
+        """A wire digest registered by sha256 alone, published on the span's last day: any event may cite it."""
+        day = START + timedelta(days=SPAN_DAYS)
         source_id = f"wire-{index}"
         self.hashed_sources.append(source_id)
         digest = hashlib.sha256(f"text of {source_id} we may not keep".encode()).hexdigest()
         data = {"source_id": source_id, "publisher": "Wire service", "published": day.isoformat(), "sha256": digest}
         return {
-            "id": event_id,
+            "id": f"source:{source_id}",
             "type": "source.registered",
             "stream": "sources",
             "occurred": day.isoformat(),
@@ -377,7 +392,7 @@ class _Writer:
             event_id = f"{self.id_prefix}e{index:07d}"
             roll = self.rng.random() if amendments and index > 100 else 1.0
             if amendments and index % hashed_every == hashed_every // 2:
-                event = self.hashed_source(index, event_id)
+                event = self.hashed_source(index)
             elif roll < RETRACTED_SHARE:
                 event = self.amendment(index, event_id, "event.retracted")
             elif roll < RETRACTED_SHARE + CORRECTED_SHARE:

@@ -107,7 +107,7 @@ def checked(batch: Batch, event: NewEvent, location: Location, *, unverified: bo
     target_type = _target_type(batch, event, location) if event.type in _AMENDMENTS else None
     if not event.sources and kind_of(event.type).needs_source:
         raise _field_error(
-            f"a {event.type} event must cite at least one source",
+            f"this {event.type} cites no source; every event but a source's registration must cite one",
             location,
             "sources",
             hint="register the source that reports it, then cite it with its quote",

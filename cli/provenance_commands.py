@@ -120,6 +120,7 @@ def _print_evidence(evidence: tuple[Evidence, ...], indent: str = "") -> None:
                 click.echo(safe_text(f"{indent}  changes: {json.dumps(event.data['changes'], ensure_ascii=False)}"))
         else:
             who = f" {event.actor}" if event.actor else ""
+            who += f", said by {event.speaker}" if event.speaker else ""
             click.secho(
                 safe_text(f"\n{event.id}: {event.type}{who}, occurred {when}, position {event.position}"), bold=True
             )

@@ -109,10 +109,13 @@ class Evidence:
     effect: Effect | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """Return the event, its sources and its amendments as JSON, with its effect when it has one."""
+        """Return the event, its sources and its amendments as JSON, with its effect when it has one.
+
+        `speaker` is there only when the event names who said it (as timelines list events).
+        """
         event = self.event
         effect = self.effect
-        return {
+        document: dict[str, Any] = {
             "id": event.id,
             "type": event.type,
             "stream": event.stream,
@@ -127,6 +130,9 @@ class Evidence:
             "changed": None if effect is None else list(effect.changed),
             "changed_nothing_because": None if effect is None else effect.unchanged_because,
         }
+        if event.speaker is not None:
+            document["speaker"] = event.speaker
+        return document
 
 
 @dataclass(frozen=True)

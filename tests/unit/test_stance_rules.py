@@ -312,3 +312,14 @@ def test_why_lists_no_event_dated_after_the_day_asked():
         "de-pledge",
         "de-too-early",
     ]
+
+
+def test_why_lists_a_statement_with_who_said_it():
+    said = {
+        **event("statement.made", "GB", "2025-03-17", "lammy", speaker="David Lammy",
+                summary="the G7 have more cards that we can play"),
+        "speaker": "David Lammy, UK foreign secretary",
+    }  # fmt: skip
+    [item] = why(said, actor="GB").evidence
+    assert item.to_json()["speaker"] == "David Lammy, UK foreign secretary"
+    assert item.to_json()["changed_nothing_because"] == "a statement changes no stance"

@@ -281,11 +281,11 @@ def explain_actor(
         if not touches(event, actor):
             fold.apply(event)
             continue
-        before, host_stance = _values(fold.fact_events(actor)), fold.stance(event.actor)
+        before, by_member = _values(fold.fact_events(actor)), fold.convened_by_member(event)
         fold.apply(event)
         after = _values(fold.fact_events(actor))
         changed = _changes(before, after)
-        effect = Effect(changed, None) if changed else Effect.nothing(_unchanged(event, actor, before, host_stance))
+        effect = Effect(changed, None) if changed else Effect.nothing(_unchanged(event, actor, before, by_member))
         evidence.append(citer.evidence(event, effect))
     set_aside = tuple(citer.evidence(event) for event in _set_aside(scope, actor, as_of))
     return ActorProvenance(
@@ -348,8 +348,8 @@ _NEVER_CHANGES = {
 }
 
 
-def _unchanged(event: RecordedEvent, actor: str, before: _Values, host_stance: str | None) -> str:
-    """Say why an event about the actor changed none of its facts."""
+def _unchanged(event: RecordedEvent, actor: str, before: _Values, by_member: bool) -> str:
+    """Say why an event about the actor changed none of its facts (`by_member`: as the fold judged a meeting)."""
     kind, data, stance = event.type, event.data, before[0]
     held = f"stance already {stance}" if stance is not None else "not a member"
     if kind in _NEVER_CHANGES:
@@ -359,7 +359,7 @@ def _unchanged(event: RecordedEvent, actor: str, before: _Values, host_stance: s
             return "hosting a meeting changes no stance"
         if data.get("external"):
             return "a meeting marked external makes nobody a member"
-        if host_stance is None:
+        if not by_member:
             return f"a meeting convened by a non-member ({event.actor})"
         return f"{held}: in talks never lowers a stance"
     if kind == "position.in_talks":

@@ -1,4 +1,4 @@
-"""Says whether each quote an event cites is found in its source's stored text."""
+"""Says whether each quote an event cites is evidence found in its source's stored text (the rule: events.quotes)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ class QuoteChecker:
         self._cache: dict[tuple[str, str], bool] = {}
 
     def quote_status(self, source_id: str, quote: str | None) -> QuoteStatus:
-        """Return whether a quote is verified, absent from the text, or cannot be checked."""
+        """Return whether a quote is verified, not found (or too short to prove anything), or cannot be checked."""
         if quote is None:
             return "no_quote"
         text = self._texts.get(source_id)

@@ -174,12 +174,21 @@ def _normalise(phrase: str) -> str:
 
 def resolve(phrase: str, anchor: date) -> Resolution:
     """Return what a phrase means written on the anchor day, or raise UnresolvedPhrase rather than guess."""
+    try:
+        return _resolve(phrase, anchor)
+    except OverflowError:  # "this week" written on 9999-12-31, "yesterday" on 0001-01-01
+        raise UnresolvedPhrase(
+            f"{phrase!r} written on {anchor.isoformat()} falls outside the years 1 to 9999"
+        ) from None
+
+
+def _resolve(phrase: str, anchor: date) -> Resolution:
     text = _normalise(phrase)
     if not text:
         raise UnresolvedPhrase("the phrase is empty", 'give a phrase such as "last week"')
     approximate = _APPROXIMATE.fullmatch(text)
     if approximate:
-        inner = resolve(approximate["rest"], anchor)
+        inner = _resolve(approximate["rest"], anchor)
         edtf = "/".join(f"{end}~" for end in inner.edtf.split("/"))
         return Resolution(phrase, anchor, edtf, inner.earliest, inner.latest, f"about: {inner.rule}, approximate (~)")
     for pattern, rule, days in _RULES:

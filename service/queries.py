@@ -61,7 +61,7 @@ def parse_known_at(value: str | int | None) -> int | str | None:
         return value
     from core import utc_timestamp
 
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # not "²" or full-width digits: str.isdigit takes those too
         return int(value)
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))

@@ -64,6 +64,8 @@ def test_every_question_is_answered_by_the_one_replayer_the_timeline_built(timel
     [
         (lambda t: Query.parse(STREAM, "2025-02-30"), "as_of"),
         (lambda t: Query.parse(STREAM, "2025-03-17", "last tuesday"), "known_at"),
+        (lambda t: Query.parse(STREAM, "2025-03-17", "²"), "known_at"),
+        (lambda t: Query.parse(STREAM, "2025-03-17", "２"), "known_at"),
         (lambda t: t.why(Query.parse(STREAM, "2025-03-17"), "Atlantis"), "actor"),
         (lambda t: t.timeline(STREAM, start="2025-03-17", end="2025-02-31"), "to"),
         (lambda t: t.report(STREAM, start="2025-03-17", end="2025-03-10"), "to"),

@@ -103,3 +103,14 @@ def test_every_phrase_in_the_example_that_resolves_gives_the_date_the_example_st
         assert resolution.edtf == obj["occurred"], obj["id"]
         resolved += 1
     assert resolved == 8  # events dated "last week", "on Monday", "on Sunday" or "at the weekend"
+
+
+@pytest.mark.parametrize(
+    ("phrase", "anchor"),
+    [("this week", date(9999, 12, 31)), ("yesterday", date(1, 1, 1)), ("last week", date(1, 1, 3)),
+     ("last weekend", date(1, 1, 2)), ("at the weekend", date(1, 1, 1)), ("about last week", date(1, 1, 2))],
+)  # fmt: skip
+def test_a_phrase_reaching_past_the_calendar_is_refused_not_a_crash(phrase: str, anchor: date) -> None:
+    """An OverflowError once escaped as "unexpected error, this is a bug" from `dtl date` and `append --occurred-text`."""
+    with pytest.raises(UnresolvedPhrase, match="outside the years 1 to 9999"):
+        resolve(phrase, anchor)

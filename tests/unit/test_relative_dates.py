@@ -111,6 +111,6 @@ def test_every_phrase_in_the_example_that_resolves_gives_the_date_the_example_st
      ("last weekend", date(1, 1, 2)), ("at the weekend", date(1, 1, 1)), ("about last week", date(1, 1, 2))],
 )  # fmt: skip
 def test_a_phrase_reaching_past_the_calendar_is_refused_not_a_crash(phrase: str, anchor: date) -> None:
-    """An OverflowError once escaped as "unexpected error, this is a bug" from `dtl date` and `append --occurred-text`."""
+    """An OverflowError once escaped as "unexpected error" from `dtl date` and `append --occurred-text`."""
     with pytest.raises(UnresolvedPhrase, match="outside the years 1 to 9999"):
         resolve(phrase, anchor)

@@ -113,8 +113,11 @@ def checked(batch: Batch, event: NewEvent, location: Location, *, unverified: bo
             hint="register the source that reports it, then cite it with its quote",
         )
     _check_sources(batch, event.sources, location, "sources", unverified=unverified)
-    _check_dated_by_sources(batch, event.occurred, event.sources, location, "occurred", None, subject=event.type)
-    if target_type is not None:
+    if target_type is None:
+        # an amendment's own date is when the correction was made, after the article it rests on: its target's
+        # corrected date is what must not come after the sources (checked below), as the audit reads it
+        _check_dated_by_sources(batch, event.occurred, event.sources, location, "occurred", None, subject=event.type)
+    else:
         event = _checked_amendment(batch, event, target_type, location, unverified=unverified)
     if event.type == "source.registered":
         source_id = event.data["source_id"]

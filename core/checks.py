@@ -28,7 +28,7 @@ from typing import Any, Protocol
 
 from core.sources import REGISTRATION_PREFIX, registration_id
 from errors import DuplicateIdError, InputError, Location, NotFound
-from events import NewEvent, RecordedEvent, Source, SourceText, edtf_bounds, kind_of
+from events import NewEvent, RecordedEvent, Source, SourceText, edtf_bounds, kind_of, quote_shortfall
 
 __all__ = ["Batch", "checked"]
 
@@ -181,11 +181,14 @@ def _check_sources(
         if text is None or quote is None or unverified:
             continue
         if not text.contains(quote):
+            shortfall = quote_shortfall(quote)
             raise _field_error(
-                f"the quote is not in the text of source {source_id!r}: {quote[:80]!r}",
+                shortfall or f"the quote is not in the text of source {source_id!r}: {quote[:80]!r}",
                 location,
                 f"{field_prefix}[{index}].quote",
-                hint="copy the quote verbatim from the source, or record it as unverified",
+                hint="quote the source at greater length, or record it as unverified"
+                if shortfall
+                else ("copy the quote verbatim from the source, or record it as unverified"),
             )
 
 

@@ -344,3 +344,12 @@ def test_a_writer_whose_clock_says_2031_cannot_freeze_known_at_on_postgresql(
     else:
         # SQLite has no server: the local clock is the database's, and a later append never goes back before it
         assert future.recorded_at == today.recorded_at == "2031-01-01T00:00:00.000000Z"
+
+
+def test_a_quote_too_short_to_prove_anything_is_refused_saying_so(log: EventStore) -> None:
+    """A verbatim "Spain" was once told to "copy the quote verbatim": it is too short to prove anything instead."""
+    log.register_source(source_id="es", publisher="P", published="2025-03-10", text="Spain said it was too early.\n")
+    error = refused(log, pledge(sources=[{"source": "es", "quote": "Spain"}]))
+    assert error.location.field == "sources[0].quote"
+    assert "at least 3 words" in str(error)
+    assert "verbatim" not in (error.hint or "")

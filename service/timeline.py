@@ -255,8 +255,9 @@ class Timeline:
         text = store.source_texts().get(source_id)
         return SourceAnswer(found, text, quote_spans(store.read(), source_id, text))
 
-    def _sources(self) -> dict[str, Source]:
-        return {source.id: source for source in self.store.sources()}
+    def _sources(self, known_position: int | None = None) -> dict[str, Source]:
+        """Return the registered sources by id, their metadata as corrected by the position known (default: now)."""
+        return {source.id: source for source in self.store.sources(known_position)}
 
     def verify(self, *, expect: str | None = None, on_progress: Callable[[int], None] | None = None) -> VerifyAnswer:
         """Recompute the hash chain (and, with `expect`, find a published head in it); raise at the first bad row."""
@@ -336,9 +337,8 @@ class Timeline:
 
         code = actor_code(actor)
         events, position = self._scope(query)
-        explained = explain_actor(
-            events, code, query.as_of, self._sources(), self.store.source_texts(), stream=query.stream
-        )
+        sources, texts = self._sources(position), self.store.source_texts(position)
+        explained = explain_actor(events, code, query.as_of, sources, texts, stream=query.stream)
         return WhyActorAnswer(query, position, explained, self._known_at_notes(query.known_at))
 
     def why_count(self, query: Query, subject: str = "participants") -> WhyCountAnswer:
@@ -346,9 +346,8 @@ class Timeline:
         from projections.provenance import explain_count
 
         events, position = self._scope(query)
-        explained = explain_count(
-            events, subject, query.as_of, self._sources(), self.store.source_texts(), stream=query.stream
-        )
+        sources, texts = self._sources(position), self.store.source_texts(position)
+        explained = explain_count(events, subject, query.as_of, sources, texts, stream=query.stream)
         return WhyCountAnswer(query, position, explained, self._known_at_notes(query.known_at))
 
     def _scope(self, query: Query) -> tuple[list[RecordedEvent], int]:

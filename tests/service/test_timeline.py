@@ -274,3 +274,18 @@ def test_the_audit_dates_events_against_a_corrected_publication(timeline: Timeli
     }
     correct_publication(timeline, "ft-2025-03-17", "2025-03-21", "Coalition to pass 30")
     assert not [finding for finding in timeline.audit().findings if finding.kind == "occurred_after_publication"]
+
+
+def test_why_known_at_a_position_before_a_source_correction_shows_the_metadata_known_then(timeline: Timeline) -> None:
+    """Sources were once read as they stand now even when why was asked as the log stood earlier."""
+    before = timeline.head_position()
+    correct_publication(timeline, "ft-2025-03-17", "2025-03-24", "Coalition to pass 30 (corrected)")
+
+    def titles(known_at: str | None) -> set[str]:
+        explained = timeline.why(Query.parse(STREAM, "2025-03-17", known_at), "Australia").to_json()
+        return {c["title"] for e in explained["events"] for c in e["sources"] if c["source"] == "ft-2025-03-17"}
+
+    assert titles(None) == {"Coalition to pass 30 (corrected)"}
+    assert titles(str(before)) == {
+        "Downing Street expects more than 30 countries to join Ukraine 'coalition of the willing'"
+    }

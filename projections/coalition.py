@@ -347,11 +347,12 @@ class _Actor:
 
     def set_offers_aside(self) -> None:
         """Keep the standing offers as offered earlier, no longer standing (a later undecided or considering)."""
-        if self.earlier:
-            self.earlier.update(self.offers)  # never both standing and set aside: a new offer leaves `earlier`
-        else:
-            self.earlier = self.offers
+        offers, earlier = self.offers, self.earlier
         self.offers = {}
+        if earlier:
+            earlier.update(offers)  # never both standing and set aside: a new offer leaves `earlier`
+        else:
+            self.earlier = offers
         if self.tentative:
             self.tentative.clear()
 
@@ -573,11 +574,14 @@ class CoalitionFold:
         event_id = event.id
         actor = self._touch(event.actor, event_id)
         data = event.data
-        offers, ruled_out = actor.offers, actor.ruled_out
+        offers, ruled_out, earlier = actor.offers, actor.ruled_out, actor.earlier
         for capability in data.get("ruled_out", ()):
-            actor.drop_offer(capability)
+            offers.pop(capability, None)  # `drop_offer`, inlined: the replay's hot path
+            if earlier:
+                earlier.pop(capability, None)
+            if actor.tentative:
+                actor.tentative.discard(capability)
             _add(ruled_out, capability, event_id)
-        earlier = actor.earlier
         tentative = data.get("firmness") == "tentative"
         for capability in data["offers"]:
             if ruled_out:
@@ -605,17 +609,26 @@ class CoalitionFold:
             actor.earlier.clear()
             actor.tentative.clear()
         else:
+            offers, earlier = actor.offers, actor.earlier
             for capability in named:
-                actor.drop_offer(capability)
+                offers.pop(capability, None)  # `drop_offer`, inlined: the replay's hot path
+                if earlier:
+                    earlier.pop(capability, None)
+                if actor.tentative:
+                    actor.tentative.discard(capability)
         actor.settle(event)
 
-    def _take_position(self, event: RecordedEvent, position: str) -> _Actor:
+    def _take_position(self, event: RecordedEvent, position: str, doubts_offers: bool = False) -> _Actor:
+        """Make a stance statement other than a pledge; `doubts_offers`: it sets standing offers aside."""
         actor = self._touch(event.actor, event.id)
+        offers = actor.offers
         # a pledge since the last statement of the same position breaks its run: the statement is made anew
-        if actor.position == position and not actor.offers:
+        if actor.position == position and not offers:
             actor.position_events.append(event.id)
         else:
             actor.position, actor.position_events = position, [event.id]
+            if offers and doubts_offers:
+                actor.set_offers_aside()
         return actor
 
     def _position_declined(self, event: RecordedEvent) -> None:
@@ -632,15 +645,10 @@ class CoalitionFold:
         actor.settle(event)
 
     def _position_undecided(self, event: RecordedEvent) -> None:
-        actor = self._take_position(event, "undecided")
-        if actor.offers:
-            actor.set_offers_aside()
-        actor.settle(event)
+        self._take_position(event, "undecided", True).settle(event)
 
     def _position_considering(self, event: RecordedEvent) -> None:
-        actor = self._take_position(event, "considering")
-        if actor.offers:
-            actor.set_offers_aside()
+        actor = self._take_position(event, "considering", True)
         for condition in event.data.get("conditions", ()):
             _add(actor.conditions, condition, event.id)
         actor.settle(event)

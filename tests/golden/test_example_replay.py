@@ -65,7 +65,16 @@ def test_poland_supports_with_logistics_and_rules_out_troops():
         "conditions": [],
         "since": "2025-03-10",
         "events": ["ft-0310-pl-logistics"],
+        "tentative_offers": [],
+        "offered_earlier": [],
     }
+
+
+def test_denmark_and_sweden_offer_troops_tentatively_a_potential_deployment():
+    members = at(MARCH_17).members
+    assert members["DK"].to_json()["tentative_offers"] == ["troops"]
+    assert members["SE"].to_json()["tentative_offers"] == ["troops"]
+    assert members["GB"].to_json()["tentative_offers"] == []
 
 
 def test_australia_considers_as_of_12_march_and_supports_with_troops_as_of_17_march():
@@ -130,8 +139,10 @@ def test_count_series_sets_each_estimate_beside_the_named_floor():
 
 def test_history_of_australia():
     stances = [(entry["event"]["id"], entry["stance"]) for entry in history(fold_order(example_events()), "AU")]
+    # Britain's pledge (2 to 10 March) counts only from 10 March: the call it hosted on 8-9 March was hosted by a
+    # non-member then, so it makes nobody a member (DESIGN.md), and Australia's history starts outside the coalition
     assert stances == [
-        ("ft-0310-gb-albanese-call", "in_talks"),
+        ("ft-0310-gb-albanese-call", None),
         ("ft-0310-au-considering", "considering"),
         ("ft-0317-au-us-backstop", "considering"),
         ("ft-0317-au-in-talks", "considering"),

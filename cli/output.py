@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-__all__ = ["echo_json", "echo_table", "fit_widths", "is_terminal", "progress", "safe_text"]
+__all__ = ["echo_json", "echo_notes", "echo_table", "fit_widths", "is_terminal", "progress", "safe_text"]
 
 # C0 controls but tab and newline, DEL, and the C1 controls (U+009B is a one-character CSI on some terminals)
 _CONTROL = {code: f"\\x{code:02x}" for code in [*range(0, 9), *range(11, 32), *range(127, 160)]}
@@ -32,6 +32,12 @@ def echo_json(document: Any) -> None:
     from service.words import json_text
 
     click.echo(json_text(document, indent=2))
+
+
+def echo_notes(notes: Sequence[str]) -> None:
+    """Print what an answer means when the question reached outside the log, on standard error (JSON stays pure)."""
+    for note in notes:
+        click.secho(f"note: {safe_text(note)}", fg="yellow", err=True)
 
 
 def echo_table(headers: Sequence[str], rows: Sequence[Sequence[object]], *, empty: str = "(nothing)") -> None:

@@ -9,7 +9,7 @@ import click
 
 from cli.context import EXIT_PROBLEM, AppContext, command, pass_app
 from cli.options import as_of_option, json_option, known_at_option, stream_option
-from cli.output import echo_json, echo_table, progress, safe_text
+from cli.output import echo_json, echo_notes, echo_table, progress, safe_text
 
 if TYPE_CHECKING:
     from service.answers import ActorProvenance, Citation, CountProvenance, Evidence
@@ -61,12 +61,14 @@ def why(
     where = f"as of {query.as_of.isoformat()} in {query.stream}" + (f", known at {known_at}" if known_at else "")
     if actor is None:
         size = app.timeline.why_count(query, subject or "participants")
+        echo_notes(size.notes)
         if as_json:
             echo_json(size.to_json())
         else:
             _print_count(size.explained, where)
         return
     explained = app.timeline.why(query, actor)
+    echo_notes(explained.notes)
     if as_json:
         echo_json(explained.to_json())
     else:

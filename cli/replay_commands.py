@@ -9,7 +9,7 @@ import click
 
 from cli.context import AppContext, command, pass_app
 from cli.options import as_of_option, json_option, known_at_option, stream_option
-from cli.output import echo_json, echo_table, safe_text
+from cli.output import echo_json, echo_notes, echo_table, safe_text
 
 if TYPE_CHECKING:
     from service.answers import Claim
@@ -41,6 +41,7 @@ def state(app: AppContext, as_of: str | None, known_at: str | None, stream: str,
     from service.words import STANCE_ORDER, actor_name
 
     answer = app.timeline.state(Query.parse(stream, as_of, known_at))
+    echo_notes(answer.notes)
     if as_json:
         echo_json(answer.to_json())
         return
@@ -108,6 +109,7 @@ def count(
         raise click.UsageError("give either --as-of or --series, not both")
     if series:
         answer = app.timeline.count_series(stream, subject, known_at)
+        echo_notes(answer.notes)
         if as_json:
             echo_json(answer.to_json())
             return
@@ -121,6 +123,7 @@ def count(
         echo_table(headers, rows, empty=f"(no {subject} claims)")
         return
     counted = app.timeline.count(Query.parse(stream, as_of, known_at), subject)
+    echo_notes(counted.notes)
     if as_json:
         echo_json(counted.to_json())
         return
@@ -154,6 +157,7 @@ def timeline(
 ) -> None:
     """List events in the order they happened, with their sources and quotes."""
     answer = app.timeline.timeline(stream, start=start, end=end, actor=actor, known_at=known_at)
+    echo_notes(answer.notes)
     if as_json:
         echo_json(answer.to_json())
         return
@@ -190,6 +194,7 @@ def _summary(data: dict[str, Any]) -> str:
 def diff(app: AppContext, before: str, after: str, known_at: str | None, stream: str, as_json: bool) -> None:
     """Show what changed between two dates: who joined or left, changed stance or offers, which claims appeared."""
     answer = app.timeline.diff(stream, before, after, known_at)
+    echo_notes(answer.notes)
     if as_json:
         echo_json(answer.to_json())
         return
@@ -230,6 +235,7 @@ def _claim_document_text(claim: dict[str, Any]) -> str:
 def history(app: AppContext, actor: str, as_of: str | None, known_at: str | None, stream: str, as_json: bool) -> None:
     """Show one actor's positions over time, event by event."""
     answer = app.timeline.history(stream, actor, as_of=as_of, known_at=known_at)
+    echo_notes(answer.notes)
     if as_json:
         echo_json(answer.to_json())
         return

@@ -34,15 +34,14 @@ def _run_block(block: str, env: dict[str, str], state: dict[str, int]) -> str:
         if command == "echo $?":
             lines.append(str(state["rc"]))
             continue
-        done = subprocess.run(
-            ["bash", "-c", command], cwd=ROOT, env=env, capture_output=True, text=True, check=False
-        )
+        done = subprocess.run(["bash", "-c", command], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
         state["rc"] = done.returncode
         lines.extend((done.stdout + done.stderr).rstrip("\n").splitlines())
     return "\n".join(lines) + "\n"
 
 
 def main() -> None:
+    """Write docs/audit-session.md again with the output its commands print today."""
     text = SESSION.read_text(encoding="utf-8")
     with tempfile.TemporaryDirectory() as folder:
         database = Path(folder) / "timeline.db"

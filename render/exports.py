@@ -3,7 +3,7 @@
 Also the one-line headline an event is shown by, shared with the HTML report.
 Stored strings are untrusted: TimelineJS reads `text` as HTML, so every stored
 string in it is escaped; spreadsheet cells that would run as formulas get a
-leading apostrophe.
+leading apostrophe, whatever their column.
 """
 
 from __future__ import annotations
@@ -54,11 +54,10 @@ CSV_COLUMNS = (
     "recorded_at",
     "hash",
 )
-# free text a spreadsheet could take for a formula (CSV injection)
-_TEXT_COLUMNS = frozenset(
-    {"occurred_text", "speaker", "headline", "data", "note", "publisher", "title", "url", "quote"}
-)
+# what a spreadsheet takes for the start of a formula (CSV injection, OWASP): any cell, whatever its column, since
+# ids, source ids and types are stored strings too; some spreadsheets skip leading blanks before they look
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_LEADING_BLANKS = " \n\t\r\x0b\x0c\u00a0\u3000"
 
 _COMPARATOR_WORDS = {"=": "", "~": "about ", ">": "more than ", ">=": "at least ", "<": "fewer than ", "<=": "up to "}
 
@@ -123,9 +122,13 @@ def said_by(event: RecordedEvent) -> str | None:
     return event.speaker
 
 
-def _cell(column: str, value: object) -> str:
+def _cell(value: object) -> str:
+    """Write a value as a cell a spreadsheet shows as text: a leading apostrophe where it would run as a formula.
+
+    Numbers the log writes (positions) and dates never start with a trigger, so they stay as they are.
+    """
     text = "" if value is None else str(value)
-    if column in _TEXT_COLUMNS and text.startswith(_FORMULA_START):
+    if text.startswith(_FORMULA_START) or text.lstrip(_LEADING_BLANKS).startswith(_FORMULA_START):
         return "'" + text
     return text
 
@@ -170,7 +173,7 @@ def write_csv(
                 "quote": quote,
                 "quote_status": None if source_id is None else checker.quote_status(source_id, quote),
             }
-            writer.writerow([_cell(column, row.get(column)) for column in CSV_COLUMNS])
+            writer.writerow([_cell(row.get(column)) for column in CSV_COLUMNS])
             rows += 1
     return rows
 

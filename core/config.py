@@ -26,7 +26,10 @@ _LOCK_TIMEOUT_VAR = "DTL_LOCK_TIMEOUT"
 # how long a writer waits for another to finish before giving up with StoreBusy, in seconds
 DEFAULT_LOCK_TIMEOUT = 60.0
 
-_CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]*)(?::(?P<password>[^@/\s]*))?@")
+_SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://")
+# in free text a URL ends at white space; its password runs from `user:` to the last @ before then (so a password
+# holding /, @ or : is masked whole: the host never holds an @, and masking too much hides nothing secret)
+_CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<password>\S*)@")
 _PASSWORD_PARAM = re.compile(r"(?i)(password=)[^&\s]*")
 
 
@@ -60,16 +63,17 @@ def resolve_lock_timeout(environ: Mapping[str, str] | None = None) -> float:
 
 
 def mask_url(url: str) -> str:
-    """Return a URL with its password replaced by ***."""
-    return mask_urls(url)
+    """Return a URL with its password replaced by ***, parsing it: the password may hold /, @, : or spaces."""
+    scheme = _SCHEME.match(url)
+    if scheme is not None:
+        rest = url[scheme.end() :]
+        at = rest.rfind("@")  # the user information ends at the last @: a host never holds one
+        user, colon, _password = rest[: max(at, 0)].partition(":")
+        if at >= 0 and colon and not any(mark in user for mark in "/?#"):  # else the @ is in a path or query
+            url = f"{scheme.group()}{user}:***@{rest[at + 1 :]}"
+    return _PASSWORD_PARAM.sub(r"\1***", url)
 
 
 def mask_urls(text: str) -> str:
     """Replace every password in URLs or password= parameters within a text by ***."""
-
-    def _mask(match: re.Match[str]) -> str:
-        if match.group("password") is None:
-            return match.group(0)
-        return f"{match.group('scheme')}{match.group('user')}:***@"
-
-    return _PASSWORD_PARAM.sub(r"\1***", _CREDENTIALS.sub(_mask, text))
+    return _PASSWORD_PARAM.sub(r"\1***", _CREDENTIALS.sub(r"\g<scheme>\g<user>:***@", text))

@@ -27,7 +27,7 @@ def report(app: AppContext, out: str, stream: str, start: str | None, end: str |
     answer = app.timeline.report(stream, start=start, end=end, known_at=known_at, progress=progress)
     write_atomically(out, lambda target: target.write(answer.html))
     tally = f"{answer.events} events, {answer.errors} audit errors, {answer.warnings} warnings"
-    click.echo(safe_text(f"wrote {out} ({tally}); open it in any browser, it needs no network"))
+    click.echo(safe_text(f"wrote {out} ({tally}); open it in any browser, it needs no network"), err=out == "-")
 
 
 @command()

@@ -164,7 +164,7 @@ def test_export_to_a_file(initialised: Dtl, tmp_path: Path) -> None:
     out = tmp_path / "log.jsonl"
     assert initialised("export", "--out", str(out)).exit_code == 0
     assert len(out.read_text().splitlines()) == 49
-    assert not list(tmp_path.glob("*.partial"))
+    assert not list(tmp_path.glob(".*.tmp"))  # no temporary file left beside the target
 
 
 def test_reimporting_the_same_file_changes_nothing(initialised: Dtl) -> None:

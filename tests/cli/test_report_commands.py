@@ -103,7 +103,7 @@ def test_the_report_is_one_html_file_with_both_charts_the_timeline_and_the_audit
     assert "more than 30" in page
     assert '<section id="audit">' in page
     assert "unverified_quote" in page  # the second article's text is not attached
-    assert not list(tmp_path.glob("*.partial"))
+    assert not list(tmp_path.glob(".*.tmp"))  # no temporary file left beside the target
 
 
 def test_the_report_loads_nothing_from_anywhere(logged: Dtl, tmp_path: Path) -> None:

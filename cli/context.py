@@ -84,6 +84,8 @@ def flag_for(field: str, command: click.Command, words: FieldWords) -> str:
 _DOOR_HINTS = {
     ("NotFound", "source_id"): "see `dtl source list`",
     ("NotFound", "sources"): "register it first with `dtl source add` (see `dtl source list`)",
+    ("InputError", "database_url"): "give --db or DTL_DATABASE_URL as sqlite:///path/to/timeline.db or"
+    " postgresql+psycopg://user@host/db (postgresql:// is read as postgresql+psycopg://)",
 }
 
 

@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, exc, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from core.config import mask_url, mask_urls, resolve_lock_timeout
 from core.schema import HEAD_REVISION
-from errors import NotInitialised, StoreBusy, StoreUnavailable, TimelineError
+from errors import InputError, Location, NotInitialised, StoreBusy, StoreUnavailable, TimelineError
 
 __all__ = ["Database"]
 
@@ -31,6 +31,34 @@ _T = TypeVar("_T")
 _ADVISORY_LOCK_CLASS = 0x64746C  # "dtl"; the second key is the schema's, so each log in a database has its own lock
 _LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE when lock_timeout expires
 _SQLITE_HINT = "check that the path in the database URL names a SQLite file you may read and write"
+
+
+_URL_FORMS = (
+    "name the log as sqlite:///path/to/timeline.db or postgresql+psycopg://user@host/db"
+    " (postgresql:// is read as postgresql+psycopg://)"
+)
+_SHIPPED_DRIVERS = {"sqlite": ("sqlite", "sqlite+pysqlite"), "postgresql": ("postgresql+psycopg",)}
+
+
+def _parse(url: str, masked: str) -> URL:
+    """Parse a database URL; refuse one that is no URL, names no file, or asks for a driver not supported."""
+    field = Location(field="database_url")
+    try:
+        parsed = make_url(url)
+    except (exc.ArgumentError, ValueError):
+        raise InputError(f"{masked!r} is not a database URL", field, hint=_URL_FORMS) from None
+    shipped = _SHIPPED_DRIVERS.get(parsed.get_backend_name())
+    if shipped is not None and parsed.drivername not in shipped:
+        raise InputError(
+            f"{masked} asks for the {parsed.get_driver_name()} driver, which is not supported", field, hint=_URL_FORMS
+        )
+    if parsed.get_backend_name() == "sqlite" and (
+        not parsed.database or parsed.database == ":memory:" or parsed.query.get("mode") == "memory"
+    ):
+        raise InputError(
+            f"{masked} is a database in memory, empty again at every command: it names no file", field, hint=_URL_FORMS
+        )
+    return parsed
 
 
 def _is_locked(error: exc.DBAPIError) -> bool:
@@ -48,7 +76,7 @@ class Database:
         self.masked_url = mask_url(url)
         self.lock_timeout = resolve_lock_timeout() if lock_timeout is None else lock_timeout
         self._schema_current = False
-        parsed = make_url(url)
+        parsed = _parse(url, self.masked_url)
         self.dialect = parsed.get_backend_name()
         if self.dialect == "sqlite":
             self.engine = self._sqlite_engine(parsed.database, create=create)

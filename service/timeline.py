@@ -261,6 +261,12 @@ class Timeline:
 
     def verify(self, *, expect: str | None = None, on_progress: Callable[[int], None] | None = None) -> VerifyAnswer:
         """Recompute the hash chain (and, with `expect`, find a published head in it); raise at the first bad row."""
+        if expect is not None:
+            expect = expect.strip().lower()
+            if len(expect) != 64 or any(digit not in "0123456789abcdef" for digit in expect):
+                raise InputError(
+                    f"{expect!r} is not a head hash", Location(field="expect"), hint="a head hash is 64 hex digits"
+                )
         return VerifyAnswer(self.store.verify(on_progress=on_progress, expect=expect))
 
     # -- replaying -----------------------------------------------------------------------------

@@ -13,17 +13,38 @@ import click
 
 __all__ = ["echo_json", "echo_notes", "echo_table", "fit_widths", "is_terminal", "progress", "safe_text"]
 
-# C0 controls but tab and newline, DEL, and the C1 controls (U+009B is a one-character CSI on some terminals)
-_CONTROL = {code: f"\\x{code:02x}" for code in [*range(0, 9), *range(11, 32), *range(127, 160)]}
+# what stored text must not bring to a terminal raw: the C0 controls (newline and tab too, or a stored string could
+# forge a row or a line of its own), DEL and the C1 controls (U+009B is a one-character CSI on some terminals), the
+# Unicode line and paragraph separators, the bidirectional controls (which reorder what a line shows) and the
+# zero-width characters (which hide in it)
+_ESCAPED = [
+    *range(0, 32),
+    *range(127, 160),
+    0x061C,
+    0x200B, 0x200C, 0x200D, 0x200E, 0x200F,
+    0x2028, 0x2029,
+    *range(0x202A, 0x202F),
+    0x2060,
+    *range(0x2066, 0x206A),
+    0xFEFF,
+]  # fmt: skip
+_NAMED = {"\n": "\\n", "\t": "\\t"}
+_CONTROL = {code: _NAMED.get(chr(code), f"\\x{code:02x}" if code < 256 else f"\\u{code:04x}") for code in _ESCAPED}
+_KEEP_NEWLINES = {**_CONTROL, ord("\n"): "\n"}
 # lone surrogates (from undecodable file names or arguments) cannot be written to a UTF-8 terminal
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def safe_text(value: object) -> str:
-    """Render a value for a terminal, escaping control characters so stored text cannot drive it."""
+def safe_text(value: object, *, keep_newlines: bool = False) -> str:
+    """Render a value for a terminal: every character that could drive it or forge a line is escaped visibly.
+
+    Newlines, tabs, control, bidirectional and zero-width characters come out as backslash escapes (n, t, x1b, u202e...)
+    so a stored string stays on its own line and in its own cell. keep_newlines keeps the line breaks of a text
+    shown whole as its lines (a source's text) and escapes the rest.
+    """
     if value is None:
         return ""
-    shown = str(value).translate(_CONTROL)
+    shown = str(value).translate(_KEEP_NEWLINES if keep_newlines else _CONTROL)
     return _SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", shown)
 
 

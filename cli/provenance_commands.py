@@ -124,7 +124,8 @@ def _print_evidence(evidence: tuple[Evidence, ...], indent: str = "") -> None:
             who = f" {event.actor}" if event.actor else ""
             who += f", said by {event.speaker}" if event.speaker else ""
             click.secho(
-                safe_text(f"\n{event.id}: {event.type}{who}, occurred {when}, position {event.position}"), bold=True
+                "\n" + safe_text(f"{event.id}: {event.type}{who}, occurred {when}, position {event.position}"),
+                bold=True,
             )
             click.echo(safe_text(f"  data: {json.dumps(event.data, ensure_ascii=False)}"))
             effect = item.effect

@@ -146,7 +146,8 @@ def _marked(text: str, spans: list[tuple[int, int]]) -> str:
         if end <= cursor:
             continue
         start = max(start, cursor)
-        pieces += [safe_text(text[cursor:start]), click.style(safe_text(text[start:end]), bold=True, underline=True)]
+        marked = click.style(safe_text(text[start:end], keep_newlines=True), bold=True, underline=True)
+        pieces += [safe_text(text[cursor:start], keep_newlines=True), marked]
         cursor = end
-    pieces.append(safe_text(text[cursor:]))
+    pieces.append(safe_text(text[cursor:], keep_newlines=True))
     return "".join(pieces)

@@ -7,7 +7,7 @@ HTTP API) is built here, once, by an answer's `to_json`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
     from core import AppendResult, VerifyReport
@@ -37,14 +37,9 @@ __all__ = [
     "StateAnswer",
     "TimelineAnswer",
     "VerifyAnswer",
-    "WhyActorAnswer",
-    "WhyCountAnswer",
+    "WhyAnswer",
     "sources_document",
 ]
-
-
-def _query_fields(query: Query, position: int) -> dict[str, Any]:
-    return {"stream": query.stream, "as_of": query.as_of.isoformat(), "known_at": query.known_at, "position": position}
 
 
 @dataclass(frozen=True)
@@ -223,32 +218,24 @@ class HistoryAnswer:
         return {"stream": self.stream, "actor": self.actor, "history": self.entries}
 
 
+# what a why answer explains: an actor's standing, or the reported size
+Explained = TypeVar("Explained", "ActorProvenance", "CountProvenance")
+
+
 @dataclass(frozen=True)
-class WhyActorAnswer:
-    """Why an actor stands where it does as of a day: facts, events, amendments, sources and quotes."""
+class WhyAnswer(Generic[Explained]):
+    """Why an actor stands where it does, or the size is what it is, as of a day: down to sources and quotes."""
 
     query: Query
     position: int
-    explained: ActorProvenance
+    explained: Explained
     notes: tuple[str, ...] = ()  # what the answer means when the question reached outside the log
 
     def to_json(self) -> dict[str, Any]:
         """Return the question and its explanation."""
-        return {**_query_fields(self.query, self.position), **self.explained.to_json()}
-
-
-@dataclass(frozen=True)
-class WhyCountAnswer:
-    """Why the reported size is what it is as of a day: every claim down to its sources."""
-
-    query: Query
-    position: int
-    explained: CountProvenance
-    notes: tuple[str, ...] = ()  # what the answer means when the question reached outside the log
-
-    def to_json(self) -> dict[str, Any]:
-        """Return the question and its explanation."""
-        return {**_query_fields(self.query, self.position), **self.explained.to_json()}
+        query = self.query
+        asked = {"stream": query.stream, "as_of": query.as_of.isoformat(), "known_at": query.known_at}
+        return {**asked, "position": self.position, **self.explained.to_json()}
 
 
 @dataclass(frozen=True)

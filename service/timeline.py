@@ -31,8 +31,7 @@ from service.answers import (
     StateAnswer,
     TimelineAnswer,
     VerifyAnswer,
-    WhyActorAnswer,
-    WhyCountAnswer,
+    WhyAnswer,
 )
 from service.queries import Query, actor_code, parse_anchor, parse_day, parse_known_at, parse_window, today
 
@@ -41,6 +40,7 @@ if TYPE_CHECKING:
     from events import RecordedEvent, Source
     from projections.audit import ChainBreak, Finding
     from projections.engine import Replayer
+    from projections.provenance import ActorProvenance, CountProvenance
     from service.dates import Resolution
 
 __all__ = ["Progress", "Timeline", "Writer"]
@@ -337,7 +337,7 @@ class Timeline:
 
     # -- provenance ----------------------------------------------------------------------------
 
-    def why(self, query: Query, actor: str) -> WhyActorAnswer:
+    def why(self, query: Query, actor: str) -> WhyAnswer[ActorProvenance]:
         """Explain an actor's stance, offers, ruled-out capabilities and conditions down to the quotes."""
         from projections.provenance import explain_actor
 
@@ -345,16 +345,16 @@ class Timeline:
         events, position = self._scope(query)
         sources, texts = self._sources(position), self.store.source_texts(position)
         explained = explain_actor(events, code, query.as_of, sources, texts, stream=query.stream)
-        return WhyActorAnswer(query, position, explained, self._known_at_notes(query.known_at))
+        return WhyAnswer(query, position, explained, self._known_at_notes(query.known_at))
 
-    def why_count(self, query: Query, subject: str = "participants") -> WhyCountAnswer:
+    def why_count(self, query: Query, subject: str = "participants") -> WhyAnswer[CountProvenance]:
         """Explain the reported size: every claim, the named floor, and their sources."""
         from projections.provenance import explain_count
 
         events, position = self._scope(query)
         sources, texts = self._sources(position), self.store.source_texts(position)
         explained = explain_count(events, subject, query.as_of, sources, texts, stream=query.stream)
-        return WhyCountAnswer(query, position, explained, self._known_at_notes(query.known_at))
+        return WhyAnswer(query, position, explained, self._known_at_notes(query.known_at))
 
     def _scope(self, query: Query) -> tuple[list[RecordedEvent], int]:
         """Return the stream's events known at K and every amendment known then (they apply across streams)."""

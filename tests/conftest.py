@@ -78,12 +78,19 @@ def database_url(request: pytest.FixtureRequest) -> str:
     return str(request.getfixturevalue(name))
 
 
-@pytest.fixture
-def store(database_url: str) -> Iterator[EventStore]:
-    """An initialised, empty log on each backend."""
-    opened = EventStore.open(database_url, create=True)
+@contextmanager
+def initialised_store(url: str) -> Iterator[EventStore]:
+    """Open the log at a URL, initialised (a SQLite file is created), and close it afterwards."""
+    opened = EventStore.open(url, create=True)
     opened.initialise()
     try:
         yield opened
     finally:
         opened.close()
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[EventStore]:
+    """An initialised, empty log on each backend."""
+    with initialised_store(database_url) as opened:
+        yield opened

@@ -11,7 +11,7 @@ import pytest
 
 from core import DEFAULT_STREAM, EventStore, interchange, read_jsonl
 from events import parse_event
-from tests.conftest import fresh_postgres_schema
+from tests.conftest import fresh_postgres_schema, initialised_store
 from tests.support import ARTICLES
 
 _SOURCE = "nc-2025-03-17"
@@ -67,13 +67,11 @@ def _register_article(store: EventStore) -> None:
 @contextmanager
 def _another_log(database_url: str, tmp_path: Path) -> Iterator[EventStore]:
     """A second, empty log on the same backend as database_url."""
-    with fresh_postgres_schema() if database_url.startswith("postgresql") else _sqlite(tmp_path / "copy.db") as url:
-        store = EventStore.open(url, create=True)
-        store.initialise()
-        try:
-            yield store
-        finally:
-            store.close()
+    with (
+        fresh_postgres_schema() if database_url.startswith("postgresql") else _sqlite(tmp_path / "copy.db") as url,
+        initialised_store(url) as store,
+    ):
+        yield store
 
 
 @contextmanager

@@ -7,11 +7,18 @@ gapless and in commit order and the hash chain never forks. A writer waits for
 the lock at most the lock timeout (DTL_LOCK_TIMEOUT seconds, 60 by default),
 then gives up with StoreBusy; the driver's "database is locked" never reaches
 the user.
+
+Reads of a SQLite log go through connections opened read-only (`mode=ro`), so a
+read cannot write by mistake and a log on read-only media (an archive, a
+read-only mount) can still be read and verified in place: where SQLite cannot
+create its shared-memory file beside the log, the file is opened as immutable,
+which is what read-only media are.
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,6 +27,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, exc, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.pool import QueuePool
 
 from core.config import mask_url, mask_urls, resolve_lock_timeout
 from core.schema import HEAD_REVISION
@@ -61,6 +69,28 @@ def _parse(url: str, masked: str) -> URL:
     return parsed
 
 
+def _open_read_only(uri: str, timeout: float) -> sqlite3.Connection:
+    """Open a read-only SQLite connection by URI, reading the file once so that a file it cannot read fails here."""
+    connection = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None, check_same_thread=False)
+    try:
+        connection.execute("PRAGMA query_only=ON")
+        connection.execute("PRAGMA cache_size=-65536")
+        connection.execute("PRAGMA schema_version").fetchone()
+    except sqlite3.Error:
+        connection.close()
+        raise
+    return connection
+
+
+def _begin_explicitly(engine: Engine) -> None:
+    """Make a SQLite engine begin its transactions itself: BEGIN IMMEDIATE for writers, so they queue for the lock."""
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        immediate = connection.get_execution_options().get("dtl_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
 def _is_locked(error: exc.DBAPIError) -> bool:
     if getattr(error.orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE:
         return True
@@ -78,11 +108,14 @@ class Database:
         self._schema_current = False
         parsed = _parse(url, self.masked_url)
         self.dialect = parsed.get_backend_name()
+        self._path: Path | None = None
         if self.dialect == "sqlite":
             self.engine = self._sqlite_engine(parsed.database, create=create)
+            self._reader = self._sqlite_reader() if self._path is not None else self.engine
         elif self.dialect == "postgresql":
             # a small pool: a long-lived process (the API, a server) reuses its connections
             self.engine = create_engine(url, pool_size=2, max_overflow=4, connect_args={"connect_timeout": 10})
+            self._reader = self.engine
         else:
             raise StoreUnavailable(
                 f"unsupported database {self.masked_url}", hint="use sqlite:///FILE or postgresql+psycopg://…"
@@ -90,7 +123,7 @@ class Database:
 
     def _sqlite_engine(self, database: str | None, *, create: bool) -> Engine:
         if database and database != ":memory:" and not database.startswith("file:"):
-            path = Path(database)
+            path = self._path = Path(database)
             if not path.exists():
                 if not create:
                     raise NotInitialised(f"no database at {path}")
@@ -119,17 +152,40 @@ class Database:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
-        @event.listens_for(engine, "begin")
-        def _on_begin(connection: Connection) -> None:
-            immediate = connection.get_execution_options().get("dtl_write", False)
-            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
+        _begin_explicitly(engine)
         return engine
+
+    def _sqlite_reader(self) -> Engine:
+        """Return an engine whose connections open the SQLite file read-only (immutable on read-only media)."""
+        assert self._path is not None
+        location = self._path.absolute().as_uri()
+        timeout = self.lock_timeout
+
+        def _connect() -> sqlite3.Connection:
+            try:
+                return _open_read_only(f"{location}?mode=ro", timeout)
+            except sqlite3.OperationalError:
+                if self.writable:
+                    raise
+            # read-only media: SQLite cannot create the shared-memory file a WAL reader needs, and nobody
+            # can write the file, so it is read as immutable (no locks, no shared memory)
+            return _open_read_only(f"{location}?immutable=1", timeout)
+
+        engine = create_engine("sqlite://", creator=_connect, poolclass=QueuePool, pool_size=2, max_overflow=4)
+        _begin_explicitly(engine)
+        return engine
+
+    @property
+    def writable(self) -> bool:
+        """Whether this process may write the log (a SQLite file on read-only media or without permission may not)."""
+        if self._path is None:
+            return True
+        return os.access(self._path, os.W_OK) and os.access(self._path.absolute().parent, os.W_OK)
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
         """Yield a connection in a read transaction."""
-        with self._translated(), self.engine.connect() as connection, connection.begin():
+        with self._translated(), self._reader.connect() as connection, connection.begin():
             yield connection
 
     def writing(self, work: Callable[[Connection], _T], *, wait: float | None = None) -> _T:
@@ -209,6 +265,11 @@ class Database:
                 f"cannot reach {self.masked_url}: {message}",
                 hint="check that PostgreSQL is running and the database URL is right",
             )
+        if self.dialect == "sqlite" and not self.writable:
+            return StoreUnavailable(
+                f"the database {self.masked_url} is read-only here: it can be read and verified, not written",
+                hint="write to a copy on writable storage, or ask for write permission on the file and its folder",
+            )
         hint = _SQLITE_HINT if self.dialect == "sqlite" else None
         return StoreUnavailable(f"the database {self.masked_url} refused the operation: {message}", hint=hint)
 
@@ -254,3 +315,5 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+        if self._reader is not self.engine:
+            self._reader.dispose()

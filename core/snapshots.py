@@ -131,8 +131,8 @@ class SnapshotRecorder:
             }
             for snapshot in taken
         ]
-        if not rows:
-            return
+        if not rows or not self._database.writable:
+            return  # nothing to keep, or a log on read-only media: the cache is skipped, the answer stands
         try:
             # a cache: never keep a reader waiting behind a long import to save it
             self._database.writing(lambda connection: connection.execute(insert(snapshots), rows), wait=0.2)

@@ -1,4 +1,4 @@
-"""Finds the database URL and the lock timeout, and masks credentials in anything shown to people."""
+"""Finds the database URL, the lock timeout and the longest input line; masks credentials in what people see."""
 
 from __future__ import annotations
 
@@ -11,12 +11,14 @@ from errors import InputError, Location
 
 __all__ = [
     "DEFAULT_LOCK_TIMEOUT",
+    "DEFAULT_MAX_LINE",
     "DEFAULT_STREAM",
     "DEFAULT_URL",
     "mask_url",
     "mask_urls",
     "resolve_database_url",
     "resolve_lock_timeout",
+    "resolve_max_line",
 ]
 
 DEFAULT_URL = "sqlite:///timeline.db"
@@ -25,6 +27,11 @@ _ENV_VAR = "DTL_DATABASE_URL"
 _LOCK_TIMEOUT_VAR = "DTL_LOCK_TIMEOUT"
 # how long a writer waits for another to finish before giving up with StoreBusy, in seconds
 DEFAULT_LOCK_TIMEOUT = 60.0
+_MAX_LINE_VAR = "DTL_MAX_LINE"
+# the most bytes one input line may hold: a reader holds at most this much of a line, however long it runs
+DEFAULT_MAX_LINE = 16 * 1024 * 1024
+_BYTES = re.compile(r"(?i)\s*(?P<number>[0-9]+)\s*(?P<unit>[KMG](?:iB)?)?\s*")
+_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
 
 _SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://")
 # in free text a URL ends at white space; its password runs from `user:` to the last @ before then (so a password
@@ -60,6 +67,23 @@ def resolve_lock_timeout(environ: Mapping[str, str] | None = None) -> float:
             hint=f"set {_LOCK_TIMEOUT_VAR} to how long a writer may wait for another, such as 60",
         )
     return seconds
+
+
+def resolve_max_line(environ: Mapping[str, str] | None = None) -> int:
+    """Return the most bytes one input line may hold: DTL_MAX_LINE (such as 4096, 64K or 16MiB), else 16 MiB."""
+    environ = os.environ if environ is None else environ
+    given = environ.get(_MAX_LINE_VAR)
+    if given is None or not given.strip():
+        return DEFAULT_MAX_LINE
+    spelled = _BYTES.fullmatch(given)
+    limit = int(spelled["number"]) * _UNITS[(spelled["unit"] or "")[:1].upper()] if spelled is not None else 0
+    if limit < 1:
+        raise InputError(
+            f"{given!r} is not a number of bytes, 1 or more",
+            Location(field=_MAX_LINE_VAR),
+            hint=f"set {_MAX_LINE_VAR} to the most bytes one input line may hold, such as 16MiB (the default)",
+        )
+    return limit
 
 
 def mask_url(url: str) -> str:

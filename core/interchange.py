@@ -1,5 +1,10 @@
 """Reads JSON Lines of events into validated events, naming file, line and field on bad input.
 
+The input arrives as bytes in pieces of any size (a file read in blocks, a
+request body as it streams in); `split_lines` cuts it into lines and refuses a
+line longer than DTL_MAX_LINE bytes as soon as it grows past that, so an
+endless line costs no more memory than the cap.
+
 Parsing and validating a line costs more than storing it, so a long input is
 parsed by worker processes in chunks of lines while this process checks and
 stores the chunks already parsed, in order. The first bad line stops it all
@@ -18,14 +23,14 @@ from typing import Any
 
 import orjson
 
+from core.config import resolve_max_line
 from core.store import Located
 from core.workers import worker_pool, worker_processes
 from errors import InputError, Location
 from events import NewEvent
 
-__all__ = ["MAX_LINE_BYTES", "check_values", "event_from_object", "parse_json", "read_jsonl"]
+__all__ = ["check_values", "event_from_object", "parse_json", "read_jsonl", "split_lines"]
 
-MAX_LINE_BYTES = 1_000_000
 _MAX_DEPTH = 32
 
 
@@ -143,10 +148,47 @@ def parse_json(text: str, location: Location) -> Any:
     return value
 
 
+def split_lines(pieces: Iterable[bytes], file: str, *, limit: int) -> Iterator[bytes]:
+    """Yield the lines of a byte stream given in pieces of any size, each without its newline.
+
+    A line longer than `limit` bytes (its newline not counted) raises InputError at its file and line
+    as soon as it is seen, reading no further: at most `limit` bytes of a line and one piece are
+    held, so the pieces should be bounded (a file read in blocks, a request body as it arrives).
+    The last line needs no newline; an empty input has no lines.
+    """
+    number = 0
+    unended: list[bytes] = []  # the pieces of the line not ended yet
+    held = 0
+    for piece in pieces:
+        lines = piece.split(b"\n")
+        if len(lines) > 1:
+            if unended:
+                lines[0] = b"".join([*unended, lines[0]])
+                unended, held = [], 0
+            for line in itertools.islice(lines, len(lines) - 1):
+                number += 1
+                if len(line) > limit:
+                    raise _too_long(file, number, limit)
+                yield line
+        if lines[-1]:
+            unended.append(lines[-1])
+            held += len(lines[-1])
+            if held > limit:
+                raise _too_long(file, number + 1, limit)
+    if unended:
+        yield b"".join(unended)
+
+
+def _too_long(file: str, number: int, limit: int) -> InputError:
+    return InputError(
+        f"the line is longer than {limit:,} bytes, the most one line may hold",
+        Location(file, number),
+        hint="one line holds one event; for longer lines, raise DTL_MAX_LINE (a number of bytes, such as 64MiB)",
+    )
+
+
 def _parse_line(raw: bytes, file: str, number: int, default_stream: str) -> Located | None:
     location = Location(file, number)
-    if len(raw) > MAX_LINE_BYTES:
-        raise InputError(f"the line is {len(raw):,} bytes long; at most {MAX_LINE_BYTES:,} are accepted", location)
     if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]  # a UTF-8 byte-order mark, as some editors write
     try:
@@ -186,23 +228,36 @@ _Refusal = tuple[str, int | None, str | None, str | None]
 
 
 def read_jsonl(
-    stream: Iterable[bytes], file: str, default_stream: str, *, workers: int | None = None
+    pieces: Iterable[bytes], file: str, default_stream: str, *, workers: int | None = None
 ) -> Iterator[Located]:
     """Yield each line's event with its location, in order; raise InputError at the first bad line.
 
-    Past the first PARALLEL_AFTER lines, `workers` processes (default: one per usable core but this
-    one, at most four) parse the rest while this one checks and stores.
+    pieces: the input's bytes in pieces of any size (lines, or blocks of a file; see split_lines),
+    lines at most DTL_MAX_LINE bytes long. Past the first PARALLEL_AFTER lines, `workers` processes
+    (default: one per usable core but this one, at most four) parse the rest while this one checks
+    and stores.
     """
-    numbered = enumerate(stream, start=1)
+    too_long: list[InputError] = []
+    numbered = enumerate(_until_refused(split_lines(pieces, file, limit=resolve_max_line()), too_long), start=1)
     if workers is None:
         workers = worker_processes(beside_this_one=True)
     # a short input (or the whole of it, without workers) is parsed here
     for number, raw in numbered if workers < 1 else itertools.islice(numbered, PARALLEL_AFTER):
-        located = _parse_line(raw.rstrip(b"\r\n"), file, number, default_stream)
+        located = _parse_line(raw.rstrip(b"\r"), file, number, default_stream)
         if located is not None:
             yield located
     if workers >= 1:
         yield from _parsed_by_workers(numbered, file, default_stream, workers)
+    if too_long:  # every line before it was good
+        raise too_long[0]
+
+
+def _until_refused(lines: Iterator[bytes], refusals: list[InputError]) -> Iterator[bytes]:
+    """Yield the lines until one is refused, keeping its error for after the lines before it are checked."""
+    try:
+        yield from lines
+    except InputError as refusal:
+        refusals.append(refusal)
 
 
 def _parsed_by_workers(
@@ -224,7 +279,7 @@ def _parse_chunk(chunk: list[_Numbered], file: str, default_stream: str) -> tupl
     parsed: list[_ParsedLine] = []
     for number, raw in chunk:
         try:
-            located = _parse_line(raw.rstrip(b"\r\n"), file, number, default_stream)
+            located = _parse_line(raw.rstrip(b"\r"), file, number, default_stream)
         except InputError as error:
             return parsed, (error.reason, error.location.line, error.location.field, error.hint)
         if located is not None:

@@ -105,7 +105,11 @@ def test_hostile_import_exits_2_naming_file_line_and_field_and_changes_nothing(l
 @pytest.mark.parametrize(
     ("name", "line", "words"),
     [
-        ("ten-megabyte-line", b'{"type": "position.in_talks", "note": "' + b"x" * 10_000_000 + b'"}', "bytes long"),
+        (
+            "line-past-the-16-mib-cap",
+            b'{"type": "position.in_talks", "note": "' + b"x" * 16 * 1024 * 1024 + b'"}',
+            "the line is longer than 16,777,216 bytes",
+        ),
         ("nested-100000-deep", b"[" * 100_000 + b"]" * 100_000, "nests"),
         ("binary-noise", bytes(byte for byte in range(256) if byte not in b"\0\n") * 4, "not valid UTF-8"),
     ],

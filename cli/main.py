@@ -87,6 +87,7 @@ def main(ctx: click.Context, url: str | None) -> None:
 
 def _register() -> None:
     from cli import (
+        copy_commands,
         date_commands,
         log_commands,
         provenance_commands,
@@ -113,6 +114,7 @@ def _register() -> None:
         (report_commands.report, "Write an offline HTML report: charts, timeline, audit"),
         (report_commands.chart, "Draw the size or the stances chart as PNG or SVG"),
         (log_commands.export, "Export the log as JSON Lines, CSV or TimelineJS3 JSON"),
+        (copy_commands.copy, "Copy the whole log into an empty database, verified there"),
         (date_commands.date_command, 'Show how a phrase such as "last week" resolves to a date'),
     ]
     for command, summary in commands:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AppendAnswer",
     "AuditAnswer",
+    "CopyAnswer",
     "CountAnswer",
     "DiffAnswer",
     "HistoryAnswer",
@@ -280,6 +281,26 @@ class VerifyAnswer:
             "ok": True,
             "events": report.count,
             "head": {"position": report.head_position, "hash": report.head_hash},
+        }
+
+
+@dataclass(frozen=True)
+class CopyAnswer:
+    """A whole log copied into another database, and the copy verified there."""
+
+    to: str
+    report: VerifyReport
+    texts: int
+
+    def to_json(self) -> dict[str, Any]:
+        """Return where the copy went, what it holds and its head (the source's head)."""
+        report = self.report
+        return {
+            "to": self.to,
+            "events": report.count,
+            "texts": self.texts,
+            "head": {"position": report.head_position, "hash": report.head_hash},
+            "verified": True,
         }
 
 

@@ -20,6 +20,7 @@ from errors import InputError, Location, NotFound
 from service.answers import (
     AppendAnswer,
     AuditAnswer,
+    CopyAnswer,
     CountAnswer,
     DiffAnswer,
     HistoryAnswer,
@@ -268,6 +269,27 @@ class Timeline:
                     f"{expect!r} is not a head hash", Location(field="expect"), hint="a head hash is 64 hex digits"
                 )
         return VerifyAnswer(self.store.verify(on_progress=on_progress, expect=expect))
+
+    def copy(self, to: str, *, progress: Progress = _no_progress) -> CopyAnswer:
+        """Copy the whole log, row for row, into an empty database (created when missing), verified there."""
+        from core import Database, EventStore, mask_url, resolve_database_url
+        from core.copying import copy_log
+
+        destination_url = resolve_database_url(to)
+        source = self.store
+        try:
+            destination = EventStore(Database(destination_url, create=True))
+        except InputError as error:  # the URL's own problem, worded for the field it came from
+            raise error.placed(Location(field="to")) from None
+        try:
+            head, _ = source.head()
+            with progress(head, "copying") as advance:
+                report = copy_log(source.database, destination.database, on_progress=advance)
+            with progress(head, "verifying the copy") as advance:
+                verified = destination.verify(expect=report.head_hash, on_progress=advance)
+        finally:
+            destination.close()
+        return CopyAnswer(mask_url(destination_url), verified, report.rows.get("source_texts", 0))
 
     # -- replaying -----------------------------------------------------------------------------
 

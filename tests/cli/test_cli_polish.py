@@ -61,6 +61,7 @@ def test_help_lists_commands_in_the_order_a_new_user_needs_them() -> None:
         "report",
         "chart",
         "export",
+        "copy",
         "date",
     ]
     assert "..." not in result.output.split("Commands:")[1]  # every summary fits on its line

@@ -11,9 +11,10 @@ TimelineError                       CLI exit   HTTP
 ├── ConflictError                   1          409       the command ran and found a problem
 │   ├── ConcurrencyError                                 a stream was not at the expected version
 │   └── IntegrityViolation                               the hash chain or a stored row does not match
-└── StoreUnavailable                3          503       the database cannot be reached or used
-    ├── NotInitialised                                   the schema is missing or behind
-    └── StoreBusy                                        the database stayed locked past the bounded wait
+├── StoreUnavailable                3          503       the database cannot be reached or used
+│   ├── NotInitialised                                   the schema is missing or behind
+│   └── StoreBusy                                        the database stayed locked past the bounded wait
+└── WorkerDied                      1          500       a worker process died before finishing its task
 
 Below the doors a message names fields (`occurred`, `sources[0].quote`), never
 a flag or a command: `Location.field` carries the field, and the CLI turns it
@@ -36,6 +37,7 @@ __all__ = [
     "StoreBusy",
     "StoreUnavailable",
     "TimelineError",
+    "WorkerDied",
 ]
 
 
@@ -138,3 +140,9 @@ class StoreBusy(StoreUnavailable):
     """Another writer held the database lock for longer than the bounded wait."""
 
     hint = "another process is writing; try again in a moment"
+
+
+class WorkerDied(TimelineError):
+    """A worker process died (killed, out of memory) before finishing its task; the command stopped."""
+
+    hint = "something outside stopped the process, often the system running out of memory; try again"

@@ -71,7 +71,8 @@ def check_chain(
     # each worker opens its own connections (see _checked_in_worker)
     with worker_pool(workers) as pool:
         tasks = ((database.url, part, expect) for part in ranges)
-        for part, (report, violation) in zip(ranges, pool.imap(_checked_in_worker, tasks), strict=True):
+        results = pool.imap(_checked_in_worker, tasks, _described)
+        for part, (report, violation) in zip(ranges, results, strict=True):
             if violation is not None:  # ranges arrive in order: this is the first bad row
                 message, position = violation
                 raise IntegrityViolation(message, position)
@@ -79,6 +80,11 @@ def check_chain(
             if on_progress is not None:
                 on_progress(part.last - part.first + 1)
     return ChainReport(head, reports[-1].last_hash, any(report.expect_found for report in reports))
+
+
+def _described(task: tuple[str, _Range, str | None]) -> str:
+    _, part, _ = task
+    return f"checking positions {part.first}-{part.last}"
 
 
 def _checked_in_worker(

@@ -17,7 +17,6 @@ from __future__ import annotations
 import itertools
 import json
 import math
-from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -26,7 +25,7 @@ import orjson
 from core.config import resolve_max_line
 from core.store import Located
 from core.workers import worker_pool, worker_processes
-from errors import InputError, Location
+from errors import InputError, Location, WorkerDied
 from events import NewEvent
 
 __all__ = ["check_values", "event_from_object", "parse_json", "read_jsonl", "split_lines"]
@@ -216,11 +215,11 @@ def event_from_object(obj: object, location: Location, default_stream: str) -> L
 
 # Lines parsed here before workers are started: a short input is done before they would be ready.
 PARALLEL_AFTER = 5_000
-# Lines a worker parses per task, and tasks kept in flight per worker (bounding memory on any input).
+# Lines a worker parses per task (a worker holds one task at a time, bounding memory on any input).
 CHUNK_LINES = 2_000
-_IN_FLIGHT_PER_WORKER = 3
 
 _Numbered = tuple[int, bytes]
+_Chunk = tuple[list[_Numbered], str, str]  # numbered lines, file, default stream
 # (line number, then NewEvent's fields in order): plain tuples cross process boundaries cheaply
 _ParsedLine = tuple[Any, ...]
 # the refused line's reason, line number, field and hint
@@ -263,19 +262,25 @@ def _until_refused(lines: Iterator[bytes], refusals: list[InputError]) -> Iterat
 def _parsed_by_workers(
     numbered: Iterator[_Numbered], file: str, default_stream: str, workers: int
 ) -> Iterator[Located]:
-    pending: deque[Any] = deque()
-    with worker_pool(workers) as pool:
-        # leaving the block (done, refused, or the consumer gave up) terminates the workers
-        for chunk in iter(lambda: list(itertools.islice(numbered, CHUNK_LINES)), []):
-            pending.append(pool.apply_async(_parse_chunk, (chunk, file, default_stream)))
-            if len(pending) >= workers * _IN_FLIGHT_PER_WORKER:
-                yield from _unpacked(pending.popleft().get(), file)
-        while pending:
-            yield from _unpacked(pending.popleft().get(), file)
+    chunks = iter(lambda: list(itertools.islice(numbered, CHUNK_LINES)), [])
+    try:
+        # leaving the block (done, refused, or the consumer gave up) stops the workers
+        with worker_pool(workers) as pool:
+            tasks = ((chunk, file, default_stream) for chunk in chunks)
+            for result in pool.imap(_parse_chunk, tasks, _described):
+                yield from _unpacked(result, file)
+    except WorkerDied as died:
+        raise WorkerDied(f"{died}; nothing was written") from None
 
 
-def _parse_chunk(chunk: list[_Numbered], file: str, default_stream: str) -> tuple[list[_ParsedLine], _Refusal | None]:
+def _described(task: _Chunk) -> str:
+    chunk, file, _ = task
+    return f"parsing lines {chunk[0][0]}-{chunk[-1][0]} of {file}"
+
+
+def _parse_chunk(task: _Chunk) -> tuple[list[_ParsedLine], _Refusal | None]:
     """Parse numbered lines in a worker; stop at the first bad one and say why."""
+    chunk, file, default_stream = task
     parsed: list[_ParsedLine] = []
     for number, raw in chunk:
         try:

@@ -35,10 +35,11 @@ _HEAD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class AppContext:
-    """The database URL given with --db and, once a command needs it, the timeline on it."""
+    """The database URL given with --db, who is recording, and, once a command needs it, the timeline on it."""
 
-    def __init__(self, url: str | None) -> None:
+    def __init__(self, url: str | None, recorded_by: str | None = None) -> None:
         self._given_url = url
+        self._recorded_by = recorded_by
         self._timeline: Timeline | None = None
 
     @property
@@ -47,13 +48,23 @@ class AppContext:
         if self._timeline is None:
             from service.timeline import Timeline
 
-            self._timeline = Timeline(self._given_url)
+            self._timeline = Timeline(self._given_url, recorded_by=self._recorded_by or _login_name())
         return self._timeline
 
     def close(self) -> None:
         """Release the database connections."""
         if self._timeline is not None:
             self._timeline.close()
+
+
+def _login_name() -> str | None:
+    """Return the name this process runs as: who appends, when neither --by nor DTL_RECORDED_BY says."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name and no password entry (a bare container)
+        return None
 
 
 pass_app = click.make_pass_decorator(AppContext)
@@ -84,6 +95,7 @@ def flag_for(field: str, command: click.Command, words: FieldWords) -> str:
 _DOOR_HINTS = {
     ("NotFound", "source_id"): "see `dtl source list`",
     ("NotFound", "sources"): "register it first with `dtl source add` (see `dtl source list`)",
+    ("InputError", "recorded_by"): "give --by NAME or DTL_RECORDED_BY (by default, the login name)",
     ("InputError", "database_url"): "give --db or DTL_DATABASE_URL as sqlite:///path/to/timeline.db or"
     " postgresql+psycopg://user@host/db (postgresql:// is read as postgresql+psycopg://)",
 }

@@ -194,11 +194,11 @@ def log(
         return
     marks = {True: "yes", False: "no", None: "-"}
     rows = [
-        (e.position, e.occurred, e.type, e.actor or "", e.stream, e.id, marks[item.verified])
+        (e.position, e.occurred, e.type, e.actor or "", e.stream, e.id, marks[item.verified], e.recorded_by or "-")
         for item in logged
         for e in (item.event,)
     ]
-    echo_table(["POS", "OCCURRED", "TYPE", "ACTOR", "STREAM", "ID", "VERIFIED"], rows, empty="(no events)")
+    echo_table(["POS", "OCCURRED", "TYPE", "ACTOR", "STREAM", "ID", "VERIFIED", "BY"], rows, empty="(no events)")
 
 
 def _stream_json_events(logged: Iterator[LoggedEvent]) -> None:

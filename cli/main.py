@@ -72,15 +72,22 @@ class _TimelineGroup(click.Group):
     metavar="URL",
     help="Database URL (default: $DTL_DATABASE_URL, else sqlite:///timeline.db).",
 )
+@click.option(
+    "--by",
+    "recorded_by",
+    metavar="NAME",
+    envvar="DTL_RECORDED_BY",
+    help="Who is recording: kept with every event appended (default: $DTL_RECORDED_BY, else the login name).",
+)
 @click.version_option(package_name="diplomatic-timeline")
 @click.pass_context
-def main(ctx: click.Context, url: str | None) -> None:
+def main(ctx: click.Context, url: str | None, recorded_by: str | None) -> None:
     """Diplomatic Timeline: who had promised what, as of which date, and says who.
 
     Start with `dtl init`, register your articles with `dtl source add`, then
     record what they report with `dtl append` or `dtl import`.
     """
-    app = AppContext(url)
+    app = AppContext(url, recorded_by)
     ctx.obj = app
     ctx.call_on_close(app.close)
 
@@ -94,6 +101,7 @@ def _register() -> None:
         replay_commands,
         report_commands,
         source_commands,
+        token_commands,
     )
 
     # in the order a new user needs them, each with the line `dtl --help` shows for it
@@ -115,6 +123,7 @@ def _register() -> None:
         (report_commands.chart, "Draw the size or the stances chart as PNG or SVG"),
         (log_commands.export, "Export the log as JSON Lines, CSV or TimelineJS3 JSON"),
         (copy_commands.copy, "Copy the whole log into an empty database, verified there"),
+        (token_commands.token, "Create, list and revoke the HTTP API's bearer tokens"),
         (date_commands.date_command, 'Show how a phrase such as "last week" resolves to a date'),
     ]
     for command, summary in commands:

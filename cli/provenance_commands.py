@@ -123,10 +123,9 @@ def _print_evidence(evidence: tuple[Evidence, ...], indent: str = "") -> None:
         else:
             who = f" {event.actor}" if event.actor else ""
             who += f", said by {event.speaker}" if event.speaker else ""
-            click.secho(
-                "\n" + safe_text(f"{event.id}: {event.type}{who}, occurred {when}, position {event.position}"),
-                bold=True,
-            )
+            recorded = f", position {event.position}"
+            recorded += f" recorded by {event.recorded_by}" if event.recorded_by else ""
+            click.secho("\n" + safe_text(f"{event.id}: {event.type}{who}, occurred {when}{recorded}"), bold=True)
             click.echo(safe_text(f"  data: {json.dumps(event.data, ensure_ascii=False)}"))
             effect = item.effect
             if effect is not None and effect.changed:

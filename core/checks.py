@@ -30,7 +30,10 @@ from core.sources import REGISTRATION_PREFIX, registration_id
 from errors import DuplicateIdError, InputError, Location, NotFound
 from events import NewEvent, RecordedEvent, Source, SourceText, edtf_bounds, kind_of, quote_shortfall
 
-__all__ = ["Batch", "checked"]
+__all__ = ["Batch", "checked", "checked_name"]
+
+# The longest name of who recorded an event, or of a token.
+MAX_NAME = 64
 
 _AMENDMENTS = ("event.corrected", "event.retracted")
 # What a correction of a source's registration may not change: the id quotes cite and the text they were checked in.
@@ -395,3 +398,17 @@ def _events_citing(batch: Batch, source_id: str) -> Iterator[RecordedEvent]:
 
 def _field_error(message: str, location: Location, field_path: str, *, hint: str | None = None) -> InputError:
     return InputError(message, Location(location.file, location.line, field_path), hint=hint)
+
+
+def checked_name(name: str | None, field: str) -> str | None:
+    """Return a person's or a token's name stripped, or raise InputError: 1-64 printable characters, or None."""
+    if name is None:
+        return None
+    stripped = name.strip()
+    if not stripped or len(stripped) > MAX_NAME or not stripped.isprintable():
+        raise InputError(
+            f"{name!r} is not a name: give 1 to {MAX_NAME} printable characters",
+            Location(field=field),
+            hint="letters, digits, spaces and punctuation; no control characters",
+        )
+    return stripped

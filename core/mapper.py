@@ -38,6 +38,7 @@ COLUMNS = (
     "occurred_latest",
     "actor",
     "recorded_at",
+    "recorded_by",
     "body",
     "prev_hash",
     "hash",
@@ -58,16 +59,27 @@ def _chained(prev_hash: str, body: bytes) -> str:
     return hashlib.sha256(prev_hash.encode("ascii") + body).hexdigest()
 
 
-def to_row(event: NewEvent, *, position: int, stream_version: int, recorded_at: str, prev_hash: str) -> dict[str, Any]:
+def to_row(
+    event: NewEvent,
+    *,
+    position: int,
+    stream_version: int,
+    recorded_at: str,
+    prev_hash: str,
+    recorded_by: str | None = None,
+) -> dict[str, Any]:
     """Return the row that stores `event` at `position`, its body hashed onto `prev_hash`."""
-    values = row_values(event, position, stream_version, recorded_at, prev_hash)
+    values = row_values(event, position, stream_version, recorded_at, prev_hash, recorded_by)
     return dict(zip(COLUMNS, values, strict=True))
 
 
 def row_values(
-    event: NewEvent, position: int, stream_version: int, recorded_at: str, prev_hash: str
+    event: NewEvent, position: int, stream_version: int, recorded_at: str, prev_hash: str, recorded_by: str | None
 ) -> tuple[Any, ...]:
-    """Return a row's values in COLUMNS order (hash last): the event's interchange content plus where it landed."""
+    """Return a row's values in COLUMNS order (hash last): the event's interchange content plus where it landed.
+
+    The body holds `recorded_by` only when there is one, so bodies recorded before it existed hash as they did.
+    """
     assert event.id is not None, "the store assigns ids before mapping"
     schema_version = kind_of(event.type).schema_version
     # the body is the interchange object (events.records.interchange) with the store's four fields
@@ -76,6 +88,8 @@ def row_values(
     record["stream_version"] = stream_version
     record["recorded_at"] = recorded_at
     record["schema_version"] = schema_version
+    if recorded_by is not None:
+        record["recorded_by"] = recorded_by
     body = canonical_json(record)
     earliest, latest = _iso_bounds(event.occurred)
     return (
@@ -90,6 +104,7 @@ def row_values(
         latest,
         event.actor,
         recorded_at,
+        recorded_by,
         body.decode("utf-8"),
         prev_hash,
         _chained(prev_hash, body),
@@ -134,6 +149,7 @@ def from_body(stored: str | bytes, *, prev_hash: str = "", hash: str = "") -> Re
         prev_hash,
         hash,
         get("speaker"),
+        get("recorded_by"),
     )
 
 
@@ -157,6 +173,7 @@ def row_mismatch(values: Sequence[Any]) -> str | None:
             latest,
             body.get("actor"),
             body["recorded_at"],
+            body.get("recorded_by"),
         )
     except (ValueError, KeyError, TypeError) as error:
         return f"the stored body cannot be read ({error})"

@@ -24,6 +24,7 @@ from core.schema import RARE_TYPES, events, source_texts
 
 __all__ = [
     "AMENDMENT_TYPES",
+    "APPENDED_CHANNEL",
     "EventFilter",
     "Head",
     "PostgresRecorder",
@@ -37,6 +38,8 @@ __all__ = [
 _T = TypeVar("_T")
 
 AMENDMENT_TYPES = ("event.corrected", "event.retracted")
+# The PostgreSQL channel each append transaction notifies, with the payload "SCHEMA POSITION".
+APPENDED_CHANNEL = "dtl_appended"
 # ids per statement when many events are looked up by id
 _IDS_PER_QUERY = 1000
 
@@ -129,6 +132,12 @@ class Recorder:
     def transaction_time(self, connection: Connection) -> datetime | None:
         """Return the database's own time for the transaction, or None when the database keeps no clock of its own."""
         return None
+
+    def announce(self, connection: Connection, position: int) -> None:
+        """Tell listeners, when the transaction commits, that the log now ends at `position` (where the database can).
+
+        SQLite cannot: its subscribers poll the head instead.
+        """
 
     # -- read queries, each in a read transaction of its own --------------------------------------
 
@@ -262,6 +271,8 @@ _POSTGRES_TYPES = [
     for column in COLUMNS
 ]
 _POSTGRES_WITH_IDS = "SELECT body, prev_hash, hash FROM events WHERE event_id = ANY(%s)"
+# the schema names the log: several logs may share one database, each in its schema
+_POSTGRES_ANNOUNCE = "SELECT pg_notify(%s, current_schema() || ' ' || %s)"
 
 
 class PostgresRecorder(Recorder):
@@ -283,6 +294,10 @@ class PostgresRecorder(Recorder):
         """Return the server's transaction time (now()): every writer of one log shares the server's clock."""
         moment: datetime = connection.exec_driver_sql("SELECT transaction_timestamp()").scalar_one()
         return moment
+
+    def announce(self, connection: Connection, position: int) -> None:
+        """NOTIFY `APPENDED_CHANNEL` with "SCHEMA POSITION": PostgreSQL delivers it to every listener on commit."""
+        connection.exec_driver_sql(_POSTGRES_ANNOUNCE, (APPENDED_CHANNEL, str(position)))
 
 
 def recorder_for(database: Database) -> Recorder:
@@ -324,6 +339,10 @@ class Transaction:
     def transaction_time(self) -> datetime | None:
         """Return the database's own time for this transaction (PostgreSQL), or None (SQLite: no server clock)."""
         return self._recorder.transaction_time(self.connection)
+
+    def announce(self, position: int) -> None:
+        """Tell listeners, on commit, that the log now ends at `position` (PostgreSQL NOTIFY; SQLite: nothing)."""
+        self._recorder.announce(self.connection, position)
 
     def last_rare_event(self) -> int | None:
         """Return the position of the last registration, correction or retraction, or None when there is none."""

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Table, Text, UniqueConstraint, text
 
-__all__ = ["HEAD_REVISION", "RARE_TYPES", "events", "metadata", "snapshots", "source_texts"]
+__all__ = ["HEAD_REVISION", "RARE_TYPES", "events", "metadata", "snapshots", "source_texts", "tokens"]
 
 # The Alembic revision the code expects; a test checks it is the migrations' head.
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"
 
 # The only types looked up by type; a partial index keeps them cheap to find and cheap to insert.
 # Queries repeat this exact text so SQLite knows the partial index applies.
@@ -29,6 +29,9 @@ events = Table(
     Column("occurred_latest", String(10), nullable=False),
     Column("actor", String(16)),
     Column("recorded_at", String(32), nullable=False),
+    # who appended it (a token's name, or the analyst's at the command line); in the hashed body too.
+    # Rows recorded before revision 0004 have none.
+    Column("recorded_by", String(128)),
     Column("body", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
@@ -50,6 +53,20 @@ source_texts = Table(
     Column("sha256", String(64), primary_key=True),
     Column("text", Text, nullable=False),
     Column("attached_at", String(32), nullable=False),
+)
+
+# Bearer tokens of the HTTP API: only a hash of each secret is kept. Revoking one sets revoked_at; a name
+# may be given to a new token once the old one is revoked.
+tokens = Table(
+    "tokens",
+    metadata,
+    Column("token_id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("secret_sha256", String(64), nullable=False, unique=True),
+    Column("created_at", String(32), nullable=False),
+    Column("revoked_at", String(32)),
+    Index("ix_tokens_name", "name"),
 )
 
 # A cache of fold states (see projections.engine); not part of the log, never hashed.

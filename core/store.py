@@ -10,6 +10,7 @@ the database exactly as it was.
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import itertools
@@ -21,8 +22,9 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from core import tokens
 from core.chain import check_chain
-from core.checks import checked
+from core.checks import checked, checked_name
 from core.database import Database
 from core.mapper import GENESIS_HASH, from_body, from_row, row_values
 from core.recorder import AMENDMENT_TYPES, EventFilter, ReplayWindow, Transaction, recorder_for
@@ -36,6 +38,7 @@ from core.sources import (
     registration_id,
     texts_by_source,
 )
+from core.tokens import IssuedToken, Token
 from core.workers import worker_processes
 from errors import ConcurrencyError, IntegrityViolation, Location
 from events import NewEvent, RecordedEvent, Source, SourceText, source_text
@@ -109,9 +112,12 @@ class VerifyReport:
 class _WriteBatch:
     """What one write transaction knows while it checks and stages events (core.checks.Batch is what checks ask)."""
 
-    def __init__(self, transaction: Transaction, recorded_at: str, source_cache: SourceCache) -> None:
+    def __init__(
+        self, transaction: Transaction, recorded_at: str, source_cache: SourceCache, recorded_by: str | None
+    ) -> None:
         self.transaction = transaction
         self.recorded_at = recorded_at
+        self.recorded_by = recorded_by
         self.source_cache = source_cache
         head = transaction.head()
         self.position: int = head.position if head else 0
@@ -229,7 +235,7 @@ class _WriteBatch:
         assert event.id is not None
         version = self.stream_version(event.stream) + 1
         self.position += 1
-        row = row_values(event, self.position, version, self.recorded_at, self.hash)
+        row = row_values(event, self.position, version, self.recorded_at, self.hash, self.recorded_by)
         self.hash = row[-1]
         self.stream_versions[event.stream] = version
         self.rows.append(row)
@@ -323,9 +329,18 @@ class EventStore:
 
     # -- writing -------------------------------------------------------------------------------
 
-    def append(self, event: NewEvent, *, expected_version: int | None = None, unverified: bool = False) -> AppendResult:
+    def append(
+        self,
+        event: NewEvent,
+        *,
+        expected_version: int | None = None,
+        unverified: bool = False,
+        recorded_by: str | None = None,
+    ) -> AppendResult:
         """Append one event; with expected_version, only if its stream is at that version."""
-        return self.append_many([Located(event)], expected_version=expected_version, unverified=unverified)
+        return self.append_many(
+            [Located(event)], expected_version=expected_version, unverified=unverified, recorded_by=recorded_by
+        )
 
     def append_many(
         self,
@@ -334,15 +349,23 @@ class EventStore:
         expected_version: int | None = None,
         unverified: bool = False,
         on_progress: Progress | None = None,
+        recorded_by: str | None = None,
     ) -> AppendResult:
         """Append events in one transaction: all of them, or (on any error) none.
 
         An event whose id the log already holds with the same content is left
         alone; with other content it is a DuplicateIdError. `expected_version`
         applies to the stream of the first event. `on_progress` is called with
-        the number of events handled since its last call.
+        the number of events handled since its last call. `recorded_by` names
+        who appends them (stored in each hashed row).
         """
-        return self._append(batch, expected_version=expected_version, unverified=unverified, on_progress=on_progress)
+        return self._append(
+            batch,
+            expected_version=expected_version,
+            unverified=unverified,
+            on_progress=on_progress,
+            recorded_by=recorded_by,
+        )
 
     def _append(
         self,
@@ -352,11 +375,13 @@ class EventStore:
         unverified: bool = False,
         on_progress: Progress | None = None,
         also: StoreText | None = None,
+        recorded_by: str | None = None,
     ) -> AppendResult:
         self.database.require_schema()
+        recorded_by = checked_name(recorded_by, "recorded_by")
 
         def _work(transaction: Transaction) -> AppendResult:
-            state = _WriteBatch(transaction, self._recorded_at(transaction), self._source_cache)
+            state = _WriteBatch(transaction, self._recorded_at(transaction), self._source_cache, recorded_by)
             unchanged: list[str] = []
             for chunk in _chunks(batch, _INSERT_CHUNK):
                 if expected_version is not None and state.count == 0 and not unchanged:
@@ -378,6 +403,8 @@ class EventStore:
             if also is not None:
                 also(transaction, state.recorded_at)
             first, last = state.first_staged, state.last_staged
+            if last is not None:
+                transaction.announce(last[1])  # wakes the subscribers of every server on this log
             return AppendResult(
                 count=state.count,
                 first=None if first is None else Appended(*first),
@@ -388,8 +415,10 @@ class EventStore:
         with _collector_paused():
             return self._recorder.writing(_work)
 
-    def _append_located(self, event: NewEvent, location: Location, also: StoreText) -> AppendResult:
-        return self._append([Located(event, location)], also=also)
+    def _append_located(
+        self, event: NewEvent, location: Location, also: StoreText, recorded_by: str | None = None
+    ) -> AppendResult:
+        return self._append([Located(event, location)], also=also, recorded_by=recorded_by)
 
     def register_source(
         self,
@@ -403,10 +432,11 @@ class EventStore:
         text: str | None = None,
         stream: str = "sources",
         file: str | None = None,
+        recorded_by: str | None = None,
     ) -> AppendResult:
         """Register a source as a source.registered event, storing its text (read from `file`) when given."""
         return register_source(
-            self._append_located,
+            functools.partial(self._append_located, recorded_by=recorded_by),
             source_id=source_id,
             publisher=publisher,
             published=published,
@@ -421,6 +451,27 @@ class EventStore:
     def attach_source_text(self, source_id: str, text: str, *, file: str | None = None) -> Source:
         """Store a registered source's text; refused unless it matches the registered sha256."""
         return attach_source_text(self._recorder, source_id, text, recorded_at=self._recorded_at, file=file)
+
+    # -- tokens -------------------------------------------------------------------------------
+
+    def _now_text(self) -> str:
+        return utc_timestamp(self._clock())
+
+    def create_token(self, name: str, role: str) -> IssuedToken:
+        """Create a bearer token of the HTTP API with a role; only its hash is kept."""
+        return tokens.create_token(self.database, name, role, now=self._now_text)
+
+    def tokens(self) -> list[Token]:
+        """Return every token, live and revoked, oldest first."""
+        return tokens.list_tokens(self.database)
+
+    def revoke_token(self, name: str) -> Token:
+        """Revoke the live token of this name."""
+        return tokens.revoke_token(self.database, name, now=self._now_text)
+
+    def authenticate(self, secret: str) -> Token | None:
+        """Return the live token whose secret this is, or None."""
+        return tokens.authenticate(self.database, secret)
 
     # -- reading -------------------------------------------------------------------------------
 

@@ -59,8 +59,10 @@ class RecordedEvent(NamedTuple):
     note: str | None = None
     prev_hash: str = ""
     hash: str = ""
-    # last, so that the constructors written before it keep working
+    # last, so that the constructors written before them keep working
     speaker: str | None = None
+    # who appended it: a token's name over HTTP, the analyst's name at the command line; None before it was kept
+    recorded_by: str | None = None
 
     @property
     def earliest(self) -> date:

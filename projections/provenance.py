@@ -120,6 +120,7 @@ class Evidence:
             "type": event.type,
             "stream": event.stream,
             "position": event.position,
+            "recorded_by": event.recorded_by,
             "occurred": event.occurred,
             "occurred_text": event.occurred_text,
             "actor": event.actor,

@@ -52,6 +52,7 @@ CSV_COLUMNS = (
     "quote",
     "quote_status",
     "recorded_at",
+    "recorded_by",
     "hash",
 )
 # what a spreadsheet takes for the start of a formula (CSV injection, OWASP): any cell, whatever its column, since
@@ -159,6 +160,7 @@ def write_csv(
             "data": json.dumps(event.data, ensure_ascii=False, sort_keys=True),
             "note": event.note,
             "recorded_at": event.recorded_at,
+            "recorded_by": event.recorded_by,
             "hash": event.hash,
         }
         for source_id, quote in event.sources or ((None, None),):

@@ -86,6 +86,7 @@ class LoggedEvent:
             position=event.position,
             stream_version=event.stream_version,
             recorded_at=event.recorded_at,
+            recorded_by=event.recorded_by,
             hash=event.hash,
             verified=self.verified,
         )

@@ -38,6 +38,7 @@ from service.queries import Query, actor_code, parse_anchor, parse_day, parse_kn
 
 if TYPE_CHECKING:
     from core import AppendResult, EventStore
+    from core.tokens import IssuedToken, Token
     from events import RecordedEvent, Source
     from projections.audit import ChainBreak, Finding
     from projections.engine import Replayer
@@ -71,10 +72,16 @@ def _require_type(type_name: str) -> None:
 class Timeline:
     """One log and the questions asked of it: the composition root both doors build once."""
 
-    def __init__(self, url: str | None = None) -> None:
+    def __init__(self, url: str | None = None, *, recorded_by: str | None = None) -> None:
+        """Name the log (None: the configured one) and who writes through this timeline unless a write says.
+
+        recorded_by: the name every event appended here records, unless the write gives `by`
+        (the HTTP API gives each request's token name).
+        """
         from core import resolve_database_url
 
         self.url = resolve_database_url(url)
+        self.recorded_by = recorded_by
         self._store: EventStore | None = None
         self._replayer: Replayer | None = None
 
@@ -129,6 +136,7 @@ class Timeline:
         published: str | None = None,
         expected_version: int | None = None,
         unverified: bool = False,
+        by: str | None = None,
     ) -> AppendAnswer:
         """Append one event given as an interchange object.
 
@@ -147,7 +155,9 @@ class Timeline:
             raw["occurred"] = resolution.edtf
         check_values(raw, Location())
         located = event_from_object(raw, Location(), DEFAULT_STREAM)
-        result = self.store.append(located.event, expected_version=expected_version, unverified=unverified)
+        result = self.store.append(
+            located.event, expected_version=expected_version, unverified=unverified, recorded_by=by or self.recorded_by
+        )
         return AppendAnswer(result, resolution)
 
     def _resolve_occurred(self, phrase: str | None, published: str | None, sources: list[Any]) -> Resolution:
@@ -177,11 +187,24 @@ class Timeline:
             )
         return self.resolve_date(phrase, anchor, field="occurred_text")
 
-    def import_lines(self, lines: Iterable[bytes], name: str, *, unverified: bool = False) -> AppendResult:
+    def import_lines(
+        self,
+        lines: Iterable[bytes],
+        name: str,
+        *,
+        unverified: bool = False,
+        expected_version: int | None = None,
+        by: str | None = None,
+    ) -> AppendResult:
         """Import JSON Lines (one interchange object each) in one transaction: all of them or none."""
         from core import DEFAULT_STREAM, read_jsonl
 
-        return self.store.append_many(read_jsonl(lines, name, DEFAULT_STREAM), unverified=unverified)
+        return self.store.append_many(
+            read_jsonl(lines, name, DEFAULT_STREAM),
+            unverified=unverified,
+            expected_version=expected_version,
+            recorded_by=by or self.recorded_by,
+        )
 
     def register_source(
         self,
@@ -194,6 +217,7 @@ class Timeline:
         sha256: str | None = None,
         text: str | None = None,
         file: str | None = None,
+        by: str | None = None,
     ) -> AppendResult:
         """Register a source by its text (read from `file`) or its sha256 alone."""
         return self.store.register_source(
@@ -205,11 +229,30 @@ class Timeline:
             sha256=sha256.lower() if sha256 else None,
             text=text,
             file=file,
+            recorded_by=by or self.recorded_by,
         )
 
     def attach_source(self, source_id: str, text: str, *, file: str | None = None) -> Source:
         """Store a registered source's text; refused unless it matches the registered sha256."""
         return self.store.attach_source_text(source_id, text, file=file)
+
+    # -- tokens of the HTTP API ------------------------------------------------------------------
+
+    def create_token(self, name: str, role: str) -> IssuedToken:
+        """Create a bearer token with a role; its secret is in the answer, and nowhere else, ever."""
+        return self.store.create_token(name, role)
+
+    def tokens(self) -> list[Token]:
+        """Return every token, live and revoked, oldest first (never a secret)."""
+        return self.store.tokens()
+
+    def revoke_token(self, name: str) -> Token:
+        """Revoke the live token of this name."""
+        return self.store.revoke_token(name)
+
+    def authenticate(self, secret: str) -> Token | None:
+        """Return the live token whose secret this is (its name and role), or None."""
+        return self.store.authenticate(secret)
 
     # -- the log as recorded -------------------------------------------------------------------
 

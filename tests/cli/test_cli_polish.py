@@ -62,6 +62,7 @@ def test_help_lists_commands_in_the_order_a_new_user_needs_them() -> None:
         "chart",
         "export",
         "copy",
+        "token",
         "date",
     ]
     assert "..." not in result.output.split("Commands:")[1]  # every summary fits on its line

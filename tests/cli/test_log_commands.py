@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from core.schema import HEAD_REVISION
 from tests.cli.conftest import Dtl
 from tests.support import ARTICLES, CITE_TEST_SOURCE, EXAMPLE, FIXTURES
 
@@ -43,7 +44,7 @@ def test_init_twice_is_harmless(dtl: Dtl) -> None:
     first = dtl("init")
     second = dtl("init")
     assert first.exit_code == 0
-    assert "schema none -> 0003" in first.output
+    assert f"schema none -> {HEAD_REVISION}" in first.output
     assert second.exit_code == 0
     assert "up to date" in second.output
 

@@ -175,7 +175,7 @@ def _normalised(text: str, url: str, tmp: Path) -> str:
 
 
 def _run_all(url: str, tmp: Path) -> dict[str, dict[str, Any]]:
-    runner = CliRunner()
+    runner = CliRunner(env={"DTL_RECORDED_BY": "golden-analyst"})
     bad_lines = tmp / "bad.jsonl"
     bad_lines.write_text(
         (EXAMPLE / "events.jsonl").read_text(encoding="utf-8").splitlines()[0].replace('"PL"', '"GB"') + "\n"

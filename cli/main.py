@@ -100,6 +100,7 @@ def _register() -> None:
         provenance_commands,
         replay_commands,
         report_commands,
+        serve_commands,
         source_commands,
         token_commands,
     )
@@ -123,6 +124,7 @@ def _register() -> None:
         (report_commands.chart, "Draw the size or the stances chart as PNG or SVG"),
         (log_commands.export, "Export the log as JSON Lines, CSV or TimelineJS3 JSON"),
         (copy_commands.copy, "Copy the whole log into an empty database, verified there"),
+        (serve_commands.serve, "Serve the log over HTTP: the JSON API and the explorer"),
         (token_commands.token, "Create, list and revoke the HTTP API's bearer tokens"),
         (date_commands.date_command, 'Show how a phrase such as "last week" resolves to a date'),
     ]

@@ -204,3 +204,16 @@ def test_reading_and_replaying_the_log_loads_no_validation_library(tmp_path: Pat
     )
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
+
+
+def test_the_two_doors_never_import_each_other_serve_names_the_web_app_by_its_import_string() -> None:
+    import importlib
+
+    for door, other in (("cli", "web"), ("web", "cli")):
+        for path in package_files(door):
+            assert other not in imported_packages(path), f"{path.relative_to(ROOT)} imports {other}"
+    from cli.serve_commands import APP_FACTORY
+
+    module, _, factory = APP_FACTORY.partition(":")
+    assert module.split(".")[0] == "web"
+    assert callable(getattr(importlib.import_module(module), factory))

@@ -41,8 +41,10 @@ def test_token_mistakes_exit_2_naming_the_argument_or_flag(initialised: Dtl) -> 
     unknown = initialised("token", "revoke", "nobody")
 
     assert (again.exit_code, bad_role.exit_code, unknown.exit_code) == (2, 2, 2)
-    assert "NAME" in again.stderr and "live already" in again.stderr
-    assert "--role" in bad_role.stderr and "reader, writer, admin" in bad_role.stderr
+    assert "NAME" in again.stderr
+    assert "live already" in again.stderr
+    assert "--role" in bad_role.stderr
+    assert "reader, writer, admin" in bad_role.stderr
     assert "no live token is named 'nobody'" in unknown.stderr
 
 
@@ -87,4 +89,5 @@ def test_a_recorder_name_that_is_no_name_exits_2_with_a_hint(database_url: str, 
     )  # fmt: skip
 
     assert refused.exit_code == 2
-    assert "recorded_by" in refused.stderr and "--by NAME or DTL_RECORDED_BY" in refused.stderr
+    assert "recorded_by" in refused.stderr
+    assert "--by NAME or DTL_RECORDED_BY" in refused.stderr

@@ -1,4 +1,4 @@
-"""Bearer tokens (created with a role, kept as a hash, revoked by name) and who recorded each event, on both backends."""
+"""Bearer tokens (made with a role, kept as a hash, revoked by name) and who recorded each event, on both backends."""
 
 from __future__ import annotations
 
@@ -89,8 +89,10 @@ def test_who_appended_is_recorded_inside_the_hashed_row(store: EventStore) -> No
 
     by_ann, by_nobody = store.get("by-ann"), store.get("by-nobody")
 
-    assert by_ann is not None and by_ann.recorded_by == "Ann Analyst"
-    assert by_nobody is not None and by_nobody.recorded_by is None
+    assert by_ann is not None
+    assert by_ann.recorded_by == "Ann Analyst"
+    assert by_nobody is not None
+    assert by_nobody.recorded_by is None
     store.verify()
     drop_append_only_guards(store)
     execute_sql(store, "UPDATE events SET recorded_by = 'Mallory' WHERE event_id = 'by-ann'")
@@ -137,7 +139,8 @@ def test_a_log_recorded_before_revision_0004_upgrades_and_keeps_verifying(tmp_pa
         assert store.initialise() == ("0003", HEAD_REVISION)
         assert store.verify().count == 1
         old = store.get("source:w")
-        assert old is not None and old.recorded_by is None
+        assert old is not None
+        assert old.recorded_by is None
     finally:
         store.close()
 

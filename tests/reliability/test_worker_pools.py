@@ -8,8 +8,10 @@ instead of hanging the suite. Afterwards no worker process is left: not running,
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -145,3 +147,47 @@ def test_workers_that_live_are_stopped_and_the_import_succeeds(empty_log: str, t
     result = _dtl_with("", empty_log, "import", str(path))
     assert result.returncode == 0, result.stderr
     assert result.stdout.endswith("imported 60 events from " + f"{path} (positions 1-60)\nleft: 0 0\n")
+
+
+# every task takes a second, and each worker writes its process id down when it starts one
+_SLOW_PARSING = """
+parse = core.interchange._parse_chunk
+def _parse_chunk(*task):
+    with open(os.environ["WORKER_PIDS"], "a") as pids:
+        pids.write(f"{os.getpid()}\\n")
+    time.sleep(1)
+    return parse(*task)
+core.interchange._parse_chunk = _parse_chunk
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has stopped
+    except OSError:
+        return False
+
+
+def test_workers_leave_when_the_importing_process_is_killed(empty_log: str, tmp_path: Path) -> None:
+    path = events_file(tmp_path / "sources.jsonl", [_source_line(index) for index in range(60)])
+    pids = tmp_path / "workers.txt"
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("DTL_")}
+    command = [sys.executable, "-c", "import time\n" + _RUN.format(fault=_SLOW_PARSING), "--db", empty_log]
+    process = subprocess.Popen([*command, "import", str(path)], cwd=ROOT, env={**environment, "WORKER_PIDS": str(pids)})
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (pids.exists() and len(set(pids.read_text().split())) == 2):
+            time.sleep(0.05)
+    finally:
+        process.kill()
+        process.wait()
+    workers = {int(pid) for pid in pids.read_text().split()}
+    assert len(workers) == 2
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(_running(pid) for pid in workers):
+        time.sleep(0.1)
+    lingering = [pid for pid in workers if _running(pid)]
+    for pid in lingering:
+        os.kill(pid, signal.SIGKILL)
+    assert not lingering

@@ -7,7 +7,8 @@ TimelineError                       CLI exit   HTTP
 │   ├── events.UnknownActorError                         neither a known country nor an organisation
 │   ├── events.UnknownEventTypeError                     a type name not in the vocabulary
 │   ├── NotFound                    2          404       an unknown event, source, actor or stream
-│   └── DuplicateIdError            2          409       an id already used for other content
+│   ├── DuplicateIdError            2          409       an id already used for other content
+│   └── TextMismatch                2          409       a source text whose sha256 is not the registered one
 ├── ConflictError                   1          409       the command ran and found a problem
 │   ├── ConcurrencyError                                 a stream was not at the expected version
 │   └── IntegrityViolation                               the hash chain or a stored row does not match
@@ -36,6 +37,7 @@ __all__ = [
     "NotInitialised",
     "StoreBusy",
     "StoreUnavailable",
+    "TextMismatch",
     "TimelineError",
     "WorkerDied",
 ]
@@ -101,6 +103,10 @@ class NotFound(InputError):
 
 class DuplicateIdError(InputError):
     """An event id that the log already holds with different content."""
+
+
+class TextMismatch(InputError):
+    """A source's text whose sha256 is not the one its registration holds; nothing was stored."""
 
 
 class ConflictError(TimelineError):

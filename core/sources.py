@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from core.mapper import from_body, from_row
 from core.recorder import Recorder, Transaction
-from errors import DuplicateIdError, InputError, Location, NotFound
+from errors import DuplicateIdError, InputError, Location, NotFound, TextMismatch
 from events import NewEvent, Source, SourceText
 
 __all__ = [
@@ -194,7 +194,7 @@ def attach_source_text(
                 hint="register the article again under a new id, with its text",
             )
         if source.sha256 != digest:
-            raise InputError(
+            raise TextMismatch(
                 f"the file's sha256 is {digest}, but source {source_id!r} was registered with {source.sha256}",
                 Location(file=file, field="text"),
                 hint="attach the exact file that was registered",

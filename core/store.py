@@ -14,7 +14,7 @@ import functools
 import gc
 import hashlib
 import itertools
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Generator, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -475,8 +475,8 @@ class EventStore:
 
     # -- reading -------------------------------------------------------------------------------
 
-    def read(self, criteria: EventFilter | None = None) -> Iterator[RecordedEvent]:
-        """Yield events in position order, streamed, filtered by `criteria`."""
+    def read(self, criteria: EventFilter | None = None) -> Generator[RecordedEvent, None, None]:
+        """Yield events in position order, streamed, filtered by `criteria` (close it to stop early)."""
         criteria = criteria or EventFilter()
         self.database.require_schema()
         with self._recorder.read(criteria) as rows:

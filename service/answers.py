@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AppendAnswer",
+    "AppendedAnswer",
     "AuditAnswer",
     "CopyAnswer",
     "CountAnswer",
@@ -282,6 +283,22 @@ class VerifyAnswer:
             "ok": True,
             "events": report.count,
             "head": {"position": report.head_position, "hash": report.head_hash},
+        }
+
+
+@dataclass(frozen=True)
+class AppendedAnswer:
+    """Where each event of an append is: those it wrote, in position order, then those the log held already."""
+
+    events: tuple[RecordedEvent, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """Return `{"appended": [{"id", "position", "stream_version", "hash"}, ...]}`."""
+        return {
+            "appended": [
+                {"id": e.id, "position": e.position, "stream_version": e.stream_version, "hash": e.hash}
+                for e in self.events
+            ]
         }
 
 

@@ -11,14 +11,16 @@ document DESIGN.md fixes. Errors are the tree of `errors`, naming fields.
 from __future__ import annotations
 
 import difflib
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, closing, nullcontext
 from datetime import date
 from typing import IO, TYPE_CHECKING, Any
 
 from errors import InputError, Location, NotFound
 from service.answers import (
     AppendAnswer,
+    AppendedAnswer,
     AuditAnswer,
     CopyAnswer,
     CountAnswer,
@@ -283,6 +285,29 @@ class Timeline:
         )
         checker = QuoteChecker(store.source_texts())
         return (LoggedEvent(event, checker.event_verified(event)) for event in store.read(criteria))
+
+    def event(self, event_id: str) -> LoggedEvent | None:
+        """Return the event with this id as the log lists it (with whether its quotes check out), or None."""
+        from projections.verification import QuoteChecker
+
+        store = self.store
+        found = store.get(event_id)
+        if found is None:
+            return None
+        return LoggedEvent(found, QuoteChecker(store.source_texts()).event_verified(found))
+
+    def appended(self, result: AppendResult) -> AppendedAnswer:
+        """Return the events an append wrote, in position order, then those it found already there, as stored."""
+        from core import EventFilter
+
+        store = self.store
+        written: list[RecordedEvent] = []
+        if result.first is not None:
+            with closing(store.read(EventFilter(since=result.first.position - 1))) as events:
+                written = list(itertools.islice(events, result.count))
+        present = {event.id: event for event in store.events_by_id(result.unchanged)}
+        already = [present[event_id] for event_id in result.unchanged if event_id in present]
+        return AppendedAnswer((*written, *already))
 
     def sources(self) -> list[Source]:
         """Return every registered source, in registration order."""

@@ -19,13 +19,12 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
-from errors import InputError, Location, NotFound
+from errors import InputError, Location, NotFound, TextMismatch
 from service import DEFAULT_STREAM
 from service import Query as Question
 from web.auth import Caller, require
 from web.door import SharedTimeline
 from web.errors import BodyTooLarge, DoorError
-from web.gaps import appended_entries, event_by_id
 from web.models import (
     AppendedEvents,
     AuditDocument,
@@ -292,7 +291,7 @@ def event(request: Request, _: Reader, event_id: str) -> Response:
     """Return one event as `dtl log --json` lists it."""
 
     def _one(t: Timeline) -> dict[str, Any]:
-        found = event_by_id(t, event_id)
+        found = t.event(event_id)
         if found is None:
             raise NotFound(f"no event with id {event_id!r}", Location(field="event_id"))
         return found.to_json()
@@ -421,18 +420,14 @@ async def append(
     shared, limit = _shared(request), request.app.state.settings.max_body
     media = _media_type(request)
     if media in _NDJSON:
-        if expected_version is not None:
-            # service.Timeline.import_lines takes no expected version yet
-            raise InputError(
-                "expected_version applies to one event (application/json), not to an NDJSON body",
-                Location(field="expected_version"),
-            )
         spool = await _spooled(request, limit)
         try:
 
             def _import(t: Timeline) -> tuple[dict[str, Any], int]:
-                result = t.import_lines(_blocks(spool), _BODY_NAME, unverified=unverified, by=caller.name)
-                return {"appended": appended_entries(t, result)}, result.count
+                result = t.import_lines(
+                    _blocks(spool), _BODY_NAME, unverified=unverified, expected_version=expected_version, by=caller.name
+                )
+                return t.appended(result).to_json(), result.count
 
             document, new = await run_in_threadpool(shared.run, _import)
         finally:
@@ -448,7 +443,7 @@ async def append(
         answer = t.append(
             event, published=published, expected_version=expected_version, unverified=unverified, by=caller.name
         )
-        return {"appended": appended_entries(t, answer.result)}, answer.result.count
+        return t.appended(answer.result).to_json(), answer.result.count
 
     document, new = await run_in_threadpool(shared.run, _append)
     return _appended(request, document, new)
@@ -486,7 +481,7 @@ async def register_source(request: Request, caller: Writer) -> Response:
 
     def _register(t: Timeline) -> tuple[dict[str, Any], int]:
         result = t.register_source(**given, by=caller.name)
-        return {"appended": appended_entries(t, result)}, result.count
+        return t.appended(result).to_json(), result.count
 
     document, new = await run_in_threadpool(_shared(request).run, _register)
     return _appended(request, document, new)
@@ -505,11 +500,8 @@ async def attach_source(request: Request, _: Writer, source_id: str) -> Response
     def _attach(t: Timeline) -> dict[str, Any]:
         try:
             t.attach_source(source_id, text)
-        except InputError as error:
-            # the service words a mismatch as bad input naming the text; HTTP calls it a conflict (DESIGN.md)
-            if error.location.field == "text" and "sha256" in error.reason:
-                raise DoorError(409, error.reason, hint="send the exact text that was registered") from None
-            raise
+        except TextMismatch as error:
+            raise DoorError(409, error.reason, hint="send the exact text that was registered") from None
         return t.show_source(source_id).to_json()
 
     return _json(await run_in_threadpool(_shared(request).run, _attach))

@@ -209,3 +209,17 @@ def test_text_for_an_unknown_source_is_404(served: Served) -> None:
     answered = served.client("writer").put("/api/sources/nowhere/text", content=ARTICLES["nc-2025-03-10"].read_bytes())
     assert answered.status_code == 404
     assert answered.json()["error"]["field"] == "source_id"
+
+
+def test_an_ndjson_body_with_an_expected_version_not_met_is_409_and_writes_nothing(fresh: Served) -> None:
+    client = fresh.client("writer")
+    body, headers = _ndjson(_event(1), _event(2)), {"Content-Type": "application/x-ndjson"}
+
+    stale = client.post("/api/events?expected_version=7", content=body, headers=headers)
+    version = max(e["stream_version"] for e in _events(fresh) if e["stream"] == "ukraine-coalition")
+    current = client.post(f"/api/events?expected_version={version}", content=body, headers=headers)
+
+    assert stale.status_code == 409
+    assert stale.json()["error"]["message"]
+    assert current.status_code == 201, current.text
+    assert len(current.json()["appended"]) == 2

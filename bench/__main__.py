@@ -44,6 +44,7 @@ def arguments(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "RESULTS.md", help="default: bench/RESULTS.md")
     parser.add_argument("--appends", type=int, help="events appended one at a time per repetition (default 1000)")
+    parser.add_argument("--no-http", action="store_true", help="skip the figures of `dtl serve` (HTTP)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, databases, documents)")
     return parser.parse_args(argv)
 
@@ -56,7 +57,9 @@ def main(argv: list[str]) -> int:
         postgres = None
     workdir = Path(tempfile.mkdtemp(prefix="dtl-bench-"))
     appends = args.appends or (200 if args.quick else 1000)
-    plan = Plan(args.tiers, workdir, postgres, repeat=args.repeat, quick=args.quick, appends=appends)
+    plan = Plan(
+        args.tiers, workdir, postgres, repeat=args.repeat, quick=args.quick, appends=appends, http=not args.no_http
+    )
     databases = Databases(workdir, postgres)
     bench = Bench(plan, databases)
     bench.log(f"work directory {workdir}; PostgreSQL {'in use' if postgres else 'not in use'}")

@@ -14,18 +14,21 @@ import statistics
 import subprocess
 import sys
 import time
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from bench.databases import Databases, sqlite_path
 from bench.generate import LogFacts, Source, extra_events, make_sources, write_log
+from bench.serve import Served, percentile, served, writer_token
 
 __all__ = ["ROOT", "Bench", "Check", "Plan", "Repetitions", "Sample", "tier_label"]
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "coalition-of-the-willing"
 EXAMPLE_AS_OF = "2025-03-17"
+_HTTP_MAX_BODY = 64 * 1024**3  # the whole log is one NDJSON request
 
 
 def tier_label(size: int) -> str:
@@ -87,6 +90,7 @@ class Plan:
     quick: bool = False
     seed: int = 20250317
     appends: int = 1000
+    http: bool = True  # the figures of `dtl serve`
 
     def repetitions(self, tier: int) -> Repetitions:
         """Fewer repetitions for bigger tiers; at 1M the peers run once, so the tier fits in ten minutes."""
@@ -223,7 +227,73 @@ class Bench:
             self.log(f"[{label}] {count} appends one at a time {rep + 1}: {mine[-1]:.2f}s, peer {theirs[-1]:.2f}s")
         self.add("append.sqlite.ours", size, Sample("rate", mine, count))
         self.add("append.sqlite.eventsourcing", size, Sample("rate", theirs, count))
+        if self.plan.http:
+            self._over_http(tier, ours)
         return [ours, peer]
+
+    # -- over HTTP -------------------------------------------------------------------------------
+
+    def _server(self, url: str, name: str) -> AbstractContextManager[Served]:
+        """`dtl serve` on this log with a writer token of its own, for the length of a `with` block."""
+        token = writer_token(self.dtl(url), name, _environment())
+        log = self.plan.workdir / f"serve-{name}.log"
+        return served(self.dtl(url), token, _environment(), max_body=_HTTP_MAX_BODY, log=log)
+
+    def _over_http(self, tier: _Tier, ours: str) -> None:
+        """The same question over HTTP and from the CLI, appends over HTTP, and the log imported as NDJSON."""
+        label, size, facts, repeat = tier.label, tier.size, tier.facts, tier.repeat
+        path, query = "/api/state", {"stream": facts.default_stream, "as_of": facts.query_day}
+        asked, clients, each = (100, 4, 25) if self.plan.quick else (300, 4, 100)
+
+        cli = []
+        for _ in range(repeat.others):
+            command = self.dtl(ours, "state", "--json", "--stream", query["stream"], "--as-of", query["as_of"])
+            cli.append(self.timed(command)[0])
+        self.add("state.sqlite.cli", size, Sample("time", cli))
+        self.log(f"[{label}] dtl state (a new process), same question: {statistics.median(cli) * 1000:.0f} ms")
+
+        count = self.plan.appends
+        events = extra_events(count * repeat.others, seed=self.plan.seed + 1000, sources=self.sources)
+        for event in events:
+            event["id"] = f"http-{event['id']}"
+        with self._server(ours, f"bench-{label}") as server:
+            first = server.get(path, query)[2]
+            latencies = server.latencies(path, query, asked)
+            wall = server.throughput(path, query, clients, each)
+            seconds = []
+            for rep in range(repeat.others):
+                seconds.append(server.append_one_at_a_time(events[rep * count : (rep + 1) * count]))
+                self.log(f"[{label}] {count} appends over HTTP {rep + 1}: {seconds[-1]:.2f}s")
+        self.add("http.state.sqlite.first", size, Sample("time", [first]))
+        self.add("http.state.sqlite.p50", size, Sample("time", latencies))
+        self.add("http.state.sqlite.p99", size, Sample("time", [percentile(latencies, 0.99)]))
+        self.add("http.state.sqlite.rps", size, Sample("rate", [wall], clients * each))
+        self.add("http.append.sqlite", size, Sample("rate", seconds, count))
+        p50, p99 = statistics.median(latencies) * 1000, percentile(latencies, 0.99) * 1000
+        self.log(
+            f"[{label}] GET {path} over HTTP: first {first * 1000:.0f} ms, then p50 {p50:.1f} ms, p99 {p99:.1f} ms "
+            f"({asked} one after another); {clients * each / wall:,.0f} requests/s from {clients} clients"
+        )
+        self.notes[("HTTP", size)] = (
+            f"`dtl serve` (one worker) on the SQLite log after its measurements; GET {path}?stream="
+            f"{query['stream']}&as_of={query['as_of']} ({asked} requests one after another on one connection, "
+            f"after a first; then {clients} clients × {each}); appends: {count} new events per repetition"
+        )
+
+        imported, stored = [], set()
+        for rep in range(repeat.imports):
+            url = self.databases.sqlite(f"http-import-{label}")
+            self.worker("prepare", url=url, seed=self.plan.seed)
+            with self._server(url, f"bench-import-{label}-{rep}") as server:
+                elapsed, appended = server.import_ndjson(tier.log_path)
+            imported.append(elapsed)
+            stored.add(appended)
+            self.databases.drop(url)
+            self.log(f"[{label}] NDJSON import over HTTP {rep + 1}: {elapsed:.2f}s ({size / elapsed:,.0f}/s)")
+        self.add("http.import.sqlite", size, Sample("rate", imported, size))
+        self.checks.append(
+            Check(f"{label}: the NDJSON import over HTTP appended every event of the log", stored == {size})
+        )
 
     def _on_postgres(self, tier: _Tier) -> list[str]:
         ours, _ = self._import_ours(tier, "postgres")

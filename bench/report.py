@@ -108,6 +108,32 @@ ROWS = (
     Row("as-of query, warm, PostgreSQL", "asof.postgres.warm", "ms"),
     Row("as-of query, warm (store reopened), PostgreSQL", "asof.postgres.reopened", "ms"),
     Row("as-of query, cold, PostgreSQL", "asof.postgres.cold", "ms", "asof.postgres.full", "same query, no snapshots"),
+    Row(
+        "GET /api/state over HTTP, warm, p50 (`dtl serve`), SQLite",
+        "http.state.sqlite.p50",
+        "ms",
+        "state.sqlite.cli",
+        "`dtl state`, a new process",
+        Target("≤ 20 ms", at_most=20),
+    ),
+    Row("GET /api/state over HTTP, warm, p99, SQLite", "http.state.sqlite.p99", "ms"),
+    Row("GET /api/state over HTTP, first request after the server starts, SQLite", "http.state.sqlite.first", "ms"),
+    Row("GET /api/state over HTTP, requests/s from 4 clients, SQLite", "http.state.sqlite.rps", "/s"),
+    Row(
+        "append one at a time over HTTP (POST /api/events, JSON), SQLite",
+        "http.append.sqlite",
+        "/s",
+        "append.sqlite.ours",
+        "Python API, one at a time",
+    ),
+    Row(
+        "NDJSON import over HTTP (POST /api/events, one request), SQLite",
+        "http.import.sqlite",
+        "/s",
+        "import.sqlite.ours",
+        "`dtl import`, same file",
+        Target("≥ 0.8× `dtl import`", ratio_at_least=0.8),
+    ),
     Row("`dtl verify`, SQLite", "verify.sqlite.ours", "/s", target=Target("≥ 300,000/s", at_least=300_000)),
     Row("peak memory of the full replay", "memory.replay", "MB", target=Target("≤ 400 MB", at_most=400)),
     Row(
@@ -286,6 +312,18 @@ _METHOD = """\
   aggregate). Both sides' SQLite connections use WAL and `synchronous=NORMAL`. The storage floor
   is raw `sqlite3` `executemany` of exactly the rows `dtl import` wrote, 1,000 per call, into an
   identical new table (same indexes and triggers) in one transaction, timing only the inserts.
+- **Over HTTP.** `bench/serve.py` starts the command users run, `dtl serve` (one worker, 127.0.0.1, a
+  free port, `DTL_MAX_BODY` raised so the whole log fits in one request), with a writer token made by
+  `dtl token create`, and stops it with SIGTERM. The clients are the standard library's `http.client`,
+  one keep-alive connection each, in the harness's process. On the SQLite log, after its other
+  measurements: `GET /api/state` with the as-of query's stream and date — a first request, then the
+  same request one after another (p50 and p99 of those, each from sending to the whole answer read,
+  beside `dtl state --json` of the same question in a new process, by the wall clock), then from 4
+  clients at once (requests per second); then new events `POST`ed one at a time as JSON (201 each).
+  The NDJSON import `POST`s the tier's whole file as one `application/x-ndjson` request, streamed
+  from the file, into a fresh log prepared like the one `dtl import` fills (the 300 sources
+  registered), timed from sending to the answer; it is set beside `dtl import` of the same file
+  (whose figure includes its process start).
 - **Self-checks.** The state documents (`projections.coalition.state_document`, canonical JSON)
   must be identical on SQLite and PostgreSQL, and identical without snapshots, cold, warm and
   reopened; the run exits non-zero otherwise.
@@ -338,7 +376,7 @@ Command: `{command}`
 
 ## Results
 
-Rates are events per second. The ratio is ours ÷ the peer's figure.
+Rates are events per second (requests per second for the HTTP reads). The ratio is ours ÷ the peer's figure.
 
 {results}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 
 import click
 
@@ -24,7 +25,15 @@ def report(app: AppContext, out: str, stream: str, start: str | None, end: str |
     One self-contained file: the charts are inline SVG, nothing is fetched
     from the network, so it can be mailed or archived as it is.
     """
-    answer = app.timeline.report(stream, start=start, end=end, known_at=known_at, progress=progress)
+    named = shlex.quote(stream)
+    see_more = {
+        "timeline": f"`dtl timeline --stream {named} --to DAY` lists them, or `dtl report --from DAY --to DAY` "
+        "writes a report of a narrower window in full.",
+        "claims": "`dtl report --from DAY --to DAY` lists the claims of a narrower window in full.",
+        "audit": f"`dtl audit --stream {named}` lists every finding.",
+        "stances": f"`dtl history ACTOR --stream {named}` shows any actor's stances, event by event.",
+    }
+    answer = app.timeline.report(stream, start=start, end=end, known_at=known_at, progress=progress, see_more=see_more)
     write_atomically(out, lambda target: target.write(answer.html))
     tally = f"{answer.events} events, {answer.errors} audit errors, {answer.warnings} warnings"
     click.echo(safe_text(f"wrote {out} ({tally}); open it in any browser, it needs no network"), err=out == "-")

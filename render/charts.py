@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from projections.charts import LeftOut, SizeChart, StanceLanes
+    from projections.charts import LeftOut, SizeChart, StanceLanes, StanceSegment
 
 __all__ = ["STANCE_COLOURS", "inline_svg", "render_size_chart", "render_stance_chart"]
 
@@ -114,21 +114,25 @@ def _empty(axes: Axes, message: str) -> None:
     axes.set_yticks([])
 
 
-def render_size_chart(chart: SizeChart, fmt: str = "svg") -> bytes:
-    """Draw each claim (a point; "about" a band; "more than" an arrow up, "up to" one down) and the named floor."""
+def render_size_chart(chart: SizeChart, fmt: str = "svg", *, most: int | None = None) -> bytes:
+    """Draw each claim (a point; "about" a band; "more than" an arrow up, "up to" one down) and the named floor.
+
+    `most` draws only the most recent that many claims, for a log of very many; the floor is drawn whole.
+    """
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
+    claims = chart.claims if most is None or len(chart.claims) <= most else chart.claims[len(chart.claims) - most :]
     with _style("dtl-size"):
         figure = _figure(9, 4.2)
         axes = figure.add_subplot()
         axes.set_title(f"Reported size over time: {chart.subject}", loc="left", fontweight="bold")
-        if chart.first_day is None or chart.last_day is None or not (chart.claims or chart.floor):
+        if chart.first_day is None or chart.last_day is None or not (claims or chart.floor):
             _empty(axes, f"no {chart.subject} claims in this window")
             return _save(figure, fmt)
-        tallest = max([c.upper or c.lower or c.amount for c in chart.claims] + [s.floor for s in chart.floor] + [1])
+        tallest = max([c.upper or c.lower or c.amount for c in claims] + [s.floor for s in chart.floor] + [1])
         reach = tallest * 0.18 + 1  # how far an open bound's arrow points
-        for claim in chart.claims:
+        for claim in claims:
             day, earliest, amount = _x(claim.day), _x(claim.earliest), claim.amount
             if earliest < day:  # said some time in a span: a line over the span, the point at its end
                 axes.plot([earliest, day], [amount, amount], color=_CLAIM_COLOUR, alpha=0.45, lw=2)
@@ -161,7 +165,7 @@ def render_size_chart(chart: SizeChart, fmt: str = "svg") -> bytes:
         _note_left_out(axes, chart.left_out)
         axes.set_ylim(0, (tallest + reach) * 1.15)
         axes.set_ylabel("countries" if chart.subject == "participants" else chart.subject)
-        shapes = {claim.shape for claim in chart.claims}
+        shapes = {claim.shape for claim in claims}
         marker: dict[str, Any] = {"ls": "", "color": _CLAIM_COLOUR}
         legend = [
             ("point" in shapes, Line2D([], [], marker="o", label="a claim, exact", **marker)),
@@ -170,7 +174,7 @@ def render_size_chart(chart: SizeChart, fmt: str = "svg") -> bytes:
             ("at_least" in shapes, Line2D([], [], marker="^", label="“more than”: no upper bound", **marker)),
             ("at_most" in shapes, Line2D([], [], marker="v", label="“up to”: no lower bound", **marker)),
             (
-                any(claim.earliest < claim.day for claim in chart.claims),
+                any(claim.earliest < claim.day for claim in claims),
                 Line2D([], [], color=_CLAIM_COLOUR, alpha=0.45, lw=2, label="the span it was said in"),
             ),
             (chart.floor, Line2D([], [], color=_FLOOR_COLOUR, lw=2, label="named floor: actors named as supporting")),
@@ -180,23 +184,33 @@ def render_size_chart(chart: SizeChart, fmt: str = "svg") -> bytes:
         return _save(figure, fmt)
 
 
-def render_stance_chart(lanes: StanceLanes, fmt: str = "svg") -> bytes:
-    """Draw one lane per actor, its stances as coloured segments; hatched where the first one may have begun."""
+def render_stance_chart(lanes: StanceLanes, fmt: str = "svg", *, most: int | None = None) -> bytes:
+    """Draw one lane per actor, its stances as coloured segments; hatched where the first one may have begun.
+
+    `most` draws only the first that many lanes (the most committed actors), for a log of very many.
+    """
     from matplotlib.colors import to_rgba
     from matplotlib.patches import Patch
 
     from events import actor_name
 
+    actors = lanes.actors if most is None else lanes.actors[:most]
+    by_actor: dict[str, list[StanceSegment]] = {actor: [] for actor in actors}
+    for segment in lanes.segments:  # one pass: asking each lane for its segments would read them all each time
+        if segment.actor in by_actor:
+            by_actor[segment.actor].append(segment)
     with _style("dtl-stances"):
-        figure = _figure(9, 1.6 + 0.3 * max(len(lanes.actors), 2))
+        figure = _figure(9, 1.6 + 0.3 * max(len(actors), 2))
         axes = figure.add_subplot()
         axes.set_title("Stances over time, one row per actor", loc="left", fontweight="bold")
-        if lanes.first_day is None or lanes.last_day is None or not lanes.actors:
+        if lanes.first_day is None or lanes.last_day is None or not actors:
             _empty(axes, "no actor has a stance in this window")
             return _save(figure, fmt)
         close = _x(lanes.last_day) + 1
-        for row, actor in enumerate(lanes.actors):
-            for index, segment in enumerate(lanes.lane(actor)):
+        # the limits are set once drawn: rescaling after every segment would cost the square of their number
+        axes.set_autoscale_on(False)
+        for row, actor in enumerate(actors):
+            for index, segment in enumerate(by_actor[actor]):
                 colour = STANCE_COLOURS[segment.stance]
                 start = _x(segment.start)
                 end = close if segment.end is None else _x(segment.end)
@@ -211,8 +225,8 @@ def render_stance_chart(lanes: StanceLanes, fmt: str = "svg") -> bytes:
                         hatch="////",
                         linewidth=0.6,
                     )
-        axes.set_yticks(range(len(lanes.actors)), [f"{actor_name(code)} ({code})" for code in lanes.actors])
-        axes.set_ylim(len(lanes.actors) - 0.5, -0.5)
+        axes.set_yticks(range(len(actors)), [f"{actor_name(code)} ({code})" for code in actors])
+        axes.set_ylim(len(actors) - 0.5, -0.5)
         axes.tick_params(axis="y", length=0)
         _date_axis(axes, lanes.first_day, lanes.last_day)
         _note_left_out(axes, lanes.left_out)

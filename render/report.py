@@ -9,8 +9,9 @@ phrases) is escaped. Output is deterministic: no clock in the page.
 from __future__ import annotations
 
 import html
+from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -25,7 +26,21 @@ if TYPE_CHECKING:
     from projections.coalition import CoalitionState
     from projections.verification import QuoteChecker
 
-__all__ = ["ReportContent", "render_report"]
+__all__ = ["ReportContent", "ReportLimits", "render_report"]
+
+
+@dataclass(frozen=True)
+class ReportLimits:
+    """How much of a big log the report shows in full; a log below every limit is shown whole.
+
+    Past a limit a section says how much it left out and how to see the rest,
+    so a report of hundreds of thousands of events stays a file a browser opens.
+    """
+
+    events: int = 1000  # the most recent events of the window, in full with their quotes
+    findings_per_kind: int = 100  # the first findings of each kind; every kind is counted
+    claims: int = 300  # the most recent claims, in the table and drawn with their words
+    lanes: int = 80  # the actors drawn in the stance chart, the most committed first
 
 
 @dataclass(frozen=True)
@@ -46,6 +61,13 @@ class ReportContent:
     sources: Mapping[str, Source]
     checker: QuoteChecker
     findings: Sequence[Finding]
+    events_left_out: int = 0  # the window's earlier events not shown, past limits.events
+    left_out_until: date | None = None  # the latest day the last of them may have happened
+    lanes_left_out: int = 0  # the actors the stance chart does not draw, past limits.lanes
+    limits: ReportLimits = ReportLimits()
+    # what a door tells its reader to do to see what a section left out, by section (timeline, claims, audit,
+    # stances); a section without one says it in the report's own terms
+    see_more: Mapping[str, str] = field(default_factory=dict)
 
 
 _STYLESHEET = """
@@ -158,26 +180,75 @@ def _allows(lower: int | None, upper: int | None) -> str:
     return f"{lower:,}" if lower == upper else f"{lower:,}–{upper:,}"
 
 
-def _claims_table(chart: SizeChart) -> str:
+def _see_more(content: ReportContent, section: str, said_here: str) -> str:
+    """Return how to see what a section left out: the door's words for it, else the report's own."""
+    return _e(content.see_more.get(section, said_here))
+
+
+def _claims_table(content: ReportContent) -> str:
+    chart, limit = content.size, content.limits.claims
+    claims = chart.claims[-limit:] if len(chart.claims) > limit else chart.claims
     rows = "".join(
         f"<tr><td>{claim.day.isoformat()}</td><td>{_e(amount_text(claim.comparator, claim.amount, claim.raw))}</td>"
         f"<td>{_allows(claim.lower, claim.upper)}</td>"
         f"<td>{_e(claim.attributed_to)}</td><td>{_e(', '.join(claim.sources))}</td>"
         f"<td><a href='#event-{_e(claim.event)}'>{_e(claim.event)}</a></td></tr>"
-        for claim in chart.claims
+        for claim in claims
     )
     if not rows:
         return "<p class=muted>No claims in this window.</p>"
+    note = ""
+    if len(claims) < len(chart.claims):
+        left = len(chart.claims) - len(claims)
+        note = (
+            f"<p class='muted left-out' id='claims-left-out'>This window holds {len(chart.claims):,} claims: the most "
+            f"recent {len(claims):,} are listed below, the {left:,} before them left out to keep the report readable. "
+            f"{_see_more(content, 'claims', 'A narrower window (its start and end) lists them all.')}</p>"
+        )
     return (
-        "<table class=claims><thead><tr><th>Counts from</th><th>Claim</th><th>Allows</th><th>Attributed to</th>"
+        f"{note}<table class=claims><thead><tr><th>Counts from</th><th>Claim</th><th>Allows</th><th>Attributed to</th>"
         f"<th>Sources</th><th>Event</th></tr></thead><tbody>{rows}</tbody></table>"
     )
 
 
-def _findings(findings: Sequence[Finding], shown: set[str]) -> str:
+def _first_of_each_kind(findings: Sequence[Finding], limit: int) -> tuple[list[Finding], Counter[str]]:
+    """Return the first `limit` findings of each kind, in their order, and how many there are of each kind."""
+    counts: Counter[str] = Counter()
+    kept = []
+    for finding in findings:
+        counts[finding.kind] += 1
+        if counts[finding.kind] <= limit:
+            kept.append(finding)
+    return kept, counts
+
+
+def _kinds_table(findings: Sequence[Finding], counts: Counter[str], limit: int, content: ReportContent) -> str:
+    """Count every kind of finding, and say which kinds list only their first findings."""
+    severity = {finding.kind: finding.severity for finding in findings}
+    rows = "".join(
+        f"<tr><td class='severity-{severity[kind]}'>{severity[kind]}</td><td>{_e(kind)}</td><td>{count:,}</td>"
+        f"<td>{'all' if count <= limit else f'the first {limit:,}'}</td></tr>"
+        for kind, count in sorted(counts.items(), key=lambda item: (severity[item[0]] != "error", -item[1], item[0]))
+    )
+    left = sum(max(0, count - limit) for count in counts.values())
+    return (
+        f"<p class='muted left-out' id='findings-left-out'>The audit made {len(findings):,} findings: each kind "
+        f"lists its first {limit:,} below, the other {left:,} are counted here but left out to keep the report "
+        "readable. "
+        f"{_see_more(content, 'audit', 'The audit of the log lists them all.')}</p>"
+        "<table class=kinds><thead><tr><th>Severity</th><th>Kind</th><th>Found</th><th>Listed</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
+    )
+
+
+def _findings(content: ReportContent, shown: set[str]) -> str:
+    findings = content.findings
     if not findings:
         return "<p>No findings: every event is sourced, every quote checks out.</p>"
     errors = sum(finding.severity == "error" for finding in findings)
+    limit = content.limits.findings_per_kind
+    listed, counts = _first_of_each_kind(findings, limit)
+    kinds = _kinds_table(findings, counts, limit, content) if len(listed) < len(findings) else ""
 
     def event_link(event_id: str) -> str:
         return f"<a href='#event-{_e(event_id)}'>{_e(event_id)}</a>" if event_id in shown else _e(event_id)
@@ -186,12 +257,37 @@ def _findings(findings: Sequence[Finding], shown: set[str]) -> str:
         f"<tr><td class='severity-{finding.severity}'>{finding.severity}</td><td>{_e(finding.kind)}</td>"
         f"<td>{', '.join(map(event_link, finding.events))}</td><td>{_e(', '.join(finding.sources))}</td>"
         f"<td>{_e(finding.message)}</td></tr>"
-        for finding in findings
+        for finding in listed
     )
     return (
         f"<p>{errors} error{'s' * (errors != 1)}, {len(findings) - errors} warning"
-        f"{'s' * (len(findings) - errors != 1)}.</p><table class=findings><thead><tr><th>Severity</th><th>Kind</th>"
-        f"<th>Events</th><th>Sources</th><th>Message</th></tr></thead><tbody>{rows}</tbody></table>"
+        f"{'s' * (len(findings) - errors != 1)}.</p>{kinds}<table class=findings><thead><tr><th>Severity</th>"
+        f"<th>Kind</th><th>Events</th><th>Sources</th><th>Message</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
+
+
+def _lanes_note(content: ReportContent) -> str:
+    if not content.lanes_left_out:
+        return ""
+    drawn, left = content.limits.lanes, content.lanes_left_out
+    return (
+        f"\n<p class='muted left-out' id='lanes-left-out'>{drawn + left:,} actors took a stance in this window: the "
+        f"chart draws the {drawn:,} most committed, the {left:,} others are left out to keep it readable; the table "
+        f"above lists every member. {_see_more(content, 'stances', 'Each actor has a chart of its own history.')}</p>"
+    )
+
+
+def _timeline_note(content: ReportContent) -> str:
+    shown = len(content.events)
+    if not content.events_left_out:
+        return f'<p class="muted">{shown} events in the order they happened, with their sources and quotes.</p>'
+    total, left = shown + content.events_left_out, content.events_left_out
+    until = f" (up to {content.left_out_until.isoformat()})" if content.left_out_until else ""
+    return (
+        f"<p class='muted left-out' id='timeline-left-out'>This window holds {total:,} events: the most recent "
+        f"{shown:,} follow in the order they happened, with their sources and quotes; the {left:,} before them"
+        f"{until} are left out to keep the report readable. "
+        f"{_see_more(content, 'timeline', 'A narrower window (its start and end) shows them in full.')}</p>"
     )
 
 
@@ -227,23 +323,23 @@ def render_report(content: ReportContent) -> str:
 <figcaption>Each claim sits on the day it counts from (its latest possible day); a line shows the span it was
 said in. “About” is drawn as a band of a fifth either way, “more than” as an arrow up. The step line is the
 named floor: how many actors are named as supporting.</figcaption></figure>
-{_claims_table(content.size)}
+{_claims_table(content)}
 </section>
 <section id="stances">
 <h2>Stances</h2>
 <figure id="stance-chart">{inline_svg(content.stances_svg, "Stances over time, one row per actor")}
 <figcaption>A stance holds from the last day its event may have happened; hatching shows from when the first
-one may already have held.</figcaption></figure>
+one may already have held.</figcaption></figure>{_lanes_note(content)}
 </section>
 <section id="timeline">
 <h2>Timeline</h2>
-<p class="muted">{len(content.events)} events in the order they happened, with their sources and quotes.</p>
+{_timeline_note(content)}
 <ol class="timeline">{timeline}</ol>
 </section>
 <section id="audit">
 <h2>Audit</h2>
 <p class="muted">The whole log as it stands, at position {content.head_position}.</p>
-{_findings(content.findings, shown)}
+{_findings(content, shown)}
 </section>
 </body>
 </html>

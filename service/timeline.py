@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from projections.audit import ChainBreak, Finding
     from projections.engine import Replayer
     from projections.provenance import ActorProvenance, CountProvenance
+    from render.report import ReportLimits
     from service.dates import Resolution
 
 __all__ = ["Progress", "Timeline", "Writer"]
@@ -537,47 +538,74 @@ class Timeline:
         end: str | None = None,
         known_at: str | int | None = None,
         progress: Progress = _no_progress,
+        limits: ReportLimits | None = None,
+        see_more: Mapping[str, str] | None = None,
     ) -> ReportAnswer:
-        """Return the offline HTML report: size and stance charts, the state, the timeline with quotes, the audit."""
+        """Return the offline HTML report: size and stance charts, the state, the timeline with quotes, the audit.
+
+        Past `limits` (by default render.report's) a section shows the most recent or the first part of what it
+        holds and says how much it left out; `see_more` words, by section, how a door's reader sees the rest.
+        """
+        from events import edtf_bounds
         from projections.changes import timeline
         from projections.charts import size_chart, stance_lanes
         from projections.coalition import coalition_state
         from projections.verification import QuoteChecker
         from render.charts import render_size_chart, render_stance_chart
-        from render.report import ReportContent, render_report
+        from render.report import ReportContent, ReportLimits, render_report
 
+        limits = limits or ReportLimits()
         first, last = parse_window(start, end)
-        with progress(3, "drawing the charts") as advance:
+        self._require_stream(stream)
+        # the audit holds the whole log while it runs: run first, its events are freed before the stream's are read
+        findings = self._findings(stream, progress)
+        store = self.store
+        head_position, head_hash = store.head()
+        with progress(4, "writing the report") as advance:
             events, position = self._effective_events(stream, known_at)
             advance(1)
             size = size_chart(events, start=first, end=last)
             lanes = stance_lanes(events, start=first, end=last)
             advance(1)
-            size_svg, stances_svg = render_size_chart(size), render_stance_chart(lanes)
+            size_svg = render_size_chart(size, most=limits.claims)
+            stances_svg = render_stance_chart(lanes, most=limits.lanes)
             advance(1)
-        store = self.store
-        findings = self._findings(stream, progress)
-        as_of = last or lanes.last_day or size.last_day or today()
-        by_id = {event.id: event for event in events}
-        head_position, head_hash = store.head()
-        content = ReportContent(
-            stream=stream,
-            first_day=first or lanes.first_day,
-            last_day=as_of,
-            known_position=position,
-            head_position=head_position,
-            head_hash=head_hash,
-            state=coalition_state(events, as_of),
-            size_svg=size_svg,
-            stances_svg=stances_svg,
-            size=size,
-            events=[by_id[entry["id"]] for entry in timeline(events, start=first, end=last, actor=None)],
-            sources=self._sources(),
-            checker=QuoteChecker(store.source_texts()),
-            findings=findings,
-        )
+            as_of = last or lanes.last_day or size.last_day or today()
+            in_window = timeline(events, start=first, end=last, actor=None)
+            shown, left_out = self._most_recent(in_window, limits.events)
+            wanted = {entry["id"] for entry in shown}
+            by_id = {event.id: event for event in events if event.id in wanted}
+            content = ReportContent(
+                stream=stream,
+                first_day=first or lanes.first_day,
+                last_day=as_of,
+                known_position=position,
+                head_position=head_position,
+                head_hash=head_hash,
+                state=coalition_state(events, as_of),
+                size_svg=size_svg,
+                stances_svg=stances_svg,
+                size=size,
+                events=[by_id[entry["id"]] for entry in shown],
+                sources=self._sources(),
+                checker=QuoteChecker(store.source_texts()),
+                findings=findings,
+                events_left_out=len(left_out),
+                left_out_until=edtf_bounds(left_out[-1]["occurred"])[1] if left_out else None,
+                lanes_left_out=max(0, len(lanes.actors) - limits.lanes),
+                limits=limits,
+                see_more=see_more or {},
+            )
+            html = render_report(content)
+            advance(1)
         errors = sum(finding.severity == "error" for finding in findings)
-        return ReportAnswer(render_report(content), len(content.events), errors, len(findings) - errors)
+        return ReportAnswer(html, len(in_window), errors, len(findings) - errors)
+
+    @staticmethod
+    def _most_recent(entries: list[dict[str, Any]], limit: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Split the timeline's entries (in fold order) into the most recent `limit` and those before them."""
+        cut = max(0, len(entries) - limit)
+        return entries[cut:], entries[:cut]
 
     def chart(
         self,

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= $(shell mktemp -d -t dtl-demo-XXXXXX)
 
-.PHONY: demo test lint bench install browser clean
+.PHONY: demo test lint bench install browser clean eval
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -37,6 +37,10 @@ browser:
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,postgres,bench]'
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Not part of `make test`: precision and recall of `dtl draft` on the founding articles (../shared/seeds)
+eval: $(STAMP)
+	$(BIN)/python -m bench.evaluate_drafts -v
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

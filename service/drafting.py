@@ -34,6 +34,7 @@ __all__ = [
     "DEFAULT_LEXICON",
     "UNDATED",
     "Draft",
+    "Drafted",
     "Lexicon",
     "Rule",
     "Sentence",
@@ -739,6 +740,28 @@ def mark_known(drafts: Sequence[Draft], source_id: str, events: Iterable[Any]) -
                 known.append(event.id)
         marked.append(replace(made, known=tuple(known)))
     return marked
+
+
+@dataclass(frozen=True)
+class Drafted:
+    """What drafting one article gave: its drafts, the source they cite, and how many the log already holds."""
+
+    source_id: str
+    stream: str | None
+    drafts: tuple[Draft, ...]
+
+    @property
+    def known(self) -> int:
+        """How many drafts the log already holds (marked in their note)."""
+        return sum(1 for made in self.drafts if made.known)
+
+    def to_json(self) -> list[dict[str, Any]]:
+        """Return the drafts as interchange objects."""
+        return [made.to_json(self.source_id, self.stream) for made in self.drafts]
+
+    def to_jsonl(self) -> str:
+        """Return the drafts as JSON Lines, one interchange object a line: what `import` reads."""
+        return drafts_jsonl(self.drafts, self.source_id, self.stream)
 
 
 def drafts_jsonl(drafts: Iterable[Draft], source_id: str, stream: str | None = None) -> str:

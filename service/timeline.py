@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from projections.provenance import ActorProvenance, CountProvenance
     from render.report import ReportLimits
     from service.dates import Resolution
+    from service.drafting import Drafted
 
 __all__ = ["Progress", "Timeline", "Writer"]
 
@@ -673,3 +674,65 @@ class Timeline:
         except UnresolvedPhrase as error:
             hint = f"{error.advice}, or {_EXPLICIT_DATE}" if error.advice else _EXPLICIT_DATE
             raise InputError(str(error), Location(field=field), hint=hint) from None
+
+    # -- drafting ------------------------------------------------------------------------------
+
+    def draft(
+        self,
+        source: str | None = None,
+        *,
+        text: str | None = None,
+        published: str | None = None,
+        source_id: str | None = None,
+        file: str | None = None,
+        stream: str | None = None,
+        against: bool = False,
+    ) -> Drafted:
+        """Draft the events an article reports, for an analyst to review and import.
+
+        Either a registered `source` (its stored text, dated by its publication), or a `text` (read from
+        `file`) `published` on a day, cited as `source_id` (default: the file's name). With `against`, each
+        draft the log already holds is marked in its note. Every draft is checked against the vocabulary.
+        """
+        from pathlib import Path
+
+        from events import parse_event
+        from service.drafting import Drafted, draft_text, mark_known
+        from service.queries import DEFAULT_STREAM
+
+        if source is not None:
+            found = self._sources().get(source)
+            if found is None:
+                raise NotFound(f"unknown source {source!r}", Location(field="source"), hint="see the source list")
+            text = self.store.source_texts().get(source)
+            if text is None:
+                raise InputError(
+                    f"source {source!r} has no text stored to draft from",
+                    Location(field="source"),
+                    hint="attach its text first, or draft from the file with its publication date",
+                )
+            anchor, cited = parse_anchor(found.published, "source"), source
+        else:
+            if published is None:
+                raise InputError(
+                    "the publication date is needed to read the article's dates",
+                    Location(field="published"),
+                    hint="give the day it was published, YYYY-MM-DD",
+                )
+            anchor = parse_anchor(published, "published")
+            cited = source_id or (Path(file).stem if file else "")
+            if not cited or len(cited) > 128:
+                raise InputError(
+                    "the drafts need a source id of 1 to 128 characters to cite", Location(field="source_id")
+                )
+        if text is None or not text.strip():
+            raise InputError("the text is empty: nothing to draft from", Location(file=file, field="text"))
+        if "\x00" in text:
+            raise InputError("the text holds NUL characters: not an article", Location(file=file, field="text"))
+        drafts = draft_text(text, anchor)
+        if against:
+            drafts = mark_known(drafts, cited, self.store.read())
+        drafted = Drafted(cited, stream, tuple(drafts))
+        for content in drafted.to_json():
+            parse_event(content, DEFAULT_STREAM)  # a draft that does not fit the vocabulary is refused here
+        return drafted

@@ -56,6 +56,7 @@ class HeadWatcher:
         self.poll_seconds = poll_seconds
         self._head = 0
         self._listening = False
+        self._backend_pid: int | None = None
         self._listeners: list[Listener] = []
         self._changed = threading.Condition()
         self._stopping = threading.Event()
@@ -73,6 +74,11 @@ class HeadWatcher:
     def listening(self) -> bool:
         """Whether appends are announced to this watcher now (PostgreSQL's listener is up), rather than polled."""
         return self._listening
+
+    @property
+    def backend_pid(self) -> int | None:
+        """The PostgreSQL process serving the listening connection while it is up (what an operator sees)."""
+        return self._backend_pid if self._listening else None
 
     def add_listener(self, listener: Listener) -> None:
         """Call `listener(position)` from the watcher's thread each time the head moves (it must not block)."""
@@ -182,6 +188,7 @@ class HeadWatcher:
             schema_row = connection.execute("SELECT current_schema()").fetchone()
             schema = None if schema_row is None else str(schema_row[0])
             connection.execute(f"LISTEN {APPENDED_CHANNEL}")
+            self._backend_pid = connection.info.backend_pid
             self._listening = True
             self._read_head(store)  # what was appended while nobody listened
             heard = time.monotonic()
@@ -201,4 +208,4 @@ class HeadWatcher:
 
         url = make_url(self.url)
         _, arguments = url.get_dialect()().create_connect_args(url)
-        return {"connect_timeout": 5, **_KEEPALIVES, **arguments}
+        return {"connect_timeout": 5, "application_name": "dtl head watcher", **_KEEPALIVES, **arguments}

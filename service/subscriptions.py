@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from core.watch import POLL_SECONDS, HeadWatcher
-from errors import InputError, Location, NotFound
+from errors import InputError, Location
 
 if TYPE_CHECKING:
     from service.answers import LoggedEvent
@@ -112,12 +112,9 @@ class Subscription:
         since = max(self.position, self._scanned)
 
         def _read(timeline: Timeline) -> list[LoggedEvent]:
-            try:
-                logged = timeline.log(stream=self.stream, type=self.type, since=since)
-            except NotFound as error:
-                if error.location.field == "stream":
-                    return []  # no event in that stream yet: its first one will be
-                raise
+            if self.stream is not None and timeline.store.stream_version(self.stream) == 0:
+                return []  # no event in that stream yet (asked cheaply: naming the streams there are reads them all)
+            logged = timeline.log(stream=self.stream, type=self.type, since=since)
             try:
                 return list(itertools.islice(logged, self._page))
             finally:

@@ -154,7 +154,7 @@ def test_after_zero_replays_every_event_in_order_as_the_log_lists_it(live: Live,
 def test_stream_and_type_filters_give_only_matching_events(live: Live, fresh: Served) -> None:
     expected = _logged(fresh.url, "--type", "count.reported")
     assert 0 < len(expected) < FIXTURE_EVENTS
-    query = {"after": 0, "type": "count.reported", "stream": "ukraine-coalition"}
+    query: dict[str, str | int] = {"after": 0, "type": "count.reported", "stream": "ukraine-coalition"}
     with live.client() as client, client.stream("GET", "/api/subscribe", params=query) as response:
         stream = frames(response)
         received = events_from(stream, len(expected))
@@ -322,3 +322,45 @@ def test_a_watcher_on_sqlite_polls_the_head_and_sees_an_append_made_elsewhere(sq
     finally:
         watcher.stop()
     assert not watcher.running
+
+
+@pytest.mark.postgres
+def test_a_watcher_whose_connection_is_cut_polls_meanwhile_and_listens_again(postgres_url: str) -> None:
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from service.subscriptions import watch
+
+    load_fixture_log(postgres_url)
+    schema = postgres_url.rpartition("%3D")[2]
+    watcher = watch(postgres_url)
+    try:
+        _wait_until(lambda: watcher.backend_pid is not None, "the watcher never listened")
+        cut = watcher.backend_pid
+        parsed = make_url(postgres_url)
+        _, arguments = parsed.get_dialect()().create_connect_args(parsed)
+        with psycopg.connect(**arguments, autocommit=True) as connection:
+            connection.execute("SELECT pg_terminate_backend(%s)", (cut,))
+        result = invoke(postgres_url, "import", "-", input=json.dumps(_event(1)) + "\n")
+        assert result.exit_code == 0, result.output
+        assert watcher.wait_beyond(FIXTURE_EVENTS, READ_TIMEOUT) == FIXTURE_EVENTS + 1
+        _wait_until(lambda: watcher.backend_pid not in (None, cut), "the watcher never listened again")
+        _notify(postgres_url, f"{schema} 1000")  # only a listener hears this: the head read says 31
+        assert watcher.wait_beyond(FIXTURE_EVENTS + 1, READ_TIMEOUT) == 1000
+    finally:
+        watcher.stop()
+
+
+def test_a_subscription_to_a_stream_with_no_events_yet_gets_its_first_one(live: Live) -> None:
+    with (
+        live.client() as reader,
+        live.client("writer") as writer,
+        reader.stream("GET", "/api/subscribe", params={"stream": "new-talks", "after": 0}) as response,
+    ):
+        stream = frames(response)
+        assert next(stream).comments == ["subscribed after position 0"]
+        assert next(stream).comments == ["heartbeat"]  # read, found nothing, waited
+        assert writer.post("/api/events", json=_event(1, stream="new-talks")).status_code == 201
+        [frame] = events_from(stream, 1)
+    assert frame.data["stream"] == "new-talks"
+    assert frame.fields["id"] == str(FIXTURE_EVENTS + 1)

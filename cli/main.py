@@ -112,7 +112,7 @@ def _register() -> None:
         (source_commands.source, "Register sources, attach their texts, list and show them"),
         (log_commands.append, "Record one event a source reports, with its quote"),
         (log_commands.import_events, "Import events from a JSON Lines file in one transaction"),
-        (draft_commands.draft, "Draft the events an article reports, with quotes, to review and import"),
+        (draft_commands.draft, "Draft the events an article reports, to review, then import"),
         (replay_commands.state, "Who is in as of a date, with what, and how big it is said to be"),
         (replay_commands.count, "Every claim about the coalition's size, and says who"),
         (replay_commands.timeline, "Events in the order they happened, with sources and quotes"),

@@ -704,7 +704,7 @@ def _without_repeated_meetings(drafts: list[Draft]) -> list[Draft]:
     """Drop an undated announcement of a meeting by a host the article has already announced one for."""
     hosts: set[str | None] = set()
     kept = []
-    for made in sorted(drafts, key=lambda d: (d.sentence, d.type, d.actor or "", d.key)):
+    for made in drafts:
         if made.type == "meeting.scheduled":
             if made.key == "undated" and made.actor in hosts:
                 continue

@@ -76,11 +76,15 @@ def door(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Door]:
 # each request goes to the app of the `door` fixture, on the tmp log. (A schema loaded from a fixture,
 # schemathesis.pytest.from_fixture, needs a private attribute pytest 9 no longer has.)
 schema = schemathesis.openapi.from_dict(create_app(Settings(url="sqlite://")).openapi())
+# With a token, GET /api/subscribe is left out: a request it accepts is answered by a Server-Sent Events stream
+# that stays open until the client leaves, so the generated request would wait for events that never come (the
+# real-server tests of subscriptions cover it). Without a token it is refused at once, so that pass keeps it.
+authorised = schema.exclude(path="/api/subscribe")
 # an NDJSON body is described as a string (its lines): sent as that text, raw
 schemathesis.serializer.alias("application/x-ndjson", "text/plain")
 
 
-@schema.parametrize()
+@authorised.parametrize()
 @BOUNDED
 def test_every_operation_with_a_writer_token(case: schemathesis.Case[Any], door: Door) -> None:
     case.call_and_validate(app=door.app, headers=bearer(door.writer), checks=CHECKS)

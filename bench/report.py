@@ -317,9 +317,11 @@ _METHOD = """\
   `dtl token create`, and stops it with SIGTERM. The clients are the standard library's `http.client`,
   one keep-alive connection each, in the harness's process. On the SQLite log, after its other
   measurements: `GET /api/state` with the as-of query's stream and date — a first request, then the
-  same request one after another (p50 and p99 of those, each from sending to the whole answer read,
-  beside `dtl state --json` of the same question in a new process, by the wall clock), then from 4
-  clients at once (requests per second); then new events `POST`ed one at a time as JSON (201 each).
+  same request one after another, 300 (100 with `--quick`) or fewer once 60 s (20 s) are spent, 10 at
+  least (p50 and p99 of those, each from sending to the whole answer read, beside `dtl state --json`
+  of the same question in a new process, by the wall clock), then from 4 clients at once, 100 (25)
+  each or fewer within the same budget (requests per second); then new events `POST`ed one at a
+  time as JSON (201 each).
   The NDJSON import `POST`s the tier's whole file as one `application/x-ndjson` request, streamed
   from the file, into a fresh log prepared like the one `dtl import` fills (the 300 sources
   registered), timed from sending to the answer; it is set beside `dtl import` of the same file

@@ -26,6 +26,7 @@ __all__ = ["Served", "percentile", "served", "writer_token"]
 _STARTUP_SECONDS = 120
 _LONG_REQUEST_SECONDS = 3600  # an NDJSON import of 1M events is one request
 _BLOCK = 1 << 16  # bytes sent per write when a file is the body
+_FEWEST = 10  # requests a timed series holds however long they take
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:
@@ -92,27 +93,37 @@ class Served:
             raise SystemExit(f"GET {path} answered {status}: {content[:500]!r}")
         return status, content, seconds
 
-    def latencies(self, path: str, query: dict[str, str], count: int) -> list[float]:
-        """Ask the same question `count` times, one after the other; return each request's seconds."""
-        return [self.get(path, query)[2] for _ in range(count)]
+    def latencies(self, path: str, query: dict[str, str], count: int, budget: float) -> list[float]:
+        """Ask the same question `count` times one after the other, or fewer (10 at least) once `budget`
+        seconds are spent; return each request's seconds."""
+        self.close()
+        seconds: list[float] = []
+        deadline = time.perf_counter() + budget
+        while len(seconds) < count and (len(seconds) < _FEWEST or time.perf_counter() < deadline):
+            seconds.append(self.get(path, query)[2])
+        return seconds
 
-    def throughput(self, path: str, query: dict[str, str], clients: int, each: int) -> float:
-        """Ask the same question from `clients` threads, `each` times each; return the wall-clock seconds."""
+    def throughput(self, path: str, query: dict[str, str], clients: int, each: int, budget: float) -> tuple[int, float]:
+        """Ask the same question from `clients` threads, `each` times each or until `budget` seconds are spent
+        (10 each at least); return the requests answered and the wall-clock seconds."""
         ready = threading.Barrier(clients + 1)
         failures: list[BaseException] = []
+        answered = [0] * clients
 
-        def client() -> None:
+        def client(number: int) -> None:
             try:
                 self._connection().connect()
                 ready.wait()
-                for _ in range(each):
+                deadline = time.perf_counter() + budget
+                while answered[number] < each and (answered[number] < _FEWEST or time.perf_counter() < deadline):
                     self.get(path, query)
+                    answered[number] += 1
             except BaseException as error:  # reported below, after the others finish
                 failures.append(error)
             finally:
                 self.close()
 
-        threads = [threading.Thread(target=client) for _ in range(clients)]
+        threads = [threading.Thread(target=client, args=(number,)) for number in range(clients)]
         for thread in threads:
             thread.start()
         ready.wait()
@@ -122,11 +133,12 @@ class Served:
         seconds = time.perf_counter() - started
         if failures:
             raise failures[0]
-        return seconds
+        return sum(answered), seconds
 
     def append_one_at_a_time(self, events: Sequence[dict[str, Any]]) -> float:
         """POST each event alone as JSON, one after the other; return the seconds for all of them."""
         bodies = [json.dumps(event).encode() for event in events]
+        self.close()  # a new connection: the server closes one left idle (uvicorn's keep-alive is 5 s)
         started = time.perf_counter()
         for body in bodies:
             status, content, _ = self.request("POST", "/api/events", body, {"Content-Type": "application/json"})
@@ -137,6 +149,7 @@ class Served:
     def import_ndjson(self, path: Path) -> tuple[float, int]:
         """POST a JSON Lines file as one NDJSON request, streamed; return the seconds and the events appended."""
         headers = {"Content-Type": "application/x-ndjson", "Content-Length": str(path.stat().st_size)}
+        self.close()
         with path.open("rb") as body:
             status, content, seconds = self.request("POST", "/api/events", body, headers)
         if status != 201:

@@ -288,14 +288,14 @@ def stance_lanes(events: Iterable[RecordedEvent], *, start: date | None = None, 
         setters: dict[str, RecordedEvent] = {}  # per actor, the last event of the day that changed its stance
         for event in group:
             codes = _touched(event)
-            before = {code: _stance(fold, code) for code in codes}
+            before = {code: fold.stance(code) for code in codes}
             fold.apply(event)
             for code in codes:
                 first_seen.setdefault(code, day)
-                if _stance(fold, code) != before[code]:
+                if fold.stance(code) != before[code]:
                     setters[code] = event
         for code, setter in setters.items():
-            stance = _stance(fold, code)
+            stance = fold.stance(code)
             held = current.get(code)
             if held is not None and held.stance == stance:
                 continue
@@ -328,11 +328,6 @@ def stance_lanes(events: Iterable[RecordedEvent], *, start: date | None = None, 
     else:  # the stances held at the last event still hold at a later start
         last = None if last_day is None else max(last_day, start or last_day)
     return StanceLanes(tuple(actors), tuple(segments), first, last, left_out)
-
-
-def _stance(fold: CoalitionFold, code: str) -> str | None:
-    member = fold.member(code)
-    return None if member is None else member.stance
 
 
 def _ended(segment: StanceSegment, day: date) -> StanceSegment:

@@ -49,6 +49,7 @@ def test_help_lists_commands_in_the_order_a_new_user_needs_them() -> None:
         "source",
         "append",
         "import",
+        "draft",
         "state",
         "count",
         "timeline",
@@ -62,6 +63,7 @@ def test_help_lists_commands_in_the_order_a_new_user_needs_them() -> None:
         "chart",
         "export",
         "copy",
+        "serve",
         "token",
         "date",
     ]

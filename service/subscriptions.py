@@ -1,10 +1,9 @@
 """Events after a position, optionally of one stream and one type, as they are appended: a live subscription.
 
 A `Subscription` reads the log a page at a time through whatever runs work on
-the timeline (the HTTP door's shared timeline, which holds a lock while it
-does): each read is short, so writers are never kept waiting long, and a
-subscriber that reads slowly only falls behind in the log, which holds what it
-has not read yet. Between reads it sleeps until the process's `HeadWatcher`
+a timeline one caller at a time (the HTTP door keeps one such timeline for its
+subscriptions): each read is short, and a subscriber that reads slowly only
+falls behind in the log, which holds what it has not read yet. Between reads it sleeps until the process's `HeadWatcher`
 says the head moved past what it has seen, or until a heartbeat is due.
 """
 

@@ -15,8 +15,9 @@ really stopped.
 
 One watcher per process follows the head (PostgreSQL NOTIFY, or SQLite's head
 polled every 0.25 s) and wakes every subscription; each reads on its own, a
-page at a time under the timeline's lock, so a slow subscriber never slows an
-append. When the client goes away its subscription ends and the open-
+page at a time, through a timeline kept for the subscriptions (its own
+connections and lock, not the door's): nothing an append does waits for a
+subscriber, and a slow one only falls behind in the log. When the client goes away its subscription ends and the open-
 subscriptions gauge goes down. On SIGTERM or SIGINT every subscription ends at
 once (uvicorn waits for open responses before it stops, so they must end
 first); when the application stops the watcher stops too.
@@ -85,10 +86,13 @@ def _heartbeat(environ: dict[str, str] | os._Environ[str]) -> float:
 class Subscriptions:
     """A server's open subscriptions, the one watcher of the log's head they share, and how they all end."""
 
-    def __init__(self, shared: SharedTimeline, metrics: Metrics, heartbeat_seconds: float) -> None:
-        """Keep the subscriptions of the application on `shared`, counted in `metrics`."""
+    def __init__(self, url: str | None, metrics: Metrics, heartbeat_seconds: float) -> None:
+        """Keep the subscriptions to the log at `url`, counted in `metrics`."""
         self.heartbeat_seconds = heartbeat_seconds
-        self._shared, self._metrics = shared, metrics
+        # a timeline of their own, with its own lock: a subscriber's read never waits for a write, nor a write for
+        # it (50 subscribers reading after each append behind the door's lock tripled an append's time)
+        self.reader = SharedTimeline(url)
+        self._metrics = metrics
         self._open: set[Subscription] = set()
         self._watcher: HeadWatcher | None = None
         self._lock = threading.Lock()
@@ -104,7 +108,7 @@ class Subscriptions:
         """Return the process's watcher of the head, started on first use (call it in a worker thread)."""
         with self._lock:
             if self._watcher is None:
-                url = self._shared.run(lambda timeline: timeline.url)
+                url = self.reader.run(lambda timeline: timeline.url)
                 self._watcher = watch(url)
             return self._watcher
 
@@ -122,6 +126,7 @@ class Subscriptions:
             watcher, self._watcher = self._watcher, None
         if watcher is not None:
             watcher.stop()
+        self.reader.close()
 
     async def stream(self, subscription: Subscription) -> AsyncGenerator[str, None]:
         """Yield the subscription's Server-Sent Events text, counted open until it ends however it ends."""
@@ -185,7 +190,7 @@ class _EventStream(StreamingResponse):
 
 def install(app: FastAPI) -> None:
     """Add GET /api/subscribe to the application, and end its subscriptions and watcher when it stops."""
-    subscriptions = Subscriptions(app.state.timeline, app.state.metrics, _heartbeat(os.environ))
+    subscriptions = Subscriptions(app.state.settings.url, app.state.metrics, _heartbeat(os.environ))
     app.state.subscriptions = subscriptions
     app.state.on_shutdown.append(subscriptions.stop)
     app.include_router(router)
@@ -226,13 +231,13 @@ async def subscribe(
 ) -> StreamingResponse:
     """Stream each event appended after a position as `id`, `event` and `data`, with a heartbeat while idle."""
     subscriptions: Subscriptions = request.app.state.subscriptions
-    shared: SharedTimeline = request.app.state.timeline
+    reader = subscriptions.reader
     resume = _resume_position(last_event_id)
     start = resume if resume is not None else after
-    position = await run_in_threadpool(shared.run, lambda timeline: start_position(timeline, start))
+    position = await run_in_threadpool(reader.run, lambda timeline: start_position(timeline, start))
     watcher = await run_in_threadpool(subscriptions.watcher)
     subscription = Subscription(
-        shared, watcher, after=position, stream=stream, type=type, heartbeat_seconds=subscriptions.heartbeat_seconds
+        reader, watcher, after=position, stream=stream, type=type, heartbeat_seconds=subscriptions.heartbeat_seconds
     )
     await run_in_threadpool(subscription.check)
     return _EventStream(subscriptions.stream(subscription), media_type="text/event-stream", headers=_HEADERS)

@@ -188,6 +188,27 @@ class SourceDocument(_Open):
     text: str | None
 
 
+class DraftRequest(BaseModel):
+    """What to draft from: a registered source's stored text, or a text published on a day (POST /api/drafts)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: str | None = Field(None, description="a registered source whose text is stored")
+    text: str | None = Field(None, description="or the article's text itself")
+    published: str | None = Field(None, examples=["2025-03-10"], description="with text: the day it was published")
+    source_id: str | None = Field(None, description="with text: the source id its drafts cite")
+    stream: str | None = Field(None, description="the stream the drafts go to (default: the import's)")
+    against: bool = Field(False, description="mark in its note each draft the log already holds")
+
+
+class DraftsDocument(BaseModel):
+    """Drafts to review: interchange objects, ready for POST /api/events as NDJSON once reviewed."""
+
+    source_id: str
+    drafts: list[dict[str, Any]]
+    known: int
+
+
 class SourceRegistration(BaseModel):
     """The data of a source.registered event: POST /api/sources."""
 

@@ -30,6 +30,8 @@ from web.models import (
     AuditDocument,
     CountDocument,
     DiffDocument,
+    DraftRequest,
+    DraftsDocument,
     ErrorDocument,
     EventDocument,
     EventsPage,
@@ -505,3 +507,33 @@ async def attach_source(request: Request, _: Writer, source_id: str) -> Response
         return t.show_source(source_id).to_json()
 
     return _json(await run_in_threadpool(_shared(request).run, _attach))
+
+
+@router.post(
+    "/drafts",
+    response_model=DraftsDocument,
+    summary="Draft the events an article reports, to review and then post (dtl draft)",
+)
+async def drafts(request: Request, _: Reader, asked: DraftRequest) -> Response:
+    """Draft events from a registered source's text or from a text and its publication day; nothing is written."""
+    if (asked.source is None) == (asked.text is None):
+        raise InputError(
+            "give a registered source, or a text with the day it was published: one of them", Location(field="source")
+        )
+    if asked.source is not None and (asked.published is not None or asked.source_id is not None):
+        raise InputError(
+            "published and source_id go with a text; a registered source has its own", Location(field="published")
+        )
+
+    def _draft(t: Timeline) -> dict[str, Any]:
+        drafted = t.draft(
+            asked.source,
+            text=asked.text,
+            published=asked.published,
+            source_id=asked.source_id,
+            stream=asked.stream,
+            against=asked.against,
+        )
+        return {"source_id": drafted.source_id, "drafts": drafted.to_json(), "known": drafted.known}
+
+    return _json(await run_in_threadpool(_shared(request).run, _draft))

@@ -25,11 +25,10 @@ first); when the application stops the watcher stops too.
 
 from __future__ import annotations
 
-import logging
 import os
 import signal
 import threading
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Mapping
 from types import FrameType
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -52,8 +51,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Subscriptions", "install", "router"]
 
-_log = logging.getLogger("dtl.web")
-
 # seconds between heartbeats unless DTL_HEARTBEAT_SECONDS says (DESIGN.md: at least every 15 s)
 DEFAULT_HEARTBEAT = 15.0
 # milliseconds an EventSource waits before it reconnects
@@ -66,7 +63,8 @@ router = APIRouter(prefix="/api", responses={status: {"model": ErrorDocument} fo
 _Handler = Callable[[int, FrameType | None], Any] | int | None
 
 
-def _heartbeat(environ: dict[str, str] | os._Environ[str]) -> float:
+def _heartbeat(environ: Mapping[str, str]) -> float:
+    """Return the seconds between heartbeats DTL_HEARTBEAT_SECONDS asks for (above 0, at most 15; default 15)."""
     given = environ.get("DTL_HEARTBEAT_SECONDS", "").strip()
     if not given:
         return DEFAULT_HEARTBEAT

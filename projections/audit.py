@@ -145,11 +145,13 @@ class _Audit:
     def __init__(
         self,
         events: list[RecordedEvent],
+        positions: Mapping[str, int],
         sources: Mapping[str, Source],
         texts: Mapping[str, str],
         stream: str | None,
     ) -> None:
         self.events = {event.id: event for event in events}
+        self.positions = positions  # of every event in the log, the ones of other streams too
         self.scope = Scope.of(events, stream)
         self.own_amendments = [
             event for event in events if event.type in AMENDMENT_TYPES and (stream is None or event.stream == stream)
@@ -164,8 +166,7 @@ class _Audit:
     ) -> None:
         ids = tuple(events)
         if position is None:
-            first = self.events.get(ids[0]) if ids else None
-            position = _UNPLACED if first is None else first.position
+            position = self.positions.get(ids[0], _UNPLACED) if ids else _UNPLACED
         self.found.append((position, Finding(KINDS[kind], kind, ids, tuple(sources), message)))
 
     def findings(self) -> tuple[Finding, ...]:
@@ -180,7 +181,7 @@ class _Audit:
                 self.check_citations(effective, (event.id, *amendments.ids_behind(event.id)), dated=True)
         for amendment in self.own_amendments:
             target = amendment.data["target"]
-            if target not in self.events:
+            if target not in self.positions:
                 self.report(
                     "missing_target", [amendment.id], [], f"{amendment.type} targets {target!r}, not in the log"
                 )
@@ -409,9 +410,16 @@ def audit(
     `sources` maps every registered source id to its metadata; `texts` maps
     source ids to their stored texts; `chain` is where the hash chain broke.
     """
-    run = _Audit(list(events), sources, texts, stream)
+    # only the stream's events and every amendment are held whole; of the others, their position is enough
+    held: list[RecordedEvent] = []
+    positions: dict[str, int] = {}
+    for event in events:
+        positions[event.id] = event.position
+        if stream is None or event.stream == stream or event.type in AMENDMENT_TYPES:
+            held.append(event)
+    run = _Audit(held, positions, sources, texts, stream)
     if chain is not None:
-        at = [event.id for event in run.events.values() if event.position == chain.position]
+        at = [event_id for event_id, position in positions.items() if position == chain.position]
         run.report("broken_hash_chain", at, [], chain.message, position=chain.position)
     run.check_events()
     run.check_sources()

@@ -40,6 +40,13 @@ def event_document(event: RecordedEvent) -> dict[str, Any]:
 def timeline(
     events: Iterable[RecordedEvent], *, start: date | None, end: date | None, actor: str | None
 ) -> list[dict[str, Any]]:
+    """Return the documents of the effective events, in fold order, that may have happened in [start, end]."""
+    return [event_document(event) for event in in_window(events, start=start, end=end, actor=actor)]
+
+
+def in_window(
+    events: Iterable[RecordedEvent], *, start: date | None, end: date | None, actor: str | None
+) -> list[RecordedEvent]:
     """Return the effective events, in fold order, that may have happened within [start, end] and touch actor."""
     chosen = []
     for event in events:
@@ -49,7 +56,7 @@ def timeline(
         if end is not None and earliest > end:
             continue
         if actor is None or touches(event, actor):
-            chosen.append(event_document(event))
+            chosen.append(event)
     return chosen
 
 

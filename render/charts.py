@@ -210,21 +210,27 @@ def render_stance_chart(lanes: StanceLanes, fmt: str = "svg", *, most: int | Non
         # the limits are set once drawn: rescaling after every segment would cost the square of their number
         axes.set_autoscale_on(False)
         for row, actor in enumerate(actors):
-            for index, segment in enumerate(by_actor[actor]):
-                colour = STANCE_COLOURS[segment.stance]
-                start = _x(segment.start)
-                end = close if segment.end is None else _x(segment.end)
-                axes.broken_barh([(start, end - start)], (row - 0.38, 0.76), facecolors=colour)
-                if index == 0 and segment.possible_from < segment.start:
-                    began = _x(segment.possible_from)
-                    axes.broken_barh(
-                        [(began, start - began)],
-                        (row - 0.38, 0.76),
-                        facecolors="white",
-                        edgecolors=to_rgba(colour, 0.5),
-                        hatch="////",
-                        linewidth=0.6,
-                    )
+            segments = by_actor[actor]
+            if not segments:
+                continue
+            # one collection per lane, each segment its colour: an artist per segment costs memory by the thousand
+            spans = [
+                (_x(segment.start), (close if segment.end is None else _x(segment.end)) - _x(segment.start))
+                for segment in segments
+            ]
+            colours = [STANCE_COLOURS[segment.stance] for segment in segments]
+            axes.broken_barh(spans, (row - 0.38, 0.76), facecolors=colours)
+            first = segments[0]
+            if first.possible_from < first.start:
+                began, start = _x(first.possible_from), _x(first.start)
+                axes.broken_barh(
+                    [(began, start - began)],
+                    (row - 0.38, 0.76),
+                    facecolors="white",
+                    edgecolors=to_rgba(colours[0], 0.5),
+                    hatch="////",
+                    linewidth=0.6,
+                )
         axes.set_yticks(range(len(actors)), [f"{actor_name(code)} ({code})" for code in actors])
         axes.set_ylim(len(actors) - 0.5, -0.5)
         axes.tick_params(axis="y", length=0)

@@ -547,8 +547,7 @@ class Timeline:
         Past `limits` (by default render.report's) a section shows the most recent or the first part of what it
         holds and says how much it left out; `see_more` words, by section, how a door's reader sees the rest.
         """
-        from events import edtf_bounds
-        from projections.changes import timeline
+        from projections.changes import in_window
         from projections.charts import size_chart, stance_lanes
         from projections.coalition import coalition_state
         from projections.verification import QuoteChecker
@@ -572,10 +571,9 @@ class Timeline:
             stances_svg = render_stance_chart(lanes, most=limits.lanes)
             advance(1)
             as_of = last or lanes.last_day or size.last_day or today()
-            in_window = timeline(events, start=first, end=last, actor=None)
-            shown, left_out = self._most_recent(in_window, limits.events)
-            wanted = {entry["id"] for entry in shown}
-            by_id = {event.id: event for event in events if event.id in wanted}
+            window = in_window(events, start=first, end=last, actor=None)
+            cut = max(0, len(window) - limits.events)  # the most recent events are shown, those before counted
+            shown, left_out = window[cut:], window[:cut]
             content = ReportContent(
                 stream=stream,
                 first_day=first or lanes.first_day,
@@ -587,12 +585,12 @@ class Timeline:
                 size_svg=size_svg,
                 stances_svg=stances_svg,
                 size=size,
-                events=[by_id[entry["id"]] for entry in shown],
+                events=shown,
                 sources=self._sources(),
                 checker=QuoteChecker(store.source_texts()),
                 findings=findings,
                 events_left_out=len(left_out),
-                left_out_until=edtf_bounds(left_out[-1]["occurred"])[1] if left_out else None,
+                left_out_until=left_out[-1].latest if left_out else None,
                 lanes_left_out=max(0, len(lanes.actors) - limits.lanes),
                 limits=limits,
                 see_more=see_more or {},
@@ -600,13 +598,7 @@ class Timeline:
             html = render_report(content)
             advance(1)
         errors = sum(finding.severity == "error" for finding in findings)
-        return ReportAnswer(html, len(in_window), errors, len(findings) - errors)
-
-    @staticmethod
-    def _most_recent(entries: list[dict[str, Any]], limit: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """Split the timeline's entries (in fold order) into the most recent `limit` and those before them."""
-        cut = max(0, len(entries) - limit)
-        return entries[cut:], entries[:cut]
+        return ReportAnswer(html, len(window), errors, len(findings) - errors)
 
     def chart(
         self,

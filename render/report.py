@@ -130,12 +130,13 @@ def _event_item(event: RecordedEvent, content: ReportContent) -> str:
     )
     citations = "".join(_citation(source_id, quote, content) for source_id, quote in event.sources)
     note = f"<p class=meta><em>Note:</em> {_e(event.note)}</p>" if event.note else ""
+    recorded_by = f" · recorded by {_e(event.recorded_by)}" if event.recorded_by else ""
     return (
         f"<li class=event id='event-{_e(event.id)}' data-type='{_e(event.type)}'>"
         f"<div class=when><time>{_e(event.occurred)}</time>{phrase}</div>"
         f"<div><strong>{_e(headline(event))}</strong> <span class=type>{_e(event.type)}</span></div>{said}"
         f"<div class=meta>{_e(details)}</div><ul class=sources>{citations}</ul>{note}"
-        f"<div class=meta>{_e(event.id)} · log position {event.position}</div></li>"
+        f"<div class=meta>{_e(event.id)} · log position {event.position}{recorded_by}</div></li>"
     )
 
 

@@ -424,3 +424,17 @@ def test_append_without_a_usable_date_names_the_flag_and_the_next_step(logged: D
     result = run(logged, "append", "position.in_talks", "--actor", "FI", *args, code=2)
     assert f"field {field}" in result.output
     assert "hint:" in result.output
+
+
+def test_the_report_says_who_recorded_each_event(logged: Dtl, tmp_path: Path) -> None:
+    run(
+        logged, "--by", "Ann <Analyst>", "append", "position.in_talks", "--actor", "FI", "--occurred", "2025-03-17",
+        "--id", "by-ann", "--source", "nc-2025-03-17", "--unverified",
+    )  # fmt: skip
+    out = tmp_path / "report.html"
+
+    run(logged, "report", "--out", str(out))
+
+    page = out.read_text(encoding="utf-8")
+    entry = page[page.index("id='event-by-ann'") :].split("<li class=event", 1)[0]
+    assert "log position 31 · recorded by Ann &lt;Analyst&gt;</div>" in entry

@@ -165,7 +165,7 @@ HEADER = ("metric", "tier", "ours", "peer", "peer figure", "ours ÷ peer", "targ
 
 def _figure(value: float, unit: str) -> str:
     if unit == "/s":
-        return f"{value:,.0f}/s"
+        return f"{value:,.0f}/s" if value >= 10 else f"{value:.2f}/s"  # a few slow requests a second still show
     if unit == "ms":
         return f"{value:,.1f} ms" if value < 100 else f"{value:,.0f} ms"
     if unit == "MB":

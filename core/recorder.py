@@ -176,6 +176,13 @@ class Recorder:
             ).first()
         return (row.position, row.hash) if row else None
 
+    def version(self) -> tuple[int, int]:
+        """Return the last position and how many source texts are stored: what every answer depends on."""
+        with self.database.reading() as connection:
+            position = connection.execute(select(func.max(events.c.position))).scalar_one_or_none()
+            texts = connection.execute(select(func.count()).select_from(source_texts)).scalar_one()
+        return int(position or 0), int(texts)
+
     def stream_version(self, stream: str) -> int:
         """Return the version a stream is at (0 when it has no events)."""
         with self.database.reading() as connection:

@@ -57,7 +57,7 @@ class SnapshotRecorder:
     def __init__(self, database: Database, factory: Any) -> None:
         self._database = database
         self._factory = factory
-        # the latest snapshot this recorder saved, by its identity in the table: the same state, already decoded
+        # the latest snapshot this recorder saved or read, by its identity in the table: the same state, decoded
         self._recent: dict[tuple[str, ...], Any] = {}
 
     def find_snapshot(
@@ -87,7 +87,7 @@ class SnapshotRecorder:
                 state = connection.execute(
                     select(snapshots.c.state).where(snapshots.c.snapshot_id == snapshot_id)
                 ).scalar_one()
-                return self._factory(
+                found = self._factory(
                     projection=projection,
                     stream=stream,
                     version=version,
@@ -95,6 +95,9 @@ class SnapshotRecorder:
                     day=date.fromisoformat(snapshot_day),
                     state=orjson.loads(state),
                 )
+                # a long-lived process (the server) asks from the same snapshot again: keep it decoded
+                self._recent = {_cache_key(projection, stream, version, position, snapshot_day): found}
+                return found
         return None
 
     @staticmethod

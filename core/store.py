@@ -494,6 +494,11 @@ class EventStore:
         self.database.require_schema()
         return self._recorder.head() or (0, GENESIS_HASH)
 
+    def version(self) -> tuple[int, int]:
+        """Return the last position and how many source texts are stored (attaching a text moves no position)."""
+        self.database.require_schema()
+        return self._recorder.version()
+
     def stream_version(self, stream: str) -> int:
         """Return the version a stream is at (0 when it has no events)."""
         self.database.require_schema()

@@ -208,4 +208,4 @@ class HeadWatcher:
 
         url = make_url(self.url)
         _, arguments = url.get_dialect()().create_connect_args(url)
-        return {"connect_timeout": 5, "application_name": "diplomatic-timeline head watcher", **_KEEPALIVES, **arguments}
+        return {"connect_timeout": 5, "application_name": "timeline head watcher", **_KEEPALIVES, **arguments}

@@ -265,6 +265,11 @@ class Timeline:
         position, _ = self.store.head()
         return position
 
+    def version(self) -> str:
+        """Return what every answer of the log depends on: its last position and the texts attached since."""
+        position, texts = self.store.version()
+        return f"{position}.{texts}"
+
     def log(
         self,
         *,

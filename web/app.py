@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.timeline = shared
     app.state.metrics = metrics
+    app.state.answers = routes.AnswerCache()
     app.state.on_shutdown = on_shutdown
 
     install_error_handlers(app)

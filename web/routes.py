@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import itertools
 import tempfile
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING, Annotated, Any, Literal
@@ -88,11 +90,11 @@ def _shared(request: Request) -> SharedTimeline:
     return shared
 
 
-def _etag(request: Request, head: int) -> str:
-    """Return the answer's tag: the log's head, the question, today (the default as-of day) and the code's version."""
+def _etag(request: Request, version: str) -> str:
+    """Return the answer's tag: the log's version (head and texts), the question, today and the code's version."""
     query = sorted(request.query_params.multi_items())
     today = datetime.now(UTC).date().isoformat()
-    key = f"{VERSION}|{head}|{today}|{request.url.path}|{query}"
+    key = f"{VERSION}|{version}|{today}|{request.url.path}|{query}"
     return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
 
 
@@ -105,20 +107,63 @@ def _matches(request: Request, etag: str) -> bool:
 
 
 def _json(document: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
-    from service.words import json_text
+    from service.words import json_bytes
 
-    return Response(json_text(document), status_code=status, media_type="application/json", headers=headers)
+    return Response(json_bytes(document), status_code=status, media_type="application/json", headers=headers)
+
+
+class AnswerCache:
+    """The encoded answers to recent reads, by ETag, bounded in bytes and in entries (the oldest goes first).
+
+    A question asked again while the log has not moved is sent as it was encoded, without replaying,
+    building or encoding its document again (a state at 1M events is tens of megabytes of JSON).
+    """
+
+    def __init__(self, max_bytes: int = 128 * 1024 * 1024, max_entries: int = 64) -> None:
+        self._answers: OrderedDict[str, bytes] = OrderedDict()
+        self._bytes, self._max_bytes, self._max_entries = 0, max_bytes, max_entries
+        self._lock = threading.Lock()
+
+    def get(self, etag: str) -> bytes | None:
+        """Return the answer encoded under this tag, or None."""
+        with self._lock:
+            found = self._answers.get(etag)
+            if found is not None:
+                self._answers.move_to_end(etag)
+            return found
+
+    def put(self, etag: str, body: bytes) -> None:
+        """Keep an encoded answer, forgetting the oldest past the bounds (an answer past them is not kept)."""
+        if len(body) > self._max_bytes // 2:
+            return
+        with self._lock:
+            if etag in self._answers:
+                return
+            self._answers[etag] = body
+            self._bytes += len(body)
+            while self._bytes > self._max_bytes or len(self._answers) > self._max_entries:
+                _, dropped = self._answers.popitem(last=False)
+                self._bytes -= len(dropped)
 
 
 def _read(
     request: Request, answer: Callable[[Timeline], Any], *, html: bool = False, words: Mapping[str, str] | None = None
 ) -> Response:
     """Answer a read under the timeline's lock: 304 when the caller's tag is current, else the document."""
+    from service.words import json_bytes
+
+    cache: AnswerCache = request.app.state.answers
+    cached: list[bytes] = []
 
     def _work(timeline: Timeline) -> tuple[int, str, Any]:
-        head = timeline.head_position()
-        etag = _etag(request, head)
+        version = timeline.version()
+        head = int(version.split(".")[0])
+        etag = _etag(request, version)
         if _matches(request, etag):
+            return head, etag, None
+        found = cache.get(etag)
+        if found is not None:
+            cached.append(found)
             return head, etag, None
         return head, etag, answer(timeline)
 
@@ -127,11 +172,16 @@ def _read(
     except InputError as error:
         raise _reworded(error, words or {}) from None
     headers = {"ETag": etag, "X-Log-Position": str(head), "Cache-Control": "no-cache"}
-    if document is None:
+    if document is None and not cached:
         return Response(status_code=304, headers=headers)
+    if cached:
+        body = cached[0]
+    else:
+        body = document.encode("utf-8") if html else json_bytes(document)
+        cache.put(etag, body)
     if html:
-        return HTMLResponse(document, headers=headers)
-    return _json(document, headers=headers)
+        return HTMLResponse(body, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
 
 
 def _reworded(error: InputError, words: Mapping[str, str]) -> InputError:

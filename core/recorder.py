@@ -214,6 +214,22 @@ class Recorder:
         with self.database.reading() as connection:
             return list(connection.execute(query).mappings())
 
+    def landed(self, first: int, last: int, ids: Collection[str]) -> list[tuple[str, int, int, str]]:
+        """Return (id, position, stream version, hash) of the rows at positions first..last, then of these ids."""
+        columns = (events.c.event_id, events.c.position, events.c.stream_version, events.c.hash)
+        found: list[tuple[str, int, int, str]] = []
+        wanted = list(ids)
+        with self.database.reading() as connection:
+            if first <= last:
+                query = select(*columns).where(events.c.position.between(first, last)).order_by(events.c.position)
+                found.extend(tuple(row) for row in connection.execute(query))
+            for start in range(0, len(wanted), _IDS_PER_QUERY):
+                part = wanted[start : start + _IDS_PER_QUERY]
+                query = select(*columns).where(events.c.event_id.in_(part))
+                by_id = {row[0]: tuple(row) for row in connection.execute(query)}
+                found.extend(by_id[event_id] for event_id in part if event_id in by_id)
+        return found
+
     def rows_by_id(self, ids: Collection[str]) -> list[RowMapping]:
         """Return the rows (body, prev_hash, hash) of the events with these ids, in no particular order."""
         found: list[RowMapping] = []

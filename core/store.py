@@ -537,6 +537,16 @@ class EventStore:
         """Return every correction and retraction at or before a position, in any stream."""
         return [from_row(row) for row in self._recorder.amendment_rows(known_position)]
 
+    def landed(self, result: AppendResult) -> list[tuple[str, int, int, str]]:
+        """Return where each event of an append is, as (id, position, stream version, hash).
+
+        Those it wrote come first, in position order, then those it found already there, in the order given.
+        """
+        self.database.require_schema()
+        first = result.first.position if result.first is not None else 1
+        last = result.last.position if result.last is not None else 0
+        return self._recorder.landed(first, last, result.unchanged)
+
     def events_by_id(self, ids: Collection[str]) -> list[RecordedEvent]:
         """Return the events with these ids, in position order."""
         found = [from_row(row) for row in self._recorder.rows_by_id(ids)]

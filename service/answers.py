@@ -290,16 +290,12 @@ class VerifyAnswer:
 class AppendedAnswer:
     """Where each event of an append is: those it wrote, in position order, then those the log held already."""
 
-    events: tuple[RecordedEvent, ...]
+    landed: tuple[tuple[str, int, int, str], ...]  # (id, position, stream version, hash)
 
     def to_json(self) -> dict[str, Any]:
         """Return `{"appended": [{"id", "position", "stream_version", "hash"}, ...]}`."""
-        return {
-            "appended": [
-                {"id": e.id, "position": e.position, "stream_version": e.stream_version, "hash": e.hash}
-                for e in self.events
-            ]
-        }
+        keys = ("id", "position", "stream_version", "hash")
+        return {"appended": [dict(zip(keys, entry, strict=True)) for entry in self.landed]}
 
 
 @dataclass(frozen=True)

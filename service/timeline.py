@@ -11,9 +11,8 @@ document DESIGN.md fixes. Errors are the tree of `errors`, naming fields.
 from __future__ import annotations
 
 import difflib
-import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import AbstractContextManager, closing, nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from datetime import date
 from typing import IO, TYPE_CHECKING, Any
 
@@ -304,17 +303,8 @@ class Timeline:
         return LoggedEvent(found, QuoteChecker(store.source_texts()).event_verified(found))
 
     def appended(self, result: AppendResult) -> AppendedAnswer:
-        """Return the events an append wrote, in position order, then those it found already there, as stored."""
-        from core import EventFilter
-
-        store = self.store
-        written: list[RecordedEvent] = []
-        if result.first is not None:
-            with closing(store.read(EventFilter(since=result.first.position - 1))) as events:
-                written = list(itertools.islice(events, result.count))
-        present = {event.id: event for event in store.events_by_id(result.unchanged)}
-        already = [present[event_id] for event_id in result.unchanged if event_id in present]
-        return AppendedAnswer((*written, *already))
+        """Return where each event of an append is: those it wrote, in position order, then those already there."""
+        return AppendedAnswer(tuple(self.store.landed(result)))
 
     def sources(self) -> list[Source]:
         """Return every registered source, in registration order."""

@@ -485,6 +485,10 @@ class Timeline:
             return None if error.position is None else ChainBreak(error.position, str(error))
         return None
 
+    def streams(self) -> list[str]:
+        """Return the name of every stream that holds events, sorted."""
+        return self.store.streams()
+
     def _require_stream(self, stream: str) -> None:
         """Refuse a stream that holds no events, naming the close matches among those that do."""
         if self.store.stream_version(stream) > 0:

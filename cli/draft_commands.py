@@ -2,35 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from cli.context import AppContext, DoorCommand, pass_app
+from cli.files import read_text_file, write_atomically
 
 __all__ = ["draft"]
-
-
-def _read_article(path: str) -> str:
-    """Read an article as UTF-8 text, refusing a binary file and naming the file."""
-    from errors import InputError, Location
-
-    try:
-        content = Path(path).read_bytes()
-    except OSError as error:
-        raise InputError(
-            f"cannot read the file: {error.strerror}", Location(file=path), hint="check the path and its permissions"
-        ) from None
-    if b"\x00" in content:
-        raise InputError("the file is binary, not an article's text", Location(file=path), hint="give a text file")
-    try:
-        return content.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise InputError(
-            f"the file is not UTF-8 text (byte {error.start + 1})",
-            Location(file=path),
-            hint="save it as UTF-8 (for example `iconv -f LATIN1 -t UTF-8`) and try again",
-        ) from None
 
 
 @click.command("draft", cls=DoorCommand, field_words={"text": "FILE"})
@@ -62,14 +39,12 @@ def draft(
         raise click.UsageError("give FILE (with --published) or --source ID, one of them")
     if source is not None and (published is not None or source_id is not None):
         raise click.UsageError("--published and --source-id are for FILE; a registered source has its own")
-    text = _read_article(path) if path is not None else None
+    text = read_text_file(path, refuse_binary=True) if path is not None else None
     drafted = app.timeline.draft(
         source, text=text, published=published, source_id=source_id, file=path, stream=stream, against=against
     )
     lines = drafted.to_jsonl()
     if out is not None:
-        from cli.files import write_atomically
-
         write_atomically(out, lambda target: target.write(lines))
     else:
         click.echo(lines, nl=False)

@@ -1,4 +1,7 @@
-"""Writes the files a command is asked for with --out, whole or not at all, and never through a planted link."""
+"""Reads the text files a command is given; writes what it is asked for with --out, whole or not at all.
+
+Output files are never written through a planted link.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,31 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from errors import InputError
 
-__all__ = ["write_atomically"]
+__all__ = ["read_text_file", "write_atomically"]
+
+
+def read_text_file(path: str, *, refuse_binary: bool = False) -> str:
+    """Read a file as UTF-8 text, naming the file when it cannot; with refuse_binary, a file holding NUL too."""
+    from pathlib import Path
+
+    from errors import InputError, Location
+
+    try:
+        content = Path(path).read_bytes()
+    except OSError as error:
+        raise InputError(
+            f"cannot read the file: {error.strerror}", Location(file=path), hint="check the path and its permissions"
+        ) from None
+    if refuse_binary and b"\x00" in content:
+        raise InputError("the file is binary, not an article's text", Location(file=path), hint="give a text file")
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InputError(
+            f"the file is not UTF-8 text (byte {error.start + 1})",
+            Location(file=path),
+            hint="save it as UTF-8 (for example `iconv -f LATIN1 -t UTF-8`) and try again",
+        ) from None
 
 
 def write_atomically(out: str, write: Callable[[Any], object], *, binary: bool = False) -> None:

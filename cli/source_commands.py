@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from cli.context import AppContext, DoorCommand, pass_app
+from cli.files import read_text_file
 from cli.options import json_option
 from cli.output import echo_json, echo_table, safe_text
 
@@ -14,24 +13,6 @@ __all__ = ["source"]
 
 # a source's text is read from the PATH argument
 _TEXT_IS_PATH = {"text": "PATH"}
-
-
-def _read_text(path: str) -> str:
-    """Read a source's text as UTF-8, naming the file when it cannot."""
-    from errors import InputError, Location
-
-    try:
-        return Path(path).read_bytes().decode("utf-8")
-    except OSError as error:
-        raise InputError(
-            f"cannot read the file: {error.strerror}", Location(file=path), hint="check the path and its permissions"
-        ) from None
-    except UnicodeDecodeError as error:
-        raise InputError(
-            f"the file is not UTF-8 text (byte {error.start + 1})",
-            Location(file=path),
-            hint="save it as UTF-8 (for example `iconv -f LATIN1 -t UTF-8`) and try again",
-        ) from None
 
 
 @click.group()
@@ -59,7 +40,7 @@ def add(
     url: str | None,
 ) -> None:
     """Register a source from its text at PATH, or by --sha256 alone (attach the text later)."""
-    text = _read_text(path) if path else None
+    text = read_text_file(path) if path else None
     result = app.timeline.register_source(
         source_id=source_id,
         publisher=publisher,
@@ -83,7 +64,7 @@ def add(
 @pass_app
 def attach(app: AppContext, source_id: str, path: str) -> None:
     """Attach the text at PATH to a source registered by sha256; its quotes are then verified."""
-    attached = app.timeline.attach_source(source_id, _read_text(path), file=path)
+    attached = app.timeline.attach_source(source_id, read_text_file(path), file=path)
     shown = f"attached the text of {attached.id} (sha256 {attached.sha256} matches); its quotes are now checked"
     click.echo(safe_text(shown))
 

@@ -72,16 +72,24 @@ def resolve_lock_timeout(environ: Mapping[str, str] | None = None) -> float:
 def resolve_max_line(environ: Mapping[str, str] | None = None) -> int:
     """Return the most bytes one input line may hold: DTL_MAX_LINE (such as 4096, 64K or 16MiB), else 16 MiB."""
     environ = os.environ if environ is None else environ
-    given = environ.get(_MAX_LINE_VAR)
+    return byte_size(environ.get(_MAX_LINE_VAR), _MAX_LINE_VAR, DEFAULT_MAX_LINE, "one input line")
+
+
+def byte_size(given: str | None, setting: str, default: int, what: str) -> int:
+    """Return a setting spelled as bytes (4096, 64K, 16MiB; K, M, G are powers of 1024), or the default when unset.
+
+    Anything else is an InputError naming the setting; `what` says what it bounds ("one input line").
+    """
     if given is None or not given.strip():
-        return DEFAULT_MAX_LINE
+        return default
     spelled = _BYTES.fullmatch(given)
     limit = int(spelled["number"]) * _UNITS[(spelled["unit"] or "")[:1].upper()] if spelled is not None else 0
     if limit < 1:
+        default_spelled = f"{default // 1024**2}MiB" if default % 1024**2 == 0 else str(default)
         raise InputError(
             f"{given!r} is not a number of bytes, 1 or more",
-            Location(field=_MAX_LINE_VAR),
-            hint=f"set {_MAX_LINE_VAR} to the most bytes one input line may hold, such as 16MiB (the default)",
+            Location(field=setting),
+            hint=f"set {setting} to the most bytes {what} may hold, such as {default_spelled} (the default)",
         )
     return limit
 

@@ -17,6 +17,7 @@ __all__ = [
     "Query",
     "actor_code",
     "parse_anchor",
+    "parse_byte_size",
     "parse_day",
     "parse_known_at",
     "parse_window",
@@ -32,6 +33,13 @@ _DAY_HINT = "such as 2025-03-17, 2025-03 or 2025"
 def today() -> date:
     """Return today's date in UTC: the default as-of day."""
     return datetime.now(UTC).date()
+
+
+def parse_byte_size(given: str | None, setting: str, default: int, what: str) -> int:
+    """Return a door's setting spelled as bytes (4096, 64K, 16MiB), or the default when unset; else InputError."""
+    from core.config import byte_size
+
+    return byte_size(given, setting, default, what)
 
 
 def parse_day(value: str, field: str, *, first: bool = False) -> date:

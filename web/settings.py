@@ -7,34 +7,21 @@ each worker process this way, so `--workers N` needs no shared state.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-
-from errors import InputError, Location
 
 __all__ = ["DEFAULT_MAX_BODY", "Settings"]
 
 # the most bytes one request body may hold unless DTL_MAX_BODY says otherwise
 DEFAULT_MAX_BODY = 64 * 1024 * 1024
-_BYTES = re.compile(r"(?i)\s*(?P<number>[0-9]+)\s*(?P<unit>[KMG](?:iB)?)?\s*")
-_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
 _TRUE = {"1", "true", "yes", "on"}
 
 
 def _max_body(given: str | None) -> int:
     """Return the body limit spelled as bytes (such as 1048576, 512K or 64MiB), refusing anything else."""
-    if given is None or not given.strip():
-        return DEFAULT_MAX_BODY
-    spelled = _BYTES.fullmatch(given)
-    limit = int(spelled["number"]) * _UNITS[(spelled["unit"] or "")[:1].upper()] if spelled is not None else 0
-    if limit < 1:
-        raise InputError(
-            f"{given!r} is not a number of bytes, 1 or more",
-            Location(field="DTL_MAX_BODY"),
-            hint="set DTL_MAX_BODY to the most bytes one request body may hold, such as 64MiB (the default)",
-        )
-    return limit
+    from service.queries import parse_byte_size
+
+    return parse_byte_size(given, "DTL_MAX_BODY", DEFAULT_MAX_BODY, "one request body")
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 
 from errors import TimelineError
-from web import docs, routes, subscribe
+from web import docs, explorer, routes, subscribe
 from web.door import SharedTimeline
 from web.errors import install_error_handlers
 from web.metrics import Metrics
@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(routes.router)
     subscribe.install(app)  # GET /api/subscribe (Server-Sent Events), its subscriptions ended at shutdown
     app.include_router(docs.router)
+    app.include_router(explorer.router)  # GET / (the web explorer), its files, and the reads it adds to /api/
     _add_health(app, shared, metrics)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
 

@@ -342,8 +342,13 @@ function claimText(claim) {
   return `${words[claim.comparator] ?? claim.comparator}${claim.amount}`;
 }
 
+/** Return a vocabulary word as people write it (rules_of_engagement: rules of engagement). */
+function word(value) {
+  return String(value).replaceAll("_", " ");
+}
+
 function listText(values) {
-  return values && values.length ? values.join(", ") : "—";
+  return values && values.length ? values.map(word).join(", ") : "—";
 }
 
 function renderMembers(state) {
@@ -358,10 +363,10 @@ function renderMembers(state) {
       {},
       member.offers.length ? "" : "—",
       member.offers.map((offer, index) =>
-        el("span", { class: tentative.has(offer) ? "tentative" : null }, `${index ? ", " : ""}${offer}${tentative.has(offer) ? " (tentative)" : ""}`),
+        el("span", { class: tentative.has(offer) ? "tentative" : null }, `${index ? ", " : ""}${word(offer)}${tentative.has(offer) ? " (tentative)" : ""}`),
       ),
       member.offered_earlier && member.offered_earlier.length
-        ? el("span", { class: "earlier", text: ` earlier: ${member.offered_earlier.join(", ")}` })
+        ? el("span", { class: "earlier", text: ` earlier: ${listText(member.offered_earlier)}` })
         : null,
     );
     const button = el(
@@ -381,7 +386,7 @@ function renderMembers(state) {
       offers,
       el("td", { text: listText(member.ruled_out) }),
       el("td", { text: listText(member.conditions) }),
-      el("td", { text: member.since || "—" }),
+      el("td", { text: member.since ? member.since.replace("/", "/\u200b") : "—" }),
     );
     row.addEventListener("click", () => chooseActor(code));
     body.append(row);
@@ -539,7 +544,12 @@ async function renderActor(mine, focus = false) {
   }
   if (!why.facts.length) facts.append(el("li", { text: "no fact as of this day" }));
   const events = clear($("actor-events"));
-  for (const event of why.events) events.append(eventItem(event, { id: `why-${encodeURIComponent(event.id)}` }));
+  const behind = new Set(why.facts.flatMap((fact) => fact.events));
+  for (const event of why.events) {
+    const item = eventItem(event, { id: `why-${encodeURIComponent(event.id)}`, class: behind.has(event.id) ? "behind" : null });
+    if (behind.has(event.id)) item.firstChild.append(el("span", { class: "meta", text: " · behind a fact" }));
+    events.append(item);
+  }
   for (const event of why.set_aside) {
     events.append(eventItem(event, { class: "set-aside" }));
     events.lastChild.firstChild.append(el("span", { class: "meta", text: " · set aside by a correction or retraction" }));

@@ -27,4 +27,8 @@ cat <<MSG
 The quotes stay unverified until the articles' texts are attached (they are not shipped):
   DTL_DATABASE_URL=$DTL_DATABASE_URL dtl source attach ft-2025-03-10 PATH/TO/000_20e7820ea15acb11.txt
   DTL_DATABASE_URL=$DTL_DATABASE_URL dtl source attach ft-2025-03-17 PATH/TO/002_bb8b0bda6ea5c74b.txt
+
+Explore the log in a browser: serve it (reads open to this machine only), then open
+http://127.0.0.1:8000/?as_of=2025-03-17
+  dtl --db $DTL_DATABASE_URL serve --public-read
 MSG

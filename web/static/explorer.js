@@ -272,24 +272,34 @@ async function show() {
     if (!question.stream) await loadStreams();
     const base = { stream: question.stream, known_at: question.knownAt };
     const asked = { ...base, as_of: question.asOf };
-    const [state, timeline, audit] = await Promise.all([
-      ask("/api/state", asked),
-      ask("/api/timeline", base),
-      ask("/api/audit", { stream: question.stream }),
-    ]);
-    await learnNames([...Object.keys(state.members), ...timeline.events.map((event) => event.actor)]);
+    // asked together; the state is shown as soon as it is answered, the rest as each arrives
+    const asking = [ask("/api/state", asked), ask("/api/timeline", base), ask("/api/audit", { stream: question.stream })];
+    asking.forEach((answer) => answer.catch(() => {})); // each is awaited below: a refusal is shown once
+    const state = await asking[0];
+    await learnNames(Object.keys(state.members));
+    if (!current()) return;
+    showProblem(null);
+    document.querySelector("main").classList.remove("stale");
+    renderSummary(state);
+    renderMembers(state);
+    $("position").textContent = `Answered at log position ${state.position}.`;
+    const actor = renderActor(mine);
+    const charts = renderCharts(mine);
+    [actor, charts].forEach((shown) => shown.catch(() => {})); // awaited below
+    const timeline = await asking[1];
+    await learnNames(timeline.events.map((event) => event.actor));
     if (!current()) return;
     span = spanOf(timeline.events);
     setDateControls();
-    showProblem(null);
-    renderSummary(state);
-    renderMembers(state);
     renderTimeline(timeline, state.as_of);
+    const audit = await asking[2];
+    if (!current()) return;
     renderAudit(audit);
-    $("position").textContent = `Answered at log position ${state.position}.`;
-    await Promise.all([renderCharts(mine), renderActor(mine)]);
+    await Promise.all([charts, actor]);
   } catch (error) {
-    if (current()) showProblem(error);
+    if (!current()) return;
+    showProblem(error);
+    document.querySelector("main").classList.add("stale"); // what is shown answers an earlier question
   }
 }
 

@@ -413,15 +413,18 @@ function eventLink(id) {
 }
 
 function goToEvent(id) {
-  const target = document.getElementById(`event-${id}`);
-  if (!target) {
-    showProblem(new Error(`event ${id} is not in this stream's timeline`));
-    return;
-  }
+  if (!goTo(`event-${id}`)) showProblem(new Error(`event ${id} is not in this stream's timeline`));
+}
+
+/** Scroll to an element of the page, mark it and give it the focus; say whether it was there. */
+function goTo(elementId) {
+  const target = document.getElementById(elementId);
+  if (!target) return false;
   document.querySelectorAll(".highlight").forEach((node) => node.classList.remove("highlight"));
   target.classList.add("highlight");
   target.scrollIntoView({ block: "center" });
   target.focus();
+  return true;
 }
 
 function quoteBlock(source) {
@@ -547,7 +550,13 @@ async function renderActor(mine, focus = false) {
         {},
         el("strong", { text: `${fact.fact.replace("_", " ")}: ${fact.value}` }),
         " — from ",
-        fact.events.map((id) => el("a", { href: `#why-${encodeURIComponent(id)}`, class: "event-id", text: `${id} ` })),
+        fact.events.map((id) =>
+          el(
+            "button",
+            { type: "button", class: "link event-id", on: { click: () => goTo(`why-${encodeURIComponent(id)}`) } },
+            id,
+          ),
+        ),
         fact.note ? el("span", { class: "meta", text: ` (${fact.note})` }) : null,
       ),
     );
@@ -556,7 +565,11 @@ async function renderActor(mine, focus = false) {
   const events = clear($("actor-events"));
   const behind = new Set(why.facts.flatMap((fact) => fact.events));
   for (const event of why.events) {
-    const item = eventItem(event, { id: `why-${encodeURIComponent(event.id)}`, class: behind.has(event.id) ? "behind" : null });
+    const item = eventItem(event, {
+      id: `why-${encodeURIComponent(event.id)}`,
+      tabindex: "-1",
+      class: behind.has(event.id) ? "behind" : null,
+    });
     if (behind.has(event.id)) item.firstChild.append(el("span", { class: "meta", text: " · behind a fact" }));
     events.append(item);
   }

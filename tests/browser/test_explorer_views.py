@@ -77,12 +77,12 @@ def test_clicking_poland_shows_the_quote_behind_its_facts_and_a_reload_shows_the
     quote = page.locator("#actor-events blockquote", has_text="Poland, for example")
     assert quote.inner_text() == POLAND_QUOTE
     assert "unverified" in page.locator("#actor-events").inner_text()  # the example ships without its texts
+    watched.screenshot("explorer.png")  # docs/explorer.png is a copy, for the README
     page.locator("#actor-facts button", has_text="ft-0310-pl-logistics").first.click()  # a fact's event, in the panel
     focused = page.evaluate("() => document.activeElement.querySelector('blockquote')?.textContent")
     assert focused == POLAND_QUOTE
     assert "ft-0310-pl-logistics" in page.locator("#actor-history").inner_text()
     assert _asked(page) == {"stream": "ukraine-coalition", "as_of": "2025-03-17", "actor": "PL"}
-    watched.screenshot("explorer.png")
 
     page.reload()
     watched.wait_for_state()

@@ -94,3 +94,31 @@ def store(database_url: str) -> Iterator[EventStore]:
     """An initialised, empty log on each backend."""
     with initialised_store(database_url) as opened:
         yield opened
+
+
+# Debian's chromium, driven by Playwright through its path (tests/cli/test_report_browser.py, tests/browser/)
+ARTEFACTS = Path(__file__).resolve().parent / "artefacts"  # screenshots the browser tests keep (gitignored)
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+_NO_CHROMIUM = "chromium is not on PATH: install Debian's chromium: `make browser`"
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The path of Debian's chromium; without it the test is skipped, or under CI=true fails. Nothing is installed."""
+    import shutil
+
+    found = shutil.which("chromium")
+    if found is None:
+        if IN_CI:
+            pytest.fail(f"CI=true and {_NO_CHROMIUM} (.ci/run runs it before `make test`)")
+        pytest.skip(_NO_CHROMIUM)
+    return found

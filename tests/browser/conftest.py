@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -25,22 +24,10 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import IN_CI
+from tests.conftest import ARTEFACTS, CHROMIUM_ARGS, IN_CI
 from tests.reliability.conftest import invoke
 from tests.support import EXAMPLE, ROOT
 
-ARTEFACTS = ROOT / "tests" / "artefacts"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-NO_CHROMIUM = "chromium is not on PATH: install Debian's chromium: `make browser`"
 # how long a page may take to show what a test waits for: generous, a loaded machine must not fail a test
 WAIT_MS = 15_000
 
@@ -129,17 +116,6 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         if process.poll() is None:
             os.kill(process.pid, signal.SIGKILL)
         process.wait(timeout=30)
-
-
-@pytest.fixture(scope="session")
-def chromium() -> str:
-    """The path of Debian's chromium; without it the tests are skipped, or under CI=true fail. Nothing is installed."""
-    found = shutil.which("chromium")
-    if found is None:
-        if IN_CI:
-            pytest.fail(f"CI=true and {NO_CHROMIUM} (.ci/run runs it before `make test`)")
-        pytest.skip(NO_CHROMIUM)
-    return found
 
 
 @pytest.fixture(scope="module")

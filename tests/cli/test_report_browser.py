@@ -8,41 +8,14 @@ full-page screenshot is left in tests/artefacts/report.png for a person to look 
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from cli.main import main
-from tests.conftest import IN_CI
-from tests.support import ARTICLES, FIXTURES, ROOT
-
-ARTEFACTS = ROOT / "tests" / "artefacts"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-NO_CHROMIUM = "chromium is not on PATH: install Debian's chromium: `make browser`"
-
-
-@pytest.fixture(scope="session")
-def chromium() -> str:
-    """The path of Debian's chromium; without it the test is skipped, or under CI=true fails. Nothing is installed."""
-    found = shutil.which("chromium")
-    if found is None:
-        if IN_CI:
-            pytest.fail(f"CI=true and {NO_CHROMIUM} (.ci/run runs it before `make test`)")
-        pytest.skip(NO_CHROMIUM)
-    return found
+from tests.conftest import ARTEFACTS, CHROMIUM_ARGS
+from tests.support import ARTICLES, FIXTURES
 
 
 @pytest.fixture

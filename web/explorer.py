@@ -12,8 +12,6 @@ is inline; the charts' SVG is drawn as an image, where it can run nothing.
 
 from __future__ import annotations
 
-import hashlib
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -24,11 +22,10 @@ from service import DEFAULT_STREAM
 from web.auth import Caller, require
 from web.errors import DoorError
 from web.models import ErrorDocument
-from web.routes import VERSION, AnswerCache
+from web.routes import AnswerCache, answer_tag, shared_timeline, tag_matches
 
 if TYPE_CHECKING:
     from service.timeline import Timeline
-    from web.door import SharedTimeline
 
 __all__ = ["router"]
 
@@ -73,15 +70,10 @@ def asset(name: str) -> FileResponse:
     return FileResponse(STATIC / name, media_type=media, headers={"Cache-Control": "no-cache"})
 
 
-def _shared(request: Request) -> SharedTimeline:
-    shared: SharedTimeline = request.app.state.timeline
-    return shared
-
-
 @api.get("/streams", summary="The streams that hold events (the explorer's picker)")
 def streams(request: Request, _: Reader) -> dict[str, Any]:
     """Return the name of every stream that holds events, sorted, and the stream asked about when none is named."""
-    return {"streams": _shared(request).run(lambda timeline: timeline.streams()), "default": DEFAULT_STREAM}
+    return {"streams": shared_timeline(request).run(lambda timeline: timeline.streams()), "default": DEFAULT_STREAM}
 
 
 @api.get("/names", summary="Readable names of actor codes")
@@ -93,14 +85,6 @@ def names(
     from service.words import actor_name
 
     return {"names": {given: actor_name(given) for given in (code or [])[:400]}}
-
-
-def _etag(request: Request, version: str) -> str:
-    """Return the chart's tag: the log's version, the question, today and the code's version."""
-    query = sorted(request.query_params.multi_items())
-    today = datetime.now(UTC).date().isoformat()
-    key = f"{VERSION}|{version}|{today}|{request.url.path}|{query}"
-    return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
 
 
 @api.get("/chart/{kind}.svg", response_class=Response, responses=_SVG, summary="The size or stance chart (dtl chart)")
@@ -121,8 +105,8 @@ def chart(
 
     def _draw(timeline: Timeline) -> tuple[str, str, bytes | None]:
         version = timeline.version()
-        etag = _etag(request, version)
-        if request.headers.get("if-none-match") == etag:
+        etag = answer_tag(request, version)
+        if tag_matches(request, etag):
             return version, etag, None
         found = cache.get(etag)
         if found is not None:
@@ -131,7 +115,7 @@ def chart(
         cache.put(etag, drawn)
         return version, etag, drawn
 
-    version, etag, svg = _shared(request).run(_draw)
+    version, etag, svg = shared_timeline(request).run(_draw)
     headers = {"ETag": etag, "X-Log-Position": version.split(".")[0], "Cache-Control": "no-cache"}
     if svg is None:
         return Response(status_code=304, headers=headers)

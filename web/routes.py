@@ -85,12 +85,13 @@ def _version() -> str:
 VERSION = _version()
 
 
-def _shared(request: Request) -> SharedTimeline:
+def shared_timeline(request: Request) -> SharedTimeline:
+    """Return the process's one timeline (web.door), which every route asks its question of."""
     shared: SharedTimeline = request.app.state.timeline
     return shared
 
 
-def _etag(request: Request, version: str) -> str:
+def answer_tag(request: Request, version: str) -> str:
     """Return the answer's tag: the log's version (head and texts), the question, today and the code's version."""
     query = sorted(request.query_params.multi_items())
     today = datetime.now(UTC).date().isoformat()
@@ -98,7 +99,8 @@ def _etag(request: Request, version: str) -> str:
     return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
 
 
-def _matches(request: Request, etag: str) -> bool:
+def tag_matches(request: Request, etag: str) -> bool:
+    """Say whether the request's If-None-Match names this tag (or any, with *)."""
     given = request.headers.get("if-none-match")
     if given is None:
         return False
@@ -158,8 +160,8 @@ def _read(
     def _work(timeline: Timeline) -> tuple[int, str, Any]:
         version = timeline.version()
         head = int(version.split(".")[0])
-        etag = _etag(request, version)
-        if _matches(request, etag):
+        etag = answer_tag(request, version)
+        if tag_matches(request, etag):
             return head, etag, None
         found = cache.get(etag)
         if found is not None:
@@ -168,7 +170,7 @@ def _read(
         return head, etag, answer(timeline)
 
     try:
-        head, etag, document = _shared(request).run(_work)
+        head, etag, document = shared_timeline(request).run(_work)
     except InputError as error:
         raise _reworded(error, words or {}) from None
     headers = {"ETag": etag, "X-Log-Position": str(head), "Cache-Control": "no-cache"}
@@ -469,7 +471,7 @@ async def append(
     published: Annotated[str | None, Query(description="The day `occurred_text` was written (YYYY-MM-DD).")] = None,
 ) -> Response:
     """Append one event, or many in one transaction: all of them or none; re-posting the same events is 200."""
-    shared, limit = _shared(request), request.app.state.settings.max_body
+    shared, limit = shared_timeline(request), request.app.state.settings.max_body
     media = _media_type(request)
     if media in _NDJSON:
         spool = await _spooled(request, limit)
@@ -535,7 +537,7 @@ async def register_source(request: Request, caller: Writer) -> Response:
         result = t.register_source(**given, by=caller.name)
         return t.appended(result).to_json(), result.count
 
-    document, new = await run_in_threadpool(_shared(request).run, _register)
+    document, new = await run_in_threadpool(shared_timeline(request).run, _register)
     return _appended(request, document, new)
 
 
@@ -556,7 +558,7 @@ async def attach_source(request: Request, _: Writer, source_id: str) -> Response
             raise DoorError(409, error.reason, hint="send the exact text that was registered") from None
         return t.show_source(source_id).to_json()
 
-    return _json(await run_in_threadpool(_shared(request).run, _attach))
+    return _json(await run_in_threadpool(shared_timeline(request).run, _attach))
 
 
 @router.post(
@@ -586,4 +588,4 @@ async def drafts(request: Request, _: Reader, asked: DraftRequest) -> Response:
         )
         return {"source_id": drafted.source_id, "drafts": drafted.to_json(), "known": drafted.known}
 
-    return _json(await run_in_threadpool(_shared(request).run, _draft))
+    return _json(await run_in_threadpool(shared_timeline(request).run, _draft))

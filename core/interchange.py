@@ -10,6 +10,10 @@ parsed by worker processes in chunks of lines while this process checks and
 stores the chunks already parsed, in order. The first bad line stops it all
 with the same error as the sequential path; nothing is stored (the store's
 transaction rolls back).
+
+Each line is tried first by core.fast_decoder (msgspec, 2-3 times faster); only
+a line it declines reaches the JSON layer and the pydantic models, so every
+refusal is still worded by them.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ from __future__ import annotations
 import itertools
 import json
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from functools import cache
 from typing import Any
 
 import orjson
@@ -198,7 +203,19 @@ def _parse_line(raw: bytes, file: str, number: int, default_stream: str) -> Loca
         return None
     if "\x00" in line:
         raise InputError("the line contains a NUL character", location)
+    # the fast decoder first; what it does not accept, the JSON layer and the pydantic models judge and explain
+    event = _fast_decoder()(raw, default_stream)
+    if event is not None:
+        return Located(event, location)
     return event_from_object(parse_json(line, location), location, default_stream)
+
+
+@cache
+def _fast_decoder() -> Callable[[bytes, str], NewEvent | None]:
+    """Load the fast decoder (msgspec) on the first line read: commands that only read never pay for it."""
+    from core.fast_decoder import decode_event
+
+    return decode_event
 
 
 def event_from_object(obj: object, location: Location, default_stream: str) -> Located:

@@ -8,6 +8,7 @@ from functools import lru_cache
 from sys import intern
 from typing import Any
 
+import msgspec
 import orjson
 
 from events import KINDS, NewEvent, RecordedEvent, edtf_bounds, interchange, kind_of, upcast
@@ -139,6 +140,40 @@ def _keep(text: str) -> str:
 
 
 def _decoded(stored: str | bytes, prev_hash: str, hash: str, share: Callable[[str], str]) -> RecordedEvent:
+    try:
+        body = _decode_body(stored)
+    except msgspec.DecodeError:
+        # a body the struct does not describe (never one the store wrote): read as plain JSON, or refused as before
+        return _decoded_plain(stored, prev_hash, hash, share)
+    kind = body.type
+    data = body.data
+    version = body.schema_version
+    if version != _current_versions.get(kind, version):
+        data = upcast(kind, version, data)
+    actor = body.actor
+    # positional: this runs once per event of every replay
+    return RecordedEvent(
+        body.position,
+        body.id,
+        share(kind),
+        share(body.stream),
+        body.stream_version,
+        share(body.occurred),
+        actor if actor is None else share(actor),
+        data,
+        tuple([(share(ref.source), ref.quote) for ref in body.sources]),
+        share(body.recorded_at),
+        version,
+        body.occurred_text,
+        body.note,
+        prev_hash,
+        hash,
+        body.speaker,
+        body.recorded_by,
+    )
+
+
+def _decoded_plain(stored: str | bytes, prev_hash: str, hash: str, share: Callable[[str], str]) -> RecordedEvent:
     body = orjson.loads(stored)
     kind = body["type"]
     data = body["data"]
@@ -147,7 +182,6 @@ def _decoded(stored: str | bytes, prev_hash: str, hash: str, share: Callable[[st
         data = upcast(kind, version, data)
     get = body.get
     actor = get("actor")
-    # positional: this runs once per event of every replay
     return RecordedEvent(
         body["position"],
         body["id"],
@@ -167,6 +201,39 @@ def _decoded(stored: str | bytes, prev_hash: str, hash: str, share: Callable[[st
         get("speaker"),
         get("recorded_by"),
     )
+
+
+class _StoredSource(msgspec.Struct, frozen=True):
+    source: str
+    quote: str | None = None
+
+
+class _StoredBody(msgspec.Struct, frozen=True):
+    """A stored body as the store writes it (mapper.row_values): decoded by msgspec, not validated further.
+
+    Decoding into a struct skips building the body's own dict and its sources' dicts (measured on the
+    bench's 100k log: 2.1-2.5 µs per event instead of 3.7-4.1). tests/unit/test_stored_bodies.py shows it
+    gives the events the plain JSON reading gives.
+    """
+
+    position: int
+    id: str
+    type: str
+    stream: str
+    stream_version: int
+    occurred: str
+    data: dict[str, Any]
+    sources: list[_StoredSource]
+    recorded_at: str
+    schema_version: int
+    actor: str | None = None
+    occurred_text: str | None = None
+    note: str | None = None
+    speaker: str | None = None
+    recorded_by: str | None = None
+
+
+_decode_body = msgspec.json.Decoder(_StoredBody).decode
 
 
 _current_versions = {name: kind.schema_version for name, kind in KINDS.items()}

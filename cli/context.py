@@ -8,6 +8,7 @@ built with `command()` words them as its own flags and arguments (`--as-of`,
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +51,12 @@ class AppContext:
 
             self._timeline = Timeline(self._given_url, recorded_by=self._recorded_by or _login_name())
         return self._timeline
+
+    def answered(self) -> None:
+        """Send the printed answer on, then do what waited for it (saving snapshots)."""
+        if self._timeline is not None:
+            sys.stdout.flush()
+            self._timeline.save_snapshots()
 
     def close(self) -> None:
         """Release the database connections."""

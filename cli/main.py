@@ -39,7 +39,10 @@ class _TimelineGroup(click.Group):
         from errors import ConflictError, InputError, NotInitialised, StoreUnavailable, TimelineError
 
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            if isinstance(ctx.obj, AppContext):
+                ctx.obj.answered()
+            return result
         except InputError as error:
             _fail(str(error), error.hint, EXIT_INPUT)
         except ConflictError as error:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -129,10 +129,14 @@ class Replayer:
         snapshots: SnapshotStore | None = None,
         *,
         snapshot_every: int = 250_000,
+        defer_saves: bool = False,
     ) -> None:
         self._log = log
         self._snapshots = snapshots
         self._snapshot_every = snapshot_every
+        # with defer_saves, the snapshots a replay leaves wait for save_snapshots(): the answer goes out first
+        self._defer_saves = defer_saves
+        self._pending: Callable[[], None] | None = None
 
     def state(self, *, as_of: date, stream: str | None = None, known_at: int | str | None = None) -> Replay:
         """Return the coalition state as of a day, known at a timestamp or position."""
@@ -140,7 +144,16 @@ class Replayer:
             # in a call of its own, so the collector comes back after everything but the answer is gone
             return self._state(as_of, stream, known_at)
 
+    def save_snapshots(self) -> None:
+        """Save the snapshots the last replay left waiting (with defer_saves); nothing when none wait."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            with _collector_paused():
+                pending()
+
     def _state(self, as_of: date, stream: str | None, known_at: int | str | None) -> Replay:
+        # one replay's fold waits at most: a second question saves the first's snapshots before it starts
+        self.save_snapshots()
         known_position = self._log.known_position(known_at)
         start = self._usable_snapshot(stream, known_position, as_of)
         if start is not None and start.day == as_of:
@@ -170,9 +183,17 @@ class Replayer:
             since_snapshot += 1
             previous = latest
         result = fold.result(as_of)
-        if self._snapshots is not None and (folded >= min(self._snapshot_every, _WORTH_SAVING) or saved):
-            saved.append(self._snapshot(fold, stream, known_position, as_of, result))
-            self._snapshots.save_snapshots(_thinned(saved))
+        snapshots = self._snapshots
+        if snapshots is not None and (folded >= min(self._snapshot_every, _WORTH_SAVING) or saved):
+
+            def save() -> None:
+                saved.append(self._snapshot(fold, stream, known_position, as_of, result))
+                snapshots.save_snapshots(_thinned(saved))
+
+            if self._defer_saves:
+                self._pending = save
+            else:
+                save()
         return Replay(result, known_position, None if start is None else _described(start), folded)
 
     def effective_events(

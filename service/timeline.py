@@ -117,13 +117,22 @@ class Timeline:
             from projections.engine import Replayer, Snapshot
 
             store = self.store
-            self._replayer = Replayer(store, SnapshotRecorder(store.database, Snapshot))
+            # snapshots wait until the door has given its answer: save_snapshots() then
+            self._replayer = Replayer(store, SnapshotRecorder(store.database, Snapshot), defer_saves=True)
         return self._replayer
 
+    def save_snapshots(self) -> None:
+        """Save the snapshots the last question left waiting; a door calls it once its answer is out."""
+        if self._replayer is not None:
+            self._replayer.save_snapshots()
+
     def close(self) -> None:
-        """Release the database connections."""
-        if self._store is not None:
-            self._store.close()
+        """Save what waits, then release the database connections."""
+        try:
+            self.save_snapshots()
+        finally:
+            if self._store is not None:
+                self._store.close()
 
     # -- writing -------------------------------------------------------------------------------
 

@@ -123,3 +123,30 @@ def test_state_json_is_byte_identical_on_sqlite_and_postgres(sqlite_url: str, po
     sqlite_output, postgres_output = outputs.values()
     assert sqlite_output == postgres_output
     assert '"named_floor": 9' in sqlite_output[2]
+
+
+def test_state_prints_its_answer_before_it_saves_the_snapshots_the_replay_left(
+    example: Dtl, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Saving snapshots waits until the answer is out: a cache is never what a reader waits for."""
+    import sys
+
+    from core.snapshots import SnapshotRecorder
+    from projections import engine
+
+    monkeypatch.setattr(engine, "_WORTH_SAVING", 1)  # the example log is small: save whatever it replays
+    printed_before_saving: list[str] = []
+    save = SnapshotRecorder.save_snapshots
+
+    def watched(recorder: SnapshotRecorder, taken: list) -> None:
+        sys.stdout.flush()
+        printed_before_saving.append(sys.stdout.buffer.getvalue().decode())  # type: ignore[attr-defined]
+        save(recorder, taken)
+
+    monkeypatch.setattr(SnapshotRecorder, "save_snapshots", watched)
+    document = state(example, "--as-of", "2025-03-17")
+    assert len(printed_before_saving) == 1
+    assert json.loads(printed_before_saving[0]) == document
+    again = example("state", "--as-of", "2025-03-17", "--json")
+    assert json.loads(again.output) == document
+    assert len(printed_before_saving) == 1, "the second run resumed from the saved snapshot: nothing new to save"

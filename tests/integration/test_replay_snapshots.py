@@ -8,10 +8,13 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import func, select
 
 from core import EventStore, Located, Location
+from core.schema import snapshots
 from core.snapshots import SnapshotRecorder
 from events import parse_event
 from projections.coalition import coalition_state, state_document
@@ -136,11 +139,13 @@ def snapshot_replay(replayer: Replayer, stream: str, as_of: date, known_at: int 
     return document, replay.resumed_from is not None
 
 
-def check_snapshots_agree_with_full_replay(store: EventStore, resumed: list[bool]) -> Callable[..., None]:
+def check_snapshots_agree_with_full_replay(
+    store: EventStore, resumed: list[bool], *, defer_saves: bool = False
+) -> Callable[..., None]:
     clock = itertools.count()
     store._clock = lambda: datetime(2025, 4, 1, tzinfo=UTC) + timedelta(seconds=next(clock))
     register_test_source(store)  # every generated event cites it
-    replayer = Replayer(store, SnapshotRecorder(store.database, Snapshot), snapshot_every=2)
+    replayer = Replayer(store, SnapshotRecorder(store.database, Snapshot), snapshot_every=2, defer_saves=defer_saves)
 
     @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(batches=logs(), asked=st.lists(queries, min_size=4, max_size=4))
@@ -161,9 +166,10 @@ def check_snapshots_agree_with_full_replay(store: EventStore, resumed: list[bool
     return check
 
 
-def test_snapshot_replay_equals_full_replay_for_random_logs_and_queries(store: EventStore) -> None:
+@pytest.mark.parametrize("defer_saves", [False, True], ids=["saved-at-once", "saved-after-the-answer"])
+def test_snapshot_replay_equals_full_replay_for_random_logs_and_queries(store: EventStore, defer_saves: bool) -> None:
     resumed: list[bool] = []
-    check_snapshots_agree_with_full_replay(store, resumed)()
+    check_snapshots_agree_with_full_replay(store, resumed, defer_saves=defer_saves)()
     assert any(resumed), "no query resumed from a snapshot: the property was not exercised"
 
 
@@ -283,3 +289,32 @@ def test_clearing_snapshots_also_forgets_the_ones_kept_in_memory(store: EventSto
     recorder.clear()
     again = replayer.state(as_of=date(2025, 3, 17), stream="ukraine-coalition")
     assert again.resumed_from is None
+
+
+def _saved(store: EventStore) -> int:
+    with store.database.reading() as connection:
+        return int(connection.execute(select(func.count()).select_from(snapshots)).scalar_one())
+
+
+def test_deferred_snapshots_are_saved_only_once_asked_and_give_the_same_answers(store: EventStore) -> None:
+    _example_store(store)
+    replayer = Replayer(store, SnapshotRecorder(store.database, Snapshot), snapshot_every=1, defer_saves=True)
+    cold = replayer.state(as_of=date(2025, 3, 17), stream="ukraine-coalition")
+    assert _saved(store) == 0, "the answer came before any snapshot was written"
+    replayer.save_snapshots()
+    saved = _saved(store)
+    assert saved > 0
+    replayer.save_snapshots()  # nothing waits any more: nothing is written twice
+    assert _saved(store) == saved
+    warm = replayer.state(as_of=date(2025, 3, 17), stream="ukraine-coalition")
+    assert warm.resumed_from is not None
+    assert warm.state == cold.state
+
+
+def test_a_second_question_saves_what_the_first_left_before_it_replays(store: EventStore) -> None:
+    _example_store(store)
+    replayer = Replayer(store, SnapshotRecorder(store.database, Snapshot), snapshot_every=1, defer_saves=True)
+    replayer.state(as_of=date(2025, 3, 17), stream="ukraine-coalition")
+    second = replayer.state(as_of=date(2025, 3, 20), stream="ukraine-coalition")
+    assert _saved(store) > 0
+    assert second.resumed_from is not None

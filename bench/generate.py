@@ -180,7 +180,9 @@ def make_sources(seed: int, count: int = SOURCE_COUNT) -> list[Source]:
 class _Writer:
     """Draws events one at a time from a seeded generator."""
 
-    def __init__(self, seed: int, total: int, sources: list[Source], *, id_prefix: str = "") -> None:
+    def __init__(
+        self, seed: int, total: int, sources: list[Source], *, id_prefix: str = "", streams: tuple[str, ...] = STREAMS
+    ) -> None:
         self.rng = random.Random(seed)
         self.total = max(total, 1)
         self.sources = sources
@@ -190,11 +192,13 @@ class _Writer:
         # urns: drawing uniformly from a list that repeats items by weight is cheaper than random.choices
         self.actor_urn = _urn(codes, [1 / (rank + 1) ** 0.7 for rank in range(len(codes))])
         self.type_urn = _urn([name for name, _ in PLAIN_TYPES], [weight for _, weight in PLAIN_TYPES])
-        self.stream_urn = _urn(list(STREAMS), list(STREAM_WEIGHTS))
+        weights = STREAM_WEIGHTS if streams == STREAMS else (1,) * len(streams)
+        self.stream_urn = _urn(list(streams), list(weights))
+        self.streams = streams
         # (id, type, day) of plain events, for amendments: a corrected date stays on or before the day
         self.recent: deque[tuple[str, str, date]] = deque(maxlen=5000)
         self.published = [date.fromisoformat(source.published) for source in sources]
-        self.meetings: dict[str, deque[str]] = {stream: deque(maxlen=50) for stream in STREAMS}
+        self.meetings: dict[str, deque[str]] = {stream: deque(maxlen=50) for stream in streams}
         self.hashed_sources: list[str] = []  # sources registered in the file by sha256 alone
         self.last_day = START
         self.counts: dict[str, int] = {}
@@ -353,7 +357,7 @@ class _Writer:
         rng = self.rng
         target, target_type, target_day = rng.choice(self.recent)
         day = START + timedelta(days=index * SPAN_DAYS // self.total)
-        event: dict[str, Any] = {"id": event_id, "type": kind, "stream": STREAMS[0], "occurred": day.isoformat()}
+        event: dict[str, Any] = {"id": event_id, "type": kind, "stream": self.streams[0], "occurred": day.isoformat()}
         if kind == "event.retracted":
             event["data"] = {"target": target, "reason": "the source retracted its report"}
         else:
@@ -364,7 +368,7 @@ class _Writer:
             elif roll < 0.55:
                 changes = {"actor": self.actor()}
             elif roll < 0.85:
-                changes = {"data": self.data(target_type, STREAMS[0], day, event_id)}
+                changes = {"data": self.data(target_type, self.streams[0], day, event_id)}
             else:
                 changes = {"sources": self.references(day)}
             event["data"] = {"target": target, "changes": changes, "reason": "misread the source"}
@@ -422,9 +426,14 @@ def _latest_day(occurred: str) -> date:
     return date(int(end), 12, 31)
 
 
-def write_log(path: Path, count: int, *, seed: int, sources: list[Source]) -> LogFacts:
-    """Write `count` events as JSON Lines to `path`, streaming; return what the queries need to know."""
-    writer = _Writer(seed, count, sources)
+def write_log(
+    path: Path, count: int, *, seed: int, sources: list[Source], streams: tuple[str, ...] = STREAMS
+) -> LogFacts:
+    """Write `count` events as JSON Lines to `path`, streaming; return what the queries need to know.
+
+    `streams` spreads the plain events (amendments go to the first); by default the four weighted streams.
+    """
+    writer = _Writer(seed, count, sources, streams=streams)
     encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     last_day = START
     lines: list[str] = []
@@ -439,8 +448,8 @@ def write_log(path: Path, count: int, *, seed: int, sources: list[Source]) -> Lo
             handle.write("\n".join(lines) + "\n")
     return LogFacts(
         events=count,
-        streams=STREAMS,
-        default_stream=STREAMS[0],
+        streams=streams,
+        default_stream=streams[0],
         last_day=last_day.isoformat(),
         query_day=(START + timedelta(days=int(SPAN_DAYS * QUERY_FRACTION))).isoformat(),
         counts=dict(sorted(writer.counts.items())),

@@ -8,6 +8,7 @@ each (see bench.worker) that times only the work itself.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import statistics
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from bench.databases import Databases, sqlite_path
-from bench.generate import LogFacts, Source, extra_events, make_sources, write_log
+from bench.generate import STREAMS, LogFacts, Source, extra_events, make_sources, write_log
 from bench.serve import Served, percentile, served, writer_token
 
 __all__ = ["ROOT", "Bench", "Check", "Plan", "Repetitions", "Sample", "tier_label"]
@@ -160,6 +161,26 @@ class Bench:
             raise SystemExit(f"benchmark step failed (exit {process.returncode}): {shown}\n{process.stderr[-3000:]}")
         return seconds, process.stdout
 
+    def measured(self, command: list[str], stdout: Path) -> tuple[float, int]:
+        """Run a command with its standard output to a file; return its wall-clock seconds and peak RSS (KB).
+
+        The peak is the child's own (`os.wait4`), not the harness's, and the output goes to a file, so a
+        large document is neither held by the harness nor slowed by a pipe.
+        """
+        errors = stdout.with_name(stdout.name + ".stderr")
+        with stdout.open("wb") as out, errors.open("wb") as err:
+            started = time.perf_counter()
+            process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=err, env=_environment())
+            _, status, usage = os.wait4(process.pid, 0)
+            seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait for it again
+        if process.returncode != 0:
+            shown = " ".join(command)[:300]
+            message = errors.read_text(encoding="utf-8", errors="replace")[-3000:]
+            raise SystemExit(f"benchmark step failed (exit {process.returncode}): {shown}\n{message}")
+        errors.unlink()
+        return seconds, usage.ru_maxrss  # kilobytes on Linux
+
     @staticmethod
     def dtl(url: str, *arguments: str) -> list[str]:
         return [str(_dtl_executable()), "--db", url, *arguments]
@@ -190,6 +211,7 @@ class Bench:
             self.databases.drop(url)
         log_path.unlink()
         extra_path.unlink()
+        self._state_processes(size, repeat)
         self.facts[label] = facts
         self.durations[label] = (size, time.perf_counter() - started)
         self.log(f"== tier {label} done in {self.durations[label][1]:.0f}s")
@@ -381,6 +403,78 @@ class Bench:
             f"reopened {reopened:.1f} ms ({resumed})"
         )
         return {"replay": digests.pop(), **{f"as-of {kind}": digest for kind, digest in as_of["digests"].items()}}
+
+    # -- `dtl state` as a whole process ----------------------------------------------------------
+
+    def _state_processes(self, size: int, repeat: Repetitions) -> None:
+        """`dtl state` as a new process over a log of `size` events in one stream, beside the peer's replay process.
+
+        `dtl state` answers one stream, so this log puts every event in one (as the issue measured it);
+        the peer's process reconstructs the same events. Ours runs cold (snapshots cleared first) and
+        then warm (snapshots as the cold run left them), each timed by the wall clock with its peak RSS.
+        """
+        label = tier_label(size)
+        path = self.plan.workdir / f"log-{label}-one-stream.jsonl"
+        facts = write_log(path, size, seed=self.plan.seed, sources=self.sources, streams=STREAMS[:1])
+        stream, day = facts.default_stream, facts.last_day
+        backends = ["sqlite", *(["postgres"] if self.plan.postgres is not None else [])]
+        digests: dict[str, str] = {}
+        for backend in backends:
+            ours = self._fresh(backend, f"one-stream-{label}")
+            self.worker("prepare", url=ours, seed=self.plan.seed)
+            elapsed, _ = self.timed(self.dtl(ours, "import", str(path)))
+            peer = self._fresh(backend, f"one-stream-peer-{label}")
+            arguments = {"url": peer, "path": str(path), "default_stream": stream}
+            if self.worker("peer-import", **arguments)["count"] != size:
+                raise SystemExit(f"the eventsourcing import of the one-stream log did not store {size} events")
+            self.log(f"[{label}] one-stream log of {size:,} events imported on {backend} (ours {elapsed:.1f}s)")
+
+            command = self.dtl(ours, "state", "--json", "--stream", stream, "--as-of", day)
+            answers = {kind: self.plan.workdir / f"state-{label}-{backend}-{kind}.json" for kind in ("cold", "warm")}
+            seconds: dict[str, list[float]] = {"cold": [], "warm": [], "peer": []}
+            memory: dict[str, list[float]] = {"cold": [], "warm": []}
+            same = True
+            for rep in range(max(repeat.others, repeat.peers)):
+                if rep < repeat.others:
+                    self.worker("clear-snapshots", url=ours)
+                    for kind in ("cold", "warm"):  # warm: with the snapshots the cold run has just left
+                        elapsed, peak = self.measured(command, answers[kind])
+                        seconds[kind].append(elapsed)
+                        memory[kind].append(peak)
+                    same = same and answers["cold"].read_bytes() == answers["warm"].read_bytes()
+                if rep < repeat.peers:
+                    result = self.worker("peer-reconstruct", url=peer, streams=[stream, "sources"])
+                    seconds["peer"].append(result["wall_seconds"])
+                shown = [
+                    f"{k} {seconds[k][rep]:.2f}s, {memory[k][rep] / 1024:.0f} MB" for k in memory if rep < repeat.others
+                ]
+                shown += [f"eventsourcing's replay process {seconds['peer'][rep]:.2f}s"] if rep < repeat.peers else []
+                self.log(f"[{label}] dtl state, one stream, on {backend} {rep + 1}: {'; '.join(shown)}")
+            snapshots = self.worker("clear-snapshots", url=ours)["cleared"]
+            self.add(f"state.{backend}.cold", size, Sample("time", seconds["cold"]))
+            self.add(f"state.{backend}.warm", size, Sample("time", seconds["warm"]))
+            self.add(f"state.{backend}.eventsourcing", size, Sample("time", seconds["peer"]))
+            self.add(f"memory.state.{backend}.cold", size, Sample("memory", memory["cold"]))
+            self.add(f"memory.state.{backend}.warm", size, Sample("memory", memory["warm"]))
+            name = {"sqlite": "SQLite", "postgres": "PostgreSQL"}[backend]
+            self.checks.append(Check(f"{label}: `dtl state` answers the same cold and warm ({name})", same))
+            document = answers["cold"].stat().st_size
+            digests[backend] = hashlib.sha256(answers["cold"].read_bytes()).hexdigest()
+            self.notes[(f"`dtl state` process on {backend}", size)] = (
+                f"`dtl state --json --stream {stream} --as-of {day}` over {size:,} events in one stream "
+                f"(a {document:,}-byte document, written to a file); after a cold and a warm run the log held "
+                f"{snapshots} snapshot(s)"
+            )
+            for url in (ours, peer):
+                self.databases.drop(url)
+            for answer in answers.values():
+                answer.unlink()
+        path.unlink()
+        name = f"{label}: `dtl state` prints the same document on SQLite and PostgreSQL (the one-stream log)"
+        if len(digests) < 2:
+            self.checks.append(Check(name, None, "PostgreSQL not in this run"))
+        else:
+            self.checks.append(Check(name, len(set(digests.values())) == 1))
 
     def _check_answers(self, tier: _Tier) -> None:
         label, facts = tier.label, tier.facts

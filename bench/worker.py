@@ -125,6 +125,18 @@ def as_of_query(url: str, as_of: str, stream: str, repeat: int, document: str | 
     return {"seconds": seconds, "digests": digests, "folded": folded, "warm_resumed_from_snapshot": resumed}
 
 
+def clear_snapshots(url: str) -> dict[str, Any]:
+    """Empty the snapshot cache, so the next `dtl state` starts cold; report how many snapshots there were."""
+    from core import EventStore
+    from core.snapshots import SnapshotRecorder
+    from projections.engine import Snapshot
+
+    store = EventStore.open(url)
+    cleared = SnapshotRecorder(store.database, Snapshot).clear()
+    store.close()
+    return {"cleared": cleared}
+
+
 def _slice(path: str, start: int, count: int) -> list[dict[str, Any]]:
     lines = Path(path).read_text(encoding="utf-8").splitlines()[start : start + count]
     return [json.loads(line) for line in lines]
@@ -208,6 +220,7 @@ TASKS: dict[str, Task] = {
     "prepare": prepare,
     "replay": replay,
     "as-of": as_of_query,
+    "clear-snapshots": clear_snapshots,
     "appends": appends,
     "sqlite-floor": sqlite_floor,
     "peer-import": peer_import,

@@ -68,6 +68,14 @@ def edtf_bounds(text: str) -> tuple[date, date]:
     if not isinstance(text, str):
         raise EdtfError("a date must be a string such as 2025-03-10")
     text = text.strip()
+    if len(text) == 10 and text[4] == text[7] == "-" and text.isascii() and text.replace("-", "").isdigit():
+        # a plain day, the usual value: the standard library's parser checks it (a tenth of the time)
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            pass  # not a real day (or year 0): the parser below says so in its words
+        else:
+            return day, day
     if not text.isascii():
         _refuse_other_digits(text)
     if "/" in text:

@@ -53,10 +53,10 @@ class AppContext:
         return self._timeline
 
     def answered(self) -> None:
-        """Send the printed answer on, then do what waited for it (saving snapshots)."""
+        """Send the printed answer on, then do what waited for it (saving the caches)."""
         if self._timeline is not None:
             sys.stdout.flush()
-            self._timeline.save_snapshots()
+            self._timeline.save_caches()
 
     def close(self) -> None:
         """Release the database connections."""

@@ -2,8 +2,8 @@
 
 Every row of every table of the log is copied as stored — positions, recorded
 times, bodies, hashes, source texts — so the copy's chain is the same chain,
-with the same head hash; only the snapshot cache is left behind (the copy
-rebuilds it). The source is read in one read transaction (one consistent
+with the same head hash; only the caches (snapshots, replay pages) are left
+behind (the copy rebuilds them). The source is read in one read transaction (one consistent
 moment, appends may go on meanwhile) and the destination is written in one
 write transaction: a copy that fails for any reason leaves the destination
 empty. Each row is checked against the chain as it passes, so a tampered log
@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Table, func, insert, select
 from core.database import Database
 from core.mapper import COLUMNS, GENESIS_HASH, chain_hash, row_mismatch
 from core.recorder import recorder_for
-from core.schema import events, metadata, snapshots
+from core.schema import events, metadata, replay_pages, snapshots
 from errors import InputError, IntegrityViolation, Location
 
 __all__ = ["CopyReport", "copy_log"]
@@ -30,8 +30,8 @@ Progress = Callable[[int], None]
 
 # Rows per batch read from the source and written to the destination.
 _BATCH = 5_000
-# Every table of the log but the events (copied through the recorder's bulk insert) and the snapshot cache.
-_OTHER_TABLES = tuple(table for table in metadata.sorted_tables if table not in (events, snapshots))
+# Every table of the log but the events (copied through the recorder's bulk insert) and the caches.
+_OTHER_TABLES = tuple(table for table in metadata.sorted_tables if table not in (events, snapshots, replay_pages))
 _POSITION, _BODY, _PREV_HASH, _HASH = (COLUMNS.index(name) for name in ("position", "body", "prev_hash", "hash"))
 
 

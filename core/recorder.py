@@ -243,16 +243,19 @@ class Recorder:
         return found
 
     @contextmanager
-    def replay_bodies(self, window: ReplayWindow) -> Iterator[Iterable[Sequence[str]]]:
+    def replay_bodies(self, window: ReplayWindow, *, after_position: int = 0) -> Iterator[Iterable[Sequence[str]]]:
         """Yield the bodies of a window's plain events in partitions, by (latest day, earliest day, position), streamed.
 
-        The window's excluded ids are the caller's to drop: they are known only once a body is read.
+        Only positions after `after_position` (those the replay pages do not hold). The window's
+        excluded ids are the caller's to drop: they are known only once a body is read.
         """
         query = (
             select(events.c.body)
             .where(events.c.position <= window.known_position, events.c.type.not_in(AMENDMENT_TYPES))
             .order_by(events.c.occurred_latest, events.c.occurred_earliest, events.c.position)
         )
+        if after_position:
+            query = query.where(events.c.position > after_position)
         if window.stream is not None:
             query = query.where(events.c.stream == window.stream)
         if window.after_day is not None:

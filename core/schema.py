@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
-__all__ = ["HEAD_REVISION", "RARE_TYPES", "events", "metadata", "snapshots", "source_texts", "tokens"]
+__all__ = [
+    "HEAD_REVISION",
+    "RARE_TYPES",
+    "events",
+    "metadata",
+    "replay_pages",
+    "snapshots",
+    "source_texts",
+    "tokens",
+]
 
 # The Alembic revision the code expects; a test checks it is the migrations' head.
-HEAD_REVISION = "0004"
+HEAD_REVISION = "0005"
 
 # The only types looked up by type; a partial index keeps them cheap to find and cheap to insert.
 # Queries repeat this exact text so SQLite knows the partial index applies.
@@ -78,4 +98,19 @@ snapshots = Table(
     Column("state", Text, nullable=False),
     Column("created_at", String(32), nullable=False),
     Index("ix_snapshots_lookup", "projection", "stream", "version", "day", "position"),
+)
+
+# A cache of the plain events in fold order, decoded (see core.pages); not part of the log, never hashed.
+# Page 0 of a generation is written last: it says every other page of the generation is there.
+replay_pages = Table(
+    "replay_pages",
+    metadata,
+    Column("generation", Integer, primary_key=True, autoincrement=False),
+    Column("page", Integer, primary_key=True, autoincrement=False),
+    Column("format", String(64), nullable=False),
+    Column("through_position", BigInteger, nullable=False),
+    Column("first_latest", String(10), nullable=False),
+    Column("last_latest", String(10), nullable=False),
+    Column("events", Integer, nullable=False),
+    Column("body", LargeBinary, nullable=False),
 )

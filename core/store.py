@@ -27,6 +27,7 @@ from core.chain import check_chain
 from core.checks import checked, checked_name
 from core.database import Database
 from core.mapper import GENESIS_HASH, from_body, from_row, row_values
+from core.pages import PageWindow, paged, written_pages
 from core.recorder import AMENDMENT_TYPES, EventFilter, ReplayWindow, Transaction, recorder_for
 from core.sources import (
     SourceCache,
@@ -40,8 +41,8 @@ from core.sources import (
 )
 from core.tokens import IssuedToken, Token
 from core.workers import worker_processes
-from errors import ConcurrencyError, IntegrityViolation, Location
-from events import NewEvent, RecordedEvent, Source, SourceText, source_text
+from errors import ConcurrencyError, IntegrityViolation, Location, StoreBusy
+from events import NewEvent, RecordedEvent, Source, SourceText, slotted, source_text
 
 __all__ = [
     "AppendResult",
@@ -107,6 +108,21 @@ class VerifyReport:
     count: int
     head_position: int
     head_hash: str
+
+
+# replay pages are rebuilt once they miss this many events (and a quarter of those they hold)
+_PAGES_AT_LEAST = 20_000
+
+
+@dataclass(frozen=True)
+class _Everything:
+    """The replay window of every plain event up to a position: what the replay pages hold."""
+
+    known_position: int
+    stream: None = None
+    after_day: None = None
+    until_day: None = None
+    exclude_ids: tuple[str, ...] = ()
 
 
 class _WriteBatch:
@@ -553,15 +569,62 @@ class EventStore:
         return sorted(found, key=lambda event: event.position)
 
     def replay_window(self, window: ReplayWindow) -> Iterator[RecordedEvent]:
-        """Yield a window's plain events, streamed, sorted by (latest day, earliest day, position)."""
+        """Yield a window's plain events, streamed, sorted by (latest day, earliest day, position).
+
+        From the replay pages (core.pages) where they hold the events, the rest from their bodies.
+        """
         self.database.require_schema()
         excluded = set(window.exclude_ids)
-        with self._recorder.replay_bodies(window) as partitions:
+        wanted = PageWindow(
+            window.stream,
+            window.known_position,
+            None if window.after_day is None else window.after_day.isoformat(),
+            None if window.until_day is None else window.until_day.isoformat(),
+            excluded,
+        )
+        with self.database.reading() as connection, paged(connection, wanted) as pages:
+            if pages is None:
+                yield from self._from_bodies(window, excluded)
+                return
+            through_position, kept = pages
+            if window.known_position <= through_position:
+                yield from kept
+            else:
+                yield from slotted(kept, self._from_bodies(window, excluded, after_position=through_position))
+
+    def _from_bodies(
+        self, window: ReplayWindow, excluded: Collection[str], *, after_position: int = 0
+    ) -> Iterator[RecordedEvent]:
+        with self._recorder.replay_bodies(window, after_position=after_position) as partitions:
             for bodies in partitions:
                 for body in bodies:
                     event = from_body(body)
                     if event.id not in excluded:
                         yield event
+
+    def refresh_replay_pages(self, *, at_least: int | None = None) -> bool:
+        """Rebuild the replay pages when the events they miss number `at_least`; return whether it did.
+
+        By default, when they miss 20,000 events and a quarter of those they hold: a rebuild
+        reads every event, so it is done once the replays it speeds up would have paid for it.
+
+        A cache written after an answer has gone out: skipped on a log this process may not
+        write, and abandoned (to be tried again later) when a writer holds the log.
+        """
+        if not self.database.writable:
+            return False
+        self.database.require_schema()
+        head, _ = self.head()
+        with self.database.reading() as connection, paged(connection, PageWindow(None, 0, None, None, ())) as pages:
+            covered = 0 if pages is None else pages[0]
+        if head - covered < (max(_PAGES_AT_LEAST, covered // 4) if at_least is None else at_least):
+            return False
+        everything = self.replay_window(_Everything(head))
+        try:
+            written_pages(lambda work: self.database.writing(work, wait=0.2), everything, through_position=head)
+        except StoreBusy:
+            return False
+        return True
 
     # -- checking ------------------------------------------------------------------------------
 

@@ -467,6 +467,16 @@ class CoalitionFold:
         if handler is not None:
             handler(self, event)
 
+    def apply_all(self, events: Iterable[RecordedEvent]) -> tuple[int, RecordedEvent | None]:
+        """Fold every event of an iterable, in the order given; return how many, and the last (None if none)."""
+        handlers = _HANDLERS
+        count, event = 0, None
+        for count, event in enumerate(events, 1):  # noqa: B007 - the last pair is the answer
+            handler = handlers.get(event.type)
+            if handler is not None:
+                handler(self, event)
+        return count, event
+
     def apply_until(self, events: Iterable[RecordedEvent], as_of: date) -> None:
         """Fold events in fold order, stopping at the first whose latest day is after as_of."""
         apply = self.apply

@@ -22,10 +22,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 from typing import Any, Protocol
 
-from events import RecordedEvent, edtf_bounds
+from events import RecordedEvent, edtf_bounds, slotted
 from projections import coalition, replay
 from projections.coalition import CoalitionFold, CoalitionState
 from projections.replay import Amendments, amended, fold_key
@@ -131,6 +132,8 @@ class Replayer:
         snapshot_every: int = 250_000,
         defer_saves: bool = False,
     ) -> None:
+        if snapshot_every < 1:
+            raise ValueError(f"snapshot_every must be at least 1, not {snapshot_every}")
         self._log = log
         self._snapshots = snapshots
         self._snapshot_every = snapshot_every
@@ -168,20 +171,12 @@ class Replayer:
         amendments = Amendments.collect(self._log.amendment_events(known_position))
         events = self._effective(stream, known_position, amendments, after_day=after_day, until_day=as_of)
         del amendments
-        folded, since_snapshot = 0, 0
         saved: list[Snapshot] = []
         every = self._snapshot_every if self._snapshots is not None else None
-        previous: date | None = None
-        for event in events:
-            latest = edtf_bounds(event.occurred)[1]
-            if every is not None and since_snapshot >= every and previous is not None and latest > previous:
-                # the fold holds every event dated up to `previous` and none after: true until latest - 1
-                saved.append(self._snapshot(fold, stream, known_position, latest - timedelta(days=1)))
-                since_snapshot = 0
-            fold.apply(event)
-            folded += 1
-            since_snapshot += 1
-            previous = latest
+        if every is None:
+            folded, _ = fold.apply_all(events)
+        else:
+            folded = self._fold_taking_snapshots(fold, iter(events), every, saved, stream, known_position)
         result = fold.result(as_of)
         snapshots = self._snapshots
         if snapshots is not None and (folded >= min(self._snapshot_every, _WORTH_SAVING) or saved):
@@ -195,6 +190,45 @@ class Replayer:
             else:
                 save()
         return Replay(result, known_position, None if start is None else _described(start), folded)
+
+    def _fold_taking_snapshots(
+        self,
+        fold: CoalitionFold,
+        events: Iterator[RecordedEvent],
+        every: int,
+        saved: list[Snapshot],
+        stream: str | None,
+        known_position: int,
+    ) -> int:
+        """Fold every event, taking a snapshot at the first change of day after each `every` events; return how many.
+
+        The fold holds every event dated up to the day before the change and none after,
+        so the snapshot is true until then. Between snapshots the events go to the fold in
+        runs (apply_all), the day looked at only while a change of day is awaited.
+        """
+        folded, run, previous = 0, every, date.min
+        while True:
+            if run:
+                count, last = fold.apply_all(islice(events, run))
+                folded += count
+                if last is None or count < run:
+                    return folded
+                previous = edtf_bounds(last.occurred)[1]
+            # `every` events folded since the last snapshot: take one at the next change of day
+            for event in events:
+                latest = edtf_bounds(event.occurred)[1]
+                if latest > previous:
+                    saved.append(self._snapshot(fold, stream, known_position, latest - timedelta(days=1)))
+                    run = every - 1  # this event is the first of the next `every`
+                    fold.apply(event)
+                    folded += 1
+                    break
+                fold.apply(event)
+                folded += 1
+                previous = latest
+            else:
+                return folded
+            previous = latest
 
     def effective_events(
         self, *, stream: str | None = None, known_at: int | str | None = None, until_day: date | None = None
@@ -231,7 +265,7 @@ class Replayer:
             and (after_day is None or event.latest > after_day)
             and (until_day is None or event.latest <= until_day)
         ]
-        return _merged(plain, sorted(moved, key=fold_key))
+        return slotted(plain, sorted(moved, key=fold_key))
 
     def _snapshot(
         self,
@@ -256,35 +290,6 @@ def _answer(snapshot: Snapshot) -> CoalitionState:
     if snapshot.result is not None:
         return snapshot.result
     return CoalitionFold.from_snapshot(snapshot.state).result(snapshot.day)
-
-
-def _merged(plain: Iterable[RecordedEvent], moved: list[RecordedEvent]) -> Iterator[RecordedEvent]:
-    """Yield the plain events with the (few) moved ones, sorted by fold key, slotted in fold order.
-
-    Like heapq.merge, but the plain stream's key is only computed while a
-    moved event is still waiting.
-    """
-    pending = iter(moved)
-    waiting = next(pending, None)
-    if waiting is None:
-        yield from plain
-        return
-    waiting_key = fold_key(waiting)
-    events = iter(plain)
-    for event in events:
-        key = fold_key(event)
-        while waiting is not None and waiting_key < key:
-            yield waiting
-            waiting = next(pending, None)
-            if waiting is not None:
-                waiting_key = fold_key(waiting)
-        yield event
-        if waiting is None:
-            yield from events
-            return
-    if waiting is not None:
-        yield waiting
-        yield from pending
 
 
 @contextmanager

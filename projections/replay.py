@@ -9,20 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
-from events import RecordedEvent, edtf_bounds
+from events import RecordedEvent, fold_key
 
 __all__ = ["AMENDMENT_TYPES", "Amendments", "amended", "fold_key", "fold_order"]
 
 AMENDMENT_TYPES = frozenset({"event.corrected", "event.retracted"})
-
-
-def fold_key(event: RecordedEvent) -> tuple[date, date, int]:
-    """Return the order in which a fold sees events: latest day, earliest day, position."""
-    earliest, latest = edtf_bounds(event.occurred)
-    return latest, earliest, event.position
 
 
 @dataclass(frozen=True)

@@ -117,19 +117,24 @@ class Timeline:
             from projections.engine import Replayer, Snapshot
 
             store = self.store
-            # snapshots wait until the door has given its answer: save_snapshots() then
+            # snapshots wait until the door has given its answer: save_caches() then
             self._replayer = Replayer(store, SnapshotRecorder(store.database, Snapshot), defer_saves=True)
         return self._replayer
 
-    def save_snapshots(self) -> None:
-        """Save the snapshots the last question left waiting; a door calls it once its answer is out."""
+    def save_caches(self) -> None:
+        """Do what waited for the answer; a door calls it once its answer is out.
+
+        Saves the snapshots the last question left, and rebuilds the replay pages when
+        enough events have been recorded since they were (core.pages): both caches.
+        """
         if self._replayer is not None:
             self._replayer.save_snapshots()
+            self.store.refresh_replay_pages()
 
     def close(self) -> None:
         """Save what waits, then release the database connections."""
         try:
-            self.save_snapshots()
+            self.save_caches()
         finally:
             if self._store is not None:
                 self._store.close()

@@ -45,7 +45,7 @@ class SharedTimeline:
         self._url = url
         self._timeline: Timeline | None = None
         self._lock = threading.Lock()
-        # snapshots a question left are saved by this thread once the answer is on its way, under the lock
+        # the caches a question left (snapshots, replay pages) are saved by this thread once the answer is out
         self._saver: ThreadPoolExecutor | None = None
 
     def _built(self) -> Timeline:
@@ -62,16 +62,16 @@ class SharedTimeline:
             if self._saver is None:
                 self._saver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dtl-snapshots")
             # submitted under the lock, so close() cannot shut the saver down in between
-            self._saver.submit(self._save_snapshots)
+            self._saver.submit(self._save_caches)
         return answer
 
-    def _save_snapshots(self) -> None:
+    def _save_caches(self) -> None:
         try:
             with self._lock:
                 if self._timeline is not None:
-                    self._timeline.save_snapshots()
+                    self._timeline.save_caches()
         except Exception:  # a cache not saved is no request's failure: say so and go on
-            _log.exception("snapshots could not be saved")
+            _log.exception("the caches could not be saved")
 
     def close(self) -> None:
         """Save what waits and release the database connections (a later question opens them again)."""

@@ -1,0 +1,191 @@
+"""Replay pages (core.pages) give exactly the events and states the bodies give, on SQLite and PostgreSQL.
+
+A differential test on random logs — two streams, back-dated events, fuzzy dates and
+intervals, corrections and retractions — rebuilt into pages after some batches and not
+others, so that a replay reads pages only, pages and a tail of bodies, or bodies only:
+every window gives the events an independent reading of the whole log gives, in the same
+order, and every state document is byte-identical to the one folded from that reading.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete, func, select, update
+
+from core import EventStore, Located, Location
+from core.pages import FORMAT
+from core.schema import replay_pages
+from events import RecordedEvent, edtf_bounds, fold_key, parse_event
+from projections.coalition import coalition_state, state_document
+from projections.engine import Replayer, ReplayWindow
+from projections.replay import fold_order
+from tests.integration.test_replay_snapshots import full_replay, logs
+from tests.support import cited, example_objects, register_test_source
+
+AMENDMENTS = {"event.corrected", "event.retracted"}
+
+
+def _expected_window(store: EventStore, window: ReplayWindow) -> list[RecordedEvent]:
+    """The window's events read independently: every row, filtered and sorted here, hashes left out as a replay does."""
+    wanted = []
+    for event in store.read():
+        latest = edtf_bounds(event.occurred)[1]
+        if (
+            event.type not in AMENDMENTS
+            and event.position <= window.known_position
+            and (window.stream is None or event.stream == window.stream)
+            and (window.after_day is None or latest > window.after_day)
+            and (window.until_day is None or latest <= window.until_day)
+            and event.id not in window.exclude_ids
+        ):
+            wanted.append(event._replace(prev_hash="", hash=""))
+    return sorted(wanted, key=fold_key)
+
+
+def _generations(store: EventStore) -> list[int]:
+    with store.database.reading() as connection:
+        query = select(replay_pages.c.generation).where(replay_pages.c.page == 0).order_by(replay_pages.c.generation)
+        return list(connection.execute(query).scalars())
+
+
+windows = st.tuples(
+    st.one_of(st.none(), st.integers(0, 1)),  # stream
+    st.one_of(st.none(), st.integers(0, 25)),  # known at: base + offset
+    st.one_of(st.none(), st.integers(0, 45)),  # after day: 2025-02-10 + offset
+    st.one_of(st.none(), st.integers(0, 60)),  # until day
+    st.integers(0, 3),  # how many ids to leave out
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    batches=logs(),
+    rebuilds=st.lists(st.booleans(), min_size=4, max_size=4),
+    asked=st.lists(windows, min_size=3, max_size=3),
+    days=st.lists(st.integers(0, 39), min_size=2, max_size=2),
+)
+def test_pages_give_the_events_and_states_the_bodies_give(
+    store: EventStore,
+    batches: list[list[dict[str, Any]]],
+    rebuilds: list[bool],
+    asked: list[tuple[int | None, int | None, int | None, int | None, int]],
+    days: list[int],
+) -> None:
+    if not store.sources():
+        register_test_source(store)
+    clock = itertools.count()
+    store._clock = lambda: datetime(2025, 4, 1, tzinfo=UTC) + timedelta(seconds=next(clock))
+    streams = sorted({obj["stream"] for batch in batches for obj in batch})
+    base, _ = store.head()
+    ids = [obj["id"] for batch in batches for obj in batch]
+    for batch, rebuild in zip(batches, rebuilds, strict=False):
+        store.append_many([Located(parse_event(cited(obj), "s"), Location("generated", 1)) for obj in batch])
+        if rebuild:
+            assert store.refresh_replay_pages(at_least=1)
+        for stream_index, known_offset, after_offset, until_offset, leave_out in asked:
+            head, _ = store.head()
+            window = ReplayWindow(
+                None if stream_index is None else streams[stream_index % len(streams)],
+                head if known_offset is None else min(head, base + known_offset),
+                None if after_offset is None else date(2025, 2, 10) + timedelta(days=after_offset),
+                None if until_offset is None else date(2025, 2, 10) + timedelta(days=until_offset),
+                exclude_ids=frozenset(ids[:leave_out]),
+            )
+            assert list(store.replay_window(window)) == _expected_window(store, window)
+        replayer = Replayer(store)
+        for stream, day_offset in itertools.product(streams, days):
+            as_of = date(2025, 2, 20) + timedelta(days=day_offset)
+            for known_at in (None, base + len(batch)):
+                replay = replayer.state(as_of=as_of, stream=stream, known_at=known_at)
+                actual = state_document(
+                    replay.state, stream=stream, as_of=as_of, known_at=known_at, position=replay.known_position
+                )
+                assert json.dumps(actual) == json.dumps(full_replay(store, stream, as_of, known_at))
+    assert len(_generations(store)) <= 1, "a rebuild leaves one generation"
+
+
+def _example(store: EventStore) -> None:
+    store.append_many(
+        [Located(parse_event(obj, "ukraine-coalition"), Location("example", 1)) for obj in example_objects()]
+    )
+
+
+def _state(store: EventStore) -> Any:
+    return Replayer(store).state(as_of=date(2025, 3, 17), stream="ukraine-coalition").state
+
+
+def test_a_rebuild_waits_until_enough_events_are_missing(store: EventStore) -> None:
+    _example(store)
+    assert not store.refresh_replay_pages()  # 49 events: not worth pages yet
+    assert _generations(store) == []
+    assert store.refresh_replay_pages(at_least=1)
+    assert not store.refresh_replay_pages(at_least=1), "nothing recorded since: nothing to rebuild"
+    assert len(_generations(store)) == 1
+
+
+def test_an_unfinished_generation_or_one_of_other_code_is_never_read(store: EventStore) -> None:
+    _example(store)
+    full = _state(store)
+    assert store.refresh_replay_pages(at_least=1)
+    (number,) = _generations(store)
+
+    def rewrite(statement: Any) -> None:
+        store.database.writing(lambda connection: connection.execute(statement))
+
+    # pages that would change the answer if they were read: every event's page emptied
+    with store.database.reading() as connection:
+        pages = connection.execute(select(func.count()).select_from(replay_pages)).scalar_one()
+    assert pages >= 2
+    rewrite(update(replay_pages).where(replay_pages.c.page > 0).values(body=b"\x90"))  # msgpack: []
+    assert _state(store) != full, "the pages are read"
+    rewrite(update(replay_pages).where(replay_pages.c.page == 0).values(format="other-code"))
+    assert _state(store) == full, "pages written by other code are ignored"
+    rewrite(delete(replay_pages).where(replay_pages.c.page == 0, replay_pages.c.generation == number))
+    assert _state(store) == full, "a generation without its page 0 is not whole"
+    assert store.refresh_replay_pages(at_least=1)
+    assert _generations(store) == [number + 1]
+    with store.database.reading() as connection:
+        left = connection.execute(select(replay_pages.c.generation).distinct()).scalars().all()
+        formats = connection.execute(select(replay_pages.c.format).distinct()).scalars().all()
+    assert left == [number + 1], "the rebuild deleted the unfinished generation's rows"
+    assert formats == [FORMAT]
+    assert _state(store) == full
+
+
+@pytest.mark.parametrize("events_per_page", [1, 3])
+def test_pages_of_any_size_and_a_tail_give_the_same_state(
+    store: EventStore, monkeypatch: pytest.MonkeyPatch, events_per_page: int
+) -> None:
+    import core.pages
+
+    monkeypatch.setattr(core.pages, "PAGE_EVENTS", events_per_page)
+    objects = example_objects()
+    store.append_many([Located(parse_event(obj, "ukraine-coalition"), Location("example", 1)) for obj in objects[:30]])
+    assert store.refresh_replay_pages(at_least=1)
+    store.append_many([Located(parse_event(obj, "ukraine-coalition"), Location("example", 1)) for obj in objects[30:]])
+    paged_then_tail = _state(store)
+    store.database.writing(lambda connection: connection.execute(delete(replay_pages)))
+    assert paged_then_tail == _state(store)
+
+
+def test_a_window_known_before_the_pages_end_leaves_out_what_came_after(store: EventStore) -> None:
+    _example(store)
+    assert store.refresh_replay_pages(at_least=1)
+    for known_position in (1, 20, 35):
+        window = ReplayWindow(None, known_position)
+        assert list(store.replay_window(window)) == _expected_window(store, window)
+        known = Replayer(store).state(as_of=date(2025, 3, 17), stream="ukraine-coalition", known_at=known_position)
+        assert known.state == full_state_at(store, known_position)
+
+
+def full_state_at(store: EventStore, known_position: int) -> Any:
+    events = [event for event in store.read() if event.position <= known_position]
+    effective = [event for event in fold_order(events) if event.stream == "ukraine-coalition"]
+    return coalition_state(effective, date(2025, 3, 17))

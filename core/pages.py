@@ -73,8 +73,8 @@ class PageWindow:
 
 
 @contextmanager
-def paged(connection: Connection, window: PageWindow) -> Iterator[tuple[int, Iterator[RecordedEvent]] | None]:
-    """Yield None when no whole generation is kept, else (its through_position, the window's events in fold order).
+def paged(connection: Connection, window: PageWindow) -> Iterator[tuple[int, Iterator[list[RecordedEvent]]] | None]:
+    """Yield None when no whole generation is kept, else (its through_position, the window's events in batches).
 
     One statement reads the newest whole generation's header and pages (one consistent view: a
     rebuild that deletes the generation meanwhile cannot take pages from under it); a page is
@@ -98,10 +98,11 @@ def paged(connection: Connection, window: PageWindow) -> Iterator[tuple[int, Ite
         if header is None:
             yield None
             return
-        yield header.through_position, _events(result, header.through_position, window)
+        yield header.through_position, _batches(result, header.through_position, window)
 
 
-def _events(rows: Iterable[Any], through_position: int, window: PageWindow) -> Iterator[RecordedEvent]:
+def _batches(rows: Iterable[Any], through_position: int, window: PageWindow) -> Iterator[list[RecordedEvent]]:
+    """Yield each page's events the window wants, a list per page, in fold order."""
     every_position = window.known_position >= through_position
     for _, first_latest, last_latest, body in rows:
         events = _decode_page(body)
@@ -109,9 +110,9 @@ def _events(rows: Iterable[Any], through_position: int, window: PageWindow) -> I
             window.until_day is None or last_latest <= window.until_day
         )
         if within_days and every_position and window.stream is None and not window.excluded:
-            yield from events  # the usual case of a whole-log replay: every event of the page
-        else:
-            yield from _kept(events, window, within_days)
+            yield events  # the usual case of a whole-log replay: every event of the page
+        elif kept := _kept(events, window, within_days):
+            yield kept
 
 
 def _kept(events: list[RecordedEvent], window: PageWindow, within_days: bool) -> list[RecordedEvent]:

@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # the names as type checkers and readers see them
     from events.dates import EdtfError, edtf_bounds, normalise_edtf, parse_day
     from events.envelope import EventValidationError, FieldProblem, SourceRef, parse_event, validate_payload
     from events.kinds import KINDS, EventKind, UnknownEventTypeError, kind_of, upcast
-    from events.order import fold_key, slotted
+    from events.order import fold_key, slotted_batches
     from events.quotes import SourceText, normalise_quote, quote_shortfall, source_text
     from events.records import NewEvent, RecordedEvent, interchange
     from events.registry import REGISTRY, EventSpec, spec_for
@@ -54,7 +54,7 @@ __all__ = [
     "parse_day",
     "parse_event",
     "quote_shortfall",
-    "slotted",
+    "slotted_batches",
     "source_text",
     "spec_for",
     "upcast",
@@ -66,7 +66,7 @@ _HOMES = {
     "events.dates": ("EdtfError", "edtf_bounds", "normalise_edtf", "parse_day"),
     "events.envelope": ("EventValidationError", "FieldProblem", "SourceRef", "parse_event", "validate_payload"),
     "events.kinds": ("KINDS", "EventKind", "UnknownEventTypeError", "kind_of", "upcast"),
-    "events.order": ("fold_key", "slotted"),
+    "events.order": ("fold_key", "slotted_batches"),
     "events.quotes": ("SourceText", "normalise_quote", "quote_shortfall", "source_text"),
     "events.records": ("NewEvent", "RecordedEvent", "interchange"),
     "events.sources": ("Source",),

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from bisect import insort
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
+from itertools import chain, islice
 
 from events.dates import edtf_bounds
 from events.records import RecordedEvent
 
-__all__ = ["fold_key", "slotted"]
+__all__ = ["fold_key", "slotted_batches"]
 
 
 def fold_key(event: RecordedEvent) -> tuple[date, date, int]:
@@ -17,33 +19,38 @@ def fold_key(event: RecordedEvent) -> tuple[date, date, int]:
     return latest, earliest, event.position
 
 
-def slotted(plain: Iterable[RecordedEvent], extra: Iterable[RecordedEvent]) -> Iterator[RecordedEvent]:
-    """Yield two streams in fold order, each already in it, the plain one long and the extra one (usually) short.
+def slotted_batches(
+    batches: Iterable[Sequence[RecordedEvent]], extra: Iterable[RecordedEvent], *, size: int = 4096
+) -> Iterator[Sequence[RecordedEvent]]:
+    """Yield batches of events in fold order with the extra events (in fold order too) each put in its place.
 
-    Like heapq.merge, but a plain event's whole key is only built when its latest
-    day is not already before the waiting extra event's, and not at all once none waits.
+    A batch no extra event falls into goes on as it is; one that a few fall into gets
+    them by binary search (a dozen keys each), one that many fall into is merged whole.
+    Extra events after the last batch follow in batches of `size`.
     """
     pending = iter(extra)
     waiting = next(pending, None)
-    if waiting is None:
-        yield from plain
-        return
-    waiting_key = fold_key(waiting)
-    events = iter(plain)
-    for event in events:
-        if edtf_bounds(event.occurred)[1] < waiting_key[0]:
-            yield event
-            continue
-        key = fold_key(event)
-        while waiting is not None and waiting_key < key:
-            yield waiting
-            waiting = next(pending, None)
-            if waiting is not None:
-                waiting_key = fold_key(waiting)
-        yield event
+    for batch in batches:
         if waiting is None:
-            yield from events
-            return
+            yield batch
+            continue
+        if not batch:
+            continue
+        last_key = fold_key(batch[-1])
+        joining = []
+        while waiting is not None and fold_key(waiting) < last_key:
+            joining.append(waiting)
+            waiting = next(pending, None)
+        if not joining:
+            yield batch
+        elif len(joining) * 8 < len(batch):
+            merged = list(batch)
+            for event in joining:
+                insort(merged, event, key=fold_key)
+            yield merged
+        else:
+            yield sorted([*batch, *joining], key=fold_key)
     if waiting is not None:
-        yield waiting
-        yield from pending
+        rest = chain((waiting,), pending)
+        while chunk := list(islice(rest, size)):
+            yield chunk

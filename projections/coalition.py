@@ -577,7 +577,9 @@ class CoalitionFold:
         actor = self._actors.get(code)
         if actor is None:
             actor = self._actors[code] = _Actor()
-        actor.touch(event_id)
+        if len(actor.touched) >= actor.prune_at:  # `touch`, inlined
+            actor.prune()
+        actor.touched.append(event_id)
         return actor
 
     def _pledge_made(self, event: RecordedEvent) -> None:
@@ -684,13 +686,23 @@ class CoalitionFold:
             self._scheduled.pop(meeting_id, None)
         participants = data.get("participants")
         if participants and not data.get("external"):
-            host = self._actors.get(event.actor or "")  # `convened_by_member`, inlined: the replay's hot path
+            actors = self._actors
+            host = actors.get(event.actor or "")  # `convened_by_member`, inlined: the replay's hot path
             if host is not None and host.stance is not None:
-                event_id = event.id
+                event_id, occurred = event.id, event.occurred
                 for code in participants:
-                    actor = self._touch(code, event_id)
+                    # `_touch` and `settle`, inlined: the replay's hottest loop (a meeting reaches every participant)
+                    actor = actors.get(code)
+                    if actor is None:
+                        actor = actors[code] = _Actor()
+                    if len(actor.touched) >= actor.prune_at:
+                        actor.prune()
+                    actor.touched.append(event_id)
                     actor.talks.append(event_id)
-                    actor.settle(event)
+                    # in talks now, so the stance is supporting (with offers), the position held, or in talks
+                    stance = "supporting" if actor.offers else (actor.position or "in_talks")
+                    if stance != actor.stance:
+                        actor.stance, actor.since, actor.stance_event = stance, occurred, event_id
 
     def _meeting_scheduled(self, event: RecordedEvent) -> None:
         meeting_id = event.data["meeting_id"]

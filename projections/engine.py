@@ -22,11 +22,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import lru_cache
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any, Protocol
 
-from events import RecordedEvent, edtf_bounds, slotted
+from events import RecordedEvent, edtf_bounds, slotted_batches
 from projections import coalition, replay
 from projections.coalition import CoalitionFold, CoalitionState
 from projections.replay import Amendments, amended, fold_key
@@ -65,8 +65,8 @@ class ReplayLog(Protocol):
         """Return the events with these ids."""
         ...
 
-    def replay_window(self, window: ReplayWindow) -> Iterable[RecordedEvent]:
-        """Return the window's events sorted by (stored latest day, earliest day, position)."""
+    def replay_batches(self, window: ReplayWindow) -> Iterable[Sequence[RecordedEvent]]:
+        """Return the window's events sorted by (stored latest day, earliest day, position), in batches."""
         ...
 
 
@@ -169,14 +169,14 @@ class Replayer:
         after_day = None if start is None else start.day
         # the amendments are not kept past this line: only their targets and the amended events are needed
         amendments = Amendments.collect(self._log.amendment_events(known_position))
-        events = self._effective(stream, known_position, amendments, after_day=after_day, until_day=as_of)
+        batches = self._effective(stream, known_position, amendments, after_day=after_day, until_day=as_of)
         del amendments
         saved: list[Snapshot] = []
-        every = self._snapshot_every if self._snapshots is not None else None
-        if every is None:
-            folded, _ = fold.apply_all(events)
+        if self._snapshots is None:
+            folded = sum(fold.apply_all(batch)[0] for batch in batches)
         else:
-            folded = self._fold_taking_snapshots(fold, iter(events), every, saved, stream, known_position)
+            every = self._snapshot_every
+            folded = self._fold_taking_snapshots(fold, batches, every, saved, stream, known_position)
         result = fold.result(as_of)
         snapshots = self._snapshots
         if snapshots is not None and (folded >= min(self._snapshot_every, _WORTH_SAVING) or saved):
@@ -194,7 +194,7 @@ class Replayer:
     def _fold_taking_snapshots(
         self,
         fold: CoalitionFold,
-        events: Iterator[RecordedEvent],
+        batches: Iterable[Sequence[RecordedEvent]],
         every: int,
         saved: list[Snapshot],
         stream: str | None,
@@ -202,33 +202,29 @@ class Replayer:
     ) -> int:
         """Fold every event, taking a snapshot at the first change of day after each `every` events; return how many.
 
-        The fold holds every event dated up to the day before the change and none after,
-        so the snapshot is true until then. Between snapshots the events go to the fold in
-        runs (apply_all), the day looked at only while a change of day is awaited.
+        The fold then holds every event dated up to the day before the change and none
+        after, so the snapshot is true until then. Between snapshots the events go to the
+        fold in runs (apply_all); days are looked at only while a change of day is awaited.
         """
-        folded, run, previous = 0, every, date.min
-        while True:
-            if run:
-                count, last = fold.apply_all(islice(events, run))
-                folded += count
-                if last is None or count < run:
-                    return folded
-                previous = edtf_bounds(last.occurred)[1]
-            # `every` events folded since the last snapshot: take one at the next change of day
-            for event in events:
+        folded, due, previous = 0, every, date.min
+        for batch in batches:
+            start, size = 0, len(batch)
+            while start < size:
+                if due:
+                    count, last = fold.apply_all(islice(batch, start, start + due))
+                    folded, due, start = folded + count, due - count, start + count
+                    if last is not None:
+                        previous = edtf_bounds(last.occurred)[1]
+                    continue
+                event = batch[start]
                 latest = edtf_bounds(event.occurred)[1]
                 if latest > previous:
                     saved.append(self._snapshot(fold, stream, known_position, latest - timedelta(days=1)))
-                    run = every - 1  # this event is the first of the next `every`
-                    fold.apply(event)
-                    folded += 1
-                    break
+                    due = every  # this event is the first of the next `every`
+                    continue
                 fold.apply(event)
-                folded += 1
-                previous = latest
-            else:
-                return folded
-            previous = latest
+                folded, start, previous = folded + 1, start + 1, latest
+        return folded
 
     def effective_events(
         self, *, stream: str | None = None, known_at: int | str | None = None, until_day: date | None = None
@@ -236,7 +232,8 @@ class Replayer:
         """Yield every effective event known at K, amendments applied, in fold order."""
         known_position = self._log.known_position(known_at)
         amendments = Amendments.collect(self._log.amendment_events(known_position))
-        return self._effective(stream, known_position, amendments, after_day=None, until_day=until_day)
+        batches = self._effective(stream, known_position, amendments, after_day=None, until_day=until_day)
+        return chain.from_iterable(batches)
 
     def _usable_snapshot(self, stream: str | None, known_position: int, as_of: date) -> Snapshot | None:
         if self._snapshots is None:
@@ -251,10 +248,10 @@ class Replayer:
         *,
         after_day: date | None,
         until_day: date | None,
-    ) -> Iterator[RecordedEvent]:
+    ) -> Iterator[Sequence[RecordedEvent]]:
         targets = amendments.targets()
         window = ReplayWindow(stream, known_position, after_day, until_day, exclude_ids=targets)
-        plain = self._log.replay_window(window)
+        plain = self._log.replay_batches(window)
         if not targets:
             return iter(plain)
         moved = [
@@ -265,7 +262,7 @@ class Replayer:
             and (after_day is None or event.latest > after_day)
             and (until_day is None or event.latest <= until_day)
         ]
-        return slotted(plain, sorted(moved, key=fold_key))
+        return slotted_batches(plain, sorted(moved, key=fold_key))
 
     def _snapshot(
         self,

@@ -262,9 +262,9 @@ class _CountingLog:
         self.asked.append("events_by_id")
         return self.store.events_by_id(ids)
 
-    def replay_window(self, window: Any) -> Any:
-        self.asked.append("replay_window")
-        return self.store.replay_window(window)
+    def replay_batches(self, window: Any) -> Any:
+        self.asked.append("replay_batches")
+        return self.store.replay_batches(window)
 
 
 def test_a_snapshot_taken_on_the_day_asked_answers_without_reading_the_log(store: EventStore) -> None:

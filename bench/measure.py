@@ -342,7 +342,16 @@ class Bench:
             rate = tier.size / elapsed
             self.log(f"[{tier.label}] dtl import on {backend} {rep + 1}: {elapsed:.2f}s ({rate:,.0f}/s)")
         self.add(f"import.{backend}.ours", tier.size, Sample("rate", seconds, tier.size))
+        self._pages(url, backend, tier.size, tier.label)
         return url, prepared
+
+    def _pages(self, url: str, backend: str, size: int, label: str) -> None:
+        """Build the replay pages, as the first question after an import does once its answer is out (untimed there)."""
+        pages = self.worker("replay-pages", url=url)
+        if pages["built"]:
+            self.add(f"pages.{backend}", size, Sample("time", [pages["seconds"]]))
+        built = f"built in {pages['seconds']:.2f}s" if pages["built"] else "not built (too few events)"
+        self.log(f"[{label}] replay pages on {backend}: {built}")
 
     def _import_peer(self, tier: _Tier, backend: str) -> str:
         seconds, url = [], ""
@@ -423,6 +432,7 @@ class Bench:
             ours = self._fresh(backend, f"one-stream-{label}")
             self.worker("prepare", url=ours, seed=self.plan.seed)
             elapsed, _ = self.timed(self.dtl(ours, "import", str(path)))
+            self.worker("replay-pages", url=ours)
             peer = self._fresh(backend, f"one-stream-peer-{label}")
             arguments = {"url": peer, "path": str(path), "default_stream": stream}
             if self.worker("peer-import", **arguments)["count"] != size:

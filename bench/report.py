@@ -225,6 +225,12 @@ ROWS = (
         Target("≥ 0.8× `dtl import`", ratio_at_least=0.8, counted_at=(), earlier=True),
     ),
     Row(
+        "replay pages built after an import (once, by the first question, after its answer), SQLite",
+        "pages.sqlite",
+        "ms",
+    ),
+    Row("replay pages built after an import, PostgreSQL", "pages.postgres", "ms"),
+    Row(
         "`dtl verify`, SQLite",
         "verify.sqlite.ours",
         "/s",
@@ -421,6 +427,11 @@ _METHOD = """\
   read back from its table and decoded, as a new `dtl state` process would). Peak memory is the
   worker's `ru_maxrss` at the end of the full replay. Cold starts are
   medians of 10 runs after one warm-up run.
+- **Replay pages.** After each import of ours, the replay pages (core/pages.py: the plain events in
+  fold order, decoded, a cache beside the log like the snapshots) are built by a worker process, as
+  the first `dtl` question after an import builds them once its answer is out; the time that takes
+  has a row of its own. Every replay and `dtl state` measured here reads them (snapshots are another
+  matter: the full replay uses none, cold runs empty them first). Logs under 20,000 events get none.
 - **`dtl state` as a whole process.** `dtl state` answers one stream, so each tier also writes a second
   log of the same size from the same generator with every event in one stream (a handful of
   `source.registered` events aside), imported untimed into fresh databases, ours and eventsourcing's.

@@ -141,6 +141,18 @@ def clear_snapshots(url: str) -> dict[str, Any]:
     return {"cleared": cleared}
 
 
+def replay_pages(url: str) -> dict[str, Any]:
+    """Build the replay pages as the first `dtl` question after an import leaves them (after its answer)."""
+    from core import EventStore
+
+    store = EventStore.open(url)
+    started = time.perf_counter()
+    built = store.refresh_replay_pages()
+    seconds = time.perf_counter() - started
+    store.close()
+    return {"built": built, "seconds": seconds}
+
+
 def _slice(path: str, start: int, count: int) -> list[dict[str, Any]]:
     lines = Path(path).read_text(encoding="utf-8").splitlines()[start : start + count]
     return [json.loads(line) for line in lines]
@@ -225,6 +237,7 @@ TASKS: dict[str, Task] = {
     "replay": replay,
     "as-of": as_of_query,
     "clear-snapshots": clear_snapshots,
+    "replay-pages": replay_pages,
     "appends": appends,
     "sqlite-floor": sqlite_floor,
     "peer-import": peer_import,

@@ -17,6 +17,7 @@ __all__ = [
     "GENESIS_HASH",
     "canonical_json",
     "chain_hash",
+    "first_mismatch",
     "from_body",
     "from_row",
     "row_mismatch",
@@ -199,6 +200,41 @@ def row_mismatch(values: Sequence[Any]) -> str | None:
         if stored != value:
             return f"column {column} holds {stored!r} but the hashed body says {value!r}"
     return None  # pragma: no cover - the tuples differed, so some column did
+
+
+def first_mismatch(rows: Sequence[tuple[Any, ...]]) -> int | None:
+    """Return the index of the first row for which row_mismatch says something, or None: its test, over many rows.
+
+    `dtl verify` runs it on every row of a log, so the loop is written out here, with no call per row;
+    row_mismatch then words what is wrong with the row found.
+    """
+    loads = orjson.loads
+    bounds = _iso_bounds
+    index = 0
+    try:
+        for index, row in enumerate(rows):
+            body = loads(row[_BODY])
+            occurred = body["occurred"]
+            earliest, latest = bounds(occurred)
+            get = body.get
+            if row[:_BODY] != (
+                body["position"],
+                body["id"],
+                body["stream"],
+                body["stream_version"],
+                body["type"],
+                body["schema_version"],
+                occurred,
+                earliest,
+                latest,
+                get("actor"),
+                body["recorded_at"],
+                get("recorded_by"),
+            ):
+                return index
+    except (ValueError, KeyError, TypeError):  # row_mismatch: the stored body cannot be read
+        return index
+    return None
 
 
 _BODY = COLUMNS.index("body")

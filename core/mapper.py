@@ -203,10 +203,11 @@ def row_mismatch(values: Sequence[Any]) -> str | None:
 
 
 def first_mismatch(rows: Sequence[tuple[Any, ...]]) -> int | None:
-    """Return the index of the first row for which row_mismatch says something, or None: its test, over many rows.
+    """Return the index of the first row (a tuple in COLUMNS order) row_mismatch finds fault with, or None.
 
-    `dtl verify` runs it on every row of a log, so the loop is written out here, with no call per row;
-    row_mismatch then words what is wrong with the row found.
+    `dtl verify` runs row_mismatch's test on every row of a log, so the loop is written out here, with no
+    call per row; row_mismatch then words what is wrong with the row found. A unit test holds the two to
+    the same verdict on rows with rewritten columns, changed or garbled bodies.
     """
     loads = orjson.loads
     bounds = _iso_bounds

@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from sys import intern
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 import orjson
@@ -18,6 +18,7 @@ __all__ = [
     "GENESIS_HASH",
     "canonical_json",
     "chain_hash",
+    "first_mismatch",
     "from_body",
     "from_row",
     "row_mismatch",
@@ -268,4 +269,84 @@ def row_mismatch(values: Sequence[Any]) -> str | None:
     return None  # pragma: no cover - the tuples differed, so some column did
 
 
+def first_mismatch(rows: Sequence[tuple[Any, ...]]) -> int | None:
+    """Return the index of the first row (a tuple in COLUMNS order) row_mismatch finds fault with, or None.
+
+    `dtl verify` runs it on every row of a log. A body msgspec reads as _StoredBody and whose fields the
+    columns repeat passes at once; every other row is judged by row_mismatch itself (which words the
+    fault). msgspec's reading is only trusted to say "these are the fields, and orjson reads them so too":
+    a differential test (hypothesis, with garbled bytes, big numbers, bad UTF-8, deep nesting) holds the
+    two to the same verdict.
+    """
+    decode = _STORED_BODY.decode
+    bounds = _iso_bounds
+    for index, row in enumerate(rows):
+        try:
+            body = decode(row[_BODY])
+            earliest, latest = bounds(body.occurred)
+            agrees = row[:_BODY] == (
+                body.position,
+                body.id,
+                body.stream,
+                body.stream_version,
+                body.type,
+                body.schema_version,
+                body.occurred,
+                earliest,
+                latest,
+                body.actor,
+                body.recorded_at,
+                body.recorded_by,
+            )
+        except (msgspec.MsgspecError, ValueError, TypeError):
+            agrees = False
+        if not agrees and row_mismatch(row) is not None:
+            return index
+    return None
+
+
+def _nested_data(depth: int) -> Any:
+    """Return the type of what a body's data may hold, up to `depth` lists or objects deep, numbers as floats."""
+    value: Any = str | float | bool | None
+    for _ in range(depth):
+        value = str | float | bool | None | list[value] | dict[str, value]
+    return value
+
+
+# What msgspec must read of a stored body for verify to trust it: every field the store writes, typed, and
+# nothing else. msgspec checks neither the UTF-8 nor the size of the numbers of the content it skips, where
+# orjson refuses bad UTF-8 and a number beyond a double: so nothing is skipped, and data's numbers are read as
+# floats, which msgspec refuses beyond a double as orjson does. An integer field read larger than a column can
+# hold only disagrees with its column (and row_mismatch, reading with orjson, judges). Data nested deeper than
+# any event's (an event.corrected's offers: four) is refused here and judged by row_mismatch.
+if TYPE_CHECKING:
+    _DataValue = Any
+else:
+    _DataValue = _nested_data(5)
+
+
+class _SourceReference(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    source: str
+    quote: str | None = None
+
+
+class _StoredBody(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    position: int
+    id: str
+    stream: str
+    stream_version: int
+    type: str
+    schema_version: int
+    occurred: str
+    recorded_at: str
+    data: dict[str, _DataValue]
+    sources: list[_SourceReference]
+    actor: str | None = None
+    recorded_by: str | None = None
+    occurred_text: str | None = None
+    note: str | None = None
+    speaker: str | None = None
+
+
+_STORED_BODY = msgspec.json.Decoder(_StoredBody)
 _BODY = COLUMNS.index("body")

@@ -217,6 +217,52 @@ def test_verify_in_parallel_ranges_names_the_same_first_bad_position(
     assert (str(parallel.value), parallel.value.position) == (str(sequential.value), sequential.value.position)
 
 
+def rewrite_a_column_then_break_a_later_link(store: EventStore) -> None:
+    rewrite_an_indexed_column_behind_the_body(store)
+    execute_sql(store, "UPDATE events SET prev_hash = hash WHERE position = 12")
+
+
+def modify_a_payload_then_rewrite_a_later_column(store: EventStore) -> None:
+    modify_a_payload(store)
+    execute_sql(store, "UPDATE events SET actor = 'IT' WHERE position = 12")
+
+
+def modify_a_payload_and_its_columns(store: EventStore) -> None:
+    modify_a_payload(store)
+    rewrite_an_indexed_column_behind_the_body(store)
+
+
+@pytest.mark.parametrize(
+    ("tamper", "first_bad"),
+    [
+        (rewrite_a_column_then_break_a_later_link, "position 10 was modified: column actor"),
+        (modify_a_payload_then_rewrite_a_later_column, "position 10 was modified: its hash does not match"),
+        (modify_a_payload_and_its_columns, "position 10 was modified: its hash does not match"),
+    ],
+)
+@pytest.mark.parametrize("batch", [1, 4, 1000])
+def test_verify_names_the_lowest_of_several_bad_positions_whatever_the_batches_it_reads(
+    logged: EventStore,
+    monkeypatch: pytest.MonkeyPatch,
+    tamper: Callable[[EventStore], None],
+    first_bad: str,
+    batch: int,
+) -> None:
+    """Links and hashes are checked along a fetched batch before its columns; the first fault is still the lowest."""
+    from core import chain
+
+    monkeypatch.setattr(chain, "_FETCH", batch)
+    monkeypatch.setattr(chain, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(chain, "RANGE_SIZE", 7)  # 8-14 is a range: both faults fall in it
+    drop_append_only_guards(logged)
+    tamper(logged)
+    for workers in (0, 2):
+        with pytest.raises(IntegrityViolation) as refused:
+            logged.verify(workers=workers)
+        assert str(refused.value).startswith(first_bad)
+        assert refused.value.position == 10
+
+
 def test_a_refused_verify_leaves_no_half_read_cursor_to_be_closed_after_its_connection(
     logged: EventStore, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -272,13 +272,13 @@ def row_mismatch(values: Sequence[Any]) -> str | None:
 def first_mismatch(rows: Sequence[tuple[Any, ...]]) -> int | None:
     """Return the index of the first row (a tuple in COLUMNS order) row_mismatch finds fault with, or None.
 
-    `dtl verify` runs it on every row of a log. A body msgspec reads as _StoredBody and whose fields the
+    `dtl verify` runs it on every row of a log. A body msgspec reads as _CheckedBody and whose fields the
     columns repeat passes at once; every other row is judged by row_mismatch itself (which words the
     fault). msgspec's reading is only trusted to say "these are the fields, and orjson reads them so too":
     a differential test (hypothesis, with garbled bytes, big numbers, bad UTF-8, deep nesting) holds the
     two to the same verdict.
     """
-    decode = _STORED_BODY.decode
+    decode = _CHECKED_BODY.decode
     bounds = _iso_bounds
     for index, row in enumerate(rows):
         try:
@@ -325,12 +325,12 @@ else:
     _DataValue = _nested_data(5)
 
 
-class _SourceReference(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+class _CheckedSource(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     source: str
     quote: str | None = None
 
 
-class _StoredBody(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+class _CheckedBody(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     position: int
     id: str
     stream: str
@@ -340,7 +340,7 @@ class _StoredBody(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     occurred: str
     recorded_at: str
     data: dict[str, _DataValue]
-    sources: list[_SourceReference]
+    sources: list[_CheckedSource]
     actor: str | None = None
     recorded_by: str | None = None
     occurred_text: str | None = None
@@ -348,5 +348,5 @@ class _StoredBody(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     speaker: str | None = None
 
 
-_STORED_BODY = msgspec.json.Decoder(_StoredBody)
+_CHECKED_BODY = msgspec.json.Decoder(_CheckedBody)
 _BODY = COLUMNS.index("body")

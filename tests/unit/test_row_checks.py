@@ -67,7 +67,7 @@ def test_every_body_the_store_writes_passes_without_row_mismatch() -> None:
             recorded_by="analyst" if position % 2 else None,
         )  # fmt: skip
         values = tuple(stored[column] for column in COLUMNS)
-        body = mapper._STORED_BODY.decode(values[_BODY])
+        body = mapper._CHECKED_BODY.decode(values[_BODY])
         assert values[:7] == (body.position, body.id, body.stream, body.stream_version, body.type,
                                        body.schema_version, body.occurred)  # fmt: skip
         assert first_mismatch([values]) is None

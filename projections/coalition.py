@@ -404,6 +404,20 @@ class _Actor:
             MappingProxyType({key: tuple(ids) for key, ids in self.conditions.items()}),
         )
 
+    def copy(self) -> _Actor:
+        """Return a copy whose lists and mappings are its own (the fold goes on changing the original's)."""
+        twin = _Actor()
+        twin.offers = {key: list(ids) for key, ids in self.offers.items()}
+        twin.earlier = {key: list(ids) for key, ids in self.earlier.items()}
+        twin.tentative = set(self.tentative)
+        twin.ruled_out = {key: list(ids) for key, ids in self.ruled_out.items()}
+        twin.conditions = {key: list(ids) for key, ids in self.conditions.items()}
+        twin.position, twin.position_events = self.position, list(self.position_events)
+        twin.talks = list(self.talks)
+        twin.stance, twin.since, twin.stance_event = self.stance, self.since, self.stance_event
+        twin.touched, twin.prune_at = list(self.touched), self.prune_at
+        return twin
+
     def to_row(self, code: str) -> list[Any]:
         """Return a copy of the accumulator as a JSON array (see `from_row`); ordered mappings become lists of pairs."""
         self.prune()
@@ -446,6 +460,37 @@ def _latest_day(value: str) -> date:
 
 def _add(facts: dict[str, list[str]], key: str, event_id: str) -> None:
     facts.setdefault(key, []).append(event_id)
+
+
+class FoldCapture:
+    """A fold as it stood at one moment, taken while it went on; turned into a snapshot's JSON later."""
+
+    __slots__ = ("_actors", "_claim_counts", "_claims", "_held", "_held_count", "_scheduled")
+
+    def __init__(
+        self,
+        actors: dict[str, _Actor],
+        claims: dict[str, list[Claim]],
+        claim_counts: dict[str, int],
+        held: list[Meeting],
+        held_count: int,
+        scheduled: list[Meeting],
+    ) -> None:
+        self._actors, self._claims, self._claim_counts = actors, claims, claim_counts
+        self._held, self._held_count, self._scheduled = held, held_count, scheduled
+
+    def to_snapshot(self) -> dict[str, Any]:
+        """Return the captured accumulator as plain JSON (see CoalitionFold.to_snapshot)."""
+        claims = self._claims
+        return {
+            "version": _SNAPSHOT_VERSION,
+            "actors": [actor.to_row(code) for code, actor in self._actors.items()],
+            "claims": [
+                claim.to_row() for subject, count in self._claim_counts.items() for claim in claims[subject][:count]
+            ],
+            "held": [meeting.to_row() for meeting in self._held[: self._held_count]],
+            "scheduled": [meeting.to_row() for meeting in self._scheduled],
+        }
 
 
 class CoalitionFold:
@@ -548,13 +593,22 @@ class CoalitionFold:
         day, and held once a report of it comes; a held one left the schedule.
         """
         del as_of
-        return {
-            "version": _SNAPSHOT_VERSION,
-            "actors": [actor.to_row(code) for code, actor in self._actors.items()],
-            "claims": [claim.to_row() for claims in self._claims.values() for claim in claims],
-            "held": [meeting.to_row() for meeting in self._held],
-            "scheduled": [meeting.to_row() for meeting in self._scheduled.values()],
-        }
+        return self.capture().to_snapshot()
+
+    def capture(self) -> FoldCapture:
+        """Return the accumulator as it stands, cheaply, while the fold goes on: to_snapshot() of it comes later.
+
+        Claims and held meetings are only ever appended (and never changed), so how many
+        there are now is enough; the actors and the schedule are copied (a few hundred).
+        """
+        return FoldCapture(
+            {code: actor.copy() for code, actor in self._actors.items()},
+            self._claims,
+            {subject: len(claims) for subject, claims in self._claims.items()},
+            self._held,
+            len(self._held),
+            list(self._scheduled.values()),
+        )
 
     @classmethod
     def from_snapshot(cls, data: Mapping[str, Any]) -> CoalitionFold:

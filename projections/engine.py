@@ -28,7 +28,7 @@ from typing import Any, Protocol
 
 from events import RecordedEvent, edtf_bounds, slotted_batches
 from projections import coalition, replay
-from projections.coalition import CoalitionFold, CoalitionState
+from projections.coalition import CoalitionFold, CoalitionState, FoldCapture
 from projections.replay import Amendments, amended, fold_key
 
 __all__ = ["Replay", "ReplayLog", "ReplayWindow", "Replayer", "Snapshot", "SnapshotStore", "fold_version"]
@@ -171,17 +171,18 @@ class Replayer:
         amendments = Amendments.collect(self._log.amendment_events(known_position))
         batches = self._effective(stream, known_position, amendments, after_day=after_day, until_day=as_of)
         del amendments
-        saved: list[Snapshot] = []
+        taken: list[tuple[date, FoldCapture]] = []
         if self._snapshots is None:
             folded = sum(fold.apply_all(batch)[0] for batch in batches)
         else:
-            every = self._snapshot_every
-            folded = self._fold_taking_snapshots(fold, batches, every, saved, stream, known_position)
+            folded = self._fold_taking_snapshots(fold, batches, self._snapshot_every, taken)
         result = fold.result(as_of)
         snapshots = self._snapshots
-        if snapshots is not None and (folded >= min(self._snapshot_every, _WORTH_SAVING) or saved):
+        if snapshots is not None and (folded >= min(self._snapshot_every, _WORTH_SAVING) or taken):
 
             def save() -> None:
+                # the captures taken along the way become snapshots only now (after the answer, when deferred)
+                saved = [self._snapshot(capture, stream, known_position, day) for day, capture in taken]
                 saved.append(self._snapshot(fold, stream, known_position, as_of, result))
                 snapshots.save_snapshots(_thinned(saved))
 
@@ -196,9 +197,7 @@ class Replayer:
         fold: CoalitionFold,
         batches: Iterable[Sequence[RecordedEvent]],
         every: int,
-        saved: list[Snapshot],
-        stream: str | None,
-        known_position: int,
+        taken: list[tuple[date, FoldCapture]],
     ) -> int:
         """Fold every event, taking a snapshot at the first change of day after each `every` events; return how many.
 
@@ -219,7 +218,7 @@ class Replayer:
                 event = batch[start]
                 latest = edtf_bounds(event.occurred)[1]
                 if latest > previous:
-                    saved.append(self._snapshot(fold, stream, known_position, latest - timedelta(days=1)))
+                    taken.append((latest - timedelta(days=1), fold.capture()))  # cheap: to_snapshot() comes later
                     due = every  # this event is the first of the next `every`
                     continue
                 fold.apply(event)
@@ -264,17 +263,16 @@ class Replayer:
         ]
         return slotted_batches(plain, sorted(moved, key=fold_key))
 
+    @staticmethod
     def _snapshot(
-        self,
-        fold: CoalitionFold,
+        taken: CoalitionFold | FoldCapture,
         stream: str | None,
         known_position: int,
         day: date,
         result: CoalitionState | None = None,
     ) -> Snapshot:
-        # to_snapshot hands out copies of plain JSON values, so the fold can go on
-        state = fold.to_snapshot(as_of=day)
-        return Snapshot(PROJECTION, stream, fold_version(), known_position, day, state, result)
+        # to_snapshot hands out copies of plain JSON values, so a fold can go on
+        return Snapshot(PROJECTION, stream, fold_version(), known_position, day, taken.to_snapshot(), result)
 
 
 def _described(snapshot: Snapshot) -> Snapshot:

@@ -180,3 +180,17 @@ def test_pruning_the_events_that_touched_an_actor_never_changes_an_answer(object
     finally:
         coalition._PRUNE_AFTER = original
     assert answers[0] == answers[1]
+
+
+@settings(deadline=None)
+@given(objects=logs(), as_of=days, data=st.data())
+def test_a_capture_turned_into_a_snapshot_later_is_the_snapshot_of_its_moment(objects, as_of, data):
+    """The engine captures the fold along the way and writes the snapshot after the answer: the same JSON."""
+    events = [item for item in fold_order(recorded(objects)) if edtf_bounds(item.occurred)[1] <= as_of]
+    split = data.draw(st.integers(0, len(events)), label="split")
+    fold = CoalitionFold()
+    fold.apply_until(events[:split], as_of)
+    at_the_moment = json.dumps(fold.to_snapshot())
+    capture = fold.capture()
+    fold.apply_until(events[split:], as_of)
+    assert json.dumps(capture.to_snapshot()) == at_the_moment

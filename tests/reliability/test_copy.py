@@ -187,3 +187,27 @@ def test_integrity_violation_names_the_missing_position(sqlite_url: str, tmp_pat
             pytest.raises(IntegrityViolation, match="position 12 is missing"),
         ):
             copy_log(store.database, destination.database)
+
+
+def test_the_caches_are_left_behind_and_the_copy_answers_as_the_original(sqlite_url: str, tmp_path: Path) -> None:
+    """Snapshots and replay pages are derived from the log: a copy takes the log and builds its own."""
+    from sqlalchemy import func, select
+
+    from core import EventStore
+    from core.schema import replay_pages
+
+    load_fixture_log(sqlite_url)
+    with initialised_store(sqlite_url) as store:
+        assert store.refresh_replay_pages(at_least=1)
+    before = invoke(sqlite_url, "state", "--as-of", "2025-03-17", "--json").stdout
+    destination = f"sqlite:///{tmp_path / 'backup.db'}"
+
+    assert invoke(sqlite_url, "copy", "--to", destination).exit_code == 0
+
+    copy = EventStore.open(destination)
+    try:
+        with copy.database.reading() as connection:
+            assert connection.execute(select(func.count()).select_from(replay_pages)).scalar_one() == 0
+    finally:
+        copy.close()
+    assert invoke(destination, "state", "--as-of", "2025-03-17", "--json").stdout == before

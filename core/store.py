@@ -18,7 +18,7 @@ from collections.abc import Callable, Collection, Generator, Iterable, Iterator,
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 import orjson
 
@@ -26,7 +26,7 @@ from core import tokens
 from core.chain import check_chain
 from core.checks import checked, checked_name
 from core.database import Database
-from core.mapper import GENESIS_HASH, from_body, from_row, row_values
+from core.mapper import GENESIS_HASH, from_body, from_row, landing, row_values
 from core.recorder import AMENDMENT_TYPES, EventFilter, ReplayWindow, Transaction, recorder_for
 from core.sources import (
     SourceCache,
@@ -49,6 +49,7 @@ __all__ = [
     "EventFilter",
     "EventStore",
     "Located",
+    "PreparedEvent",
     "Source",
     "VerifyReport",
     "utc_timestamp",
@@ -80,6 +81,54 @@ class Located(NamedTuple):
     location: Location = Location()
 
 
+class Reparse(Protocol):
+    """Parses one line again, in this process, into the event the full checks take (see PreparedEvent)."""
+
+    def __call__(self, raw: bytes, line: int) -> Located:
+        """Return the line's event and location; raise InputError as the reader would."""
+        ...
+
+
+class PreparedEvent(NamedTuple):
+    """A line a worker process parsed, validated and cut into its canonical body (core.mapper.body_parts).
+
+    Only an ordinary event (no registration, correction or retraction) with an id of its own is
+    prepared. The store splices where it lands into the body, hashes and inserts it once the
+    checks that depend on the log pass here cheaply; anything else (an id seen before, a source
+    unknown or published too late, a quote the worker did not find in the text it knew) sends
+    the line through `reparse` and the full checks, which accept it or word the refusal.
+    """
+
+    line: int
+    raw: bytes
+    id: str
+    type: str
+    stream: str
+    occurred: str
+    earliest: str
+    latest: str
+    actor: str | None
+    schema_version: int
+    # (source id, whether a quote is given, the sha256 of the stored text the worker found the quote in, or None)
+    sources: tuple[tuple[str, bool, str | None], ...]
+    head: bytes
+    middle: bytes
+    tail: bytes
+    reparse: Reparse
+
+    def located(self) -> Located:
+        """Return the event as the reader gives it, for the full checks."""
+        return self.reparse(self.raw, self.line)
+
+
+def _id_of(item: Located | PreparedEvent) -> str | None:
+    return item.id if type(item) is PreparedEvent else item.event.id  # type: ignore[union-attr]
+
+
+def _stream_of(item: Located | PreparedEvent) -> str:
+    return item.stream if type(item) is PreparedEvent else item.event.stream  # type: ignore[union-attr]
+
+
 @dataclass(frozen=True)
 class Appended:
     """Where one appended event landed."""
@@ -109,6 +158,9 @@ class VerifyReport:
     head_hash: str
 
 
+_Item = Located | PreparedEvent
+
+
 class _WriteBatch:
     """What one write transaction knows while it checks and stages events (core.checks.Batch is what checks ask)."""
 
@@ -125,6 +177,7 @@ class _WriteBatch:
         # recorded_at never goes back along the positions, so "known at a time" is a prefix of the log
         if head is not None and head.recorded_at > recorded_at:
             self.recorded_at = head.recorded_at
+        self.landing = landing(self.recorded_at, recorded_by)
         self.count = 0
         # (id, position, stream, stream version) of the first and last events staged
         self.first_staged: tuple[str, int, str, int] | None = None
@@ -141,14 +194,14 @@ class _WriteBatch:
         self.corrections: dict[str, list[Mapping[str, Any]]] | None = None
         self.retractions: set[str] = set()
 
-    def prefetch(self, chunk: Sequence[Located]) -> None:
+    def prefetch(self, chunk: Sequence[Located | PreparedEvent]) -> None:
         """Load the stored events whose ids a chunk of input reuses (staged ones included), in one query."""
-        ids = [item.event.id for item in chunk if item.event.id is not None]
+        ids = [event_id for event_id in map(_id_of, chunk) if event_id is not None]
         # a registration given no id takes its source's (`source:ID`): it may be the one stored
         ids += [
             registration_id(item.event.data["source_id"])
             for item in chunk
-            if item.event.id is None and item.event.type == "source.registered"
+            if type(item) is Located and item.event.id is None and item.event.type == "source.registered"
         ]
         self.existing = {event.id: event for event in self._stored_with_ids(ids)} if ids else {}
 
@@ -252,6 +305,59 @@ class _WriteBatch:
             if self.type_of(event.data["target"]) == "source.registered":
                 self._amend_source(event)
 
+    def stage_prepared(self, item: PreparedEvent, *, unverified: bool) -> bool:
+        """Stage a prepared event if every check passes at once; False (nothing staged) calls for the full checks.
+
+        What passes is what core.checks.checked accepts unchanged: a new id, sources known and
+        published on or after the event's earliest day, and each quote found in its source's
+        stored text (the worker names the text it found it in), or given no text, or unverified.
+        """
+        event_id = item.id
+        if event_id in self.staged or event_id in self.existing or not item.sources:
+            return False
+        known = self.sources if self.sources is not None else self.known_sources()
+        earliest = item.earliest
+        for source_id, quoted, found_in in item.sources:
+            source = known.get(source_id)
+            # ISO days compare as text
+            if source is None or earliest > source.published:
+                return False
+            if quoted and not unverified and found_in != source.sha256 and self.text_of(source) is not None:
+                return False
+        stream = item.stream
+        versions = self.stream_versions
+        version = (versions[stream] if stream in versions else self.stream_version(stream)) + 1
+        versions[stream] = version
+        self.position = position = self.position + 1
+        prev_hash = self.hash
+        body = b'%s"position":%d%s%s%d%s' % (item.head, position, self.landing, item.middle, version, item.tail)
+        self.hash = hashlib.sha256(prev_hash.encode("ascii") + body).hexdigest()
+        self.rows.append(
+            (
+                position,
+                event_id,
+                stream,
+                version,
+                item.type,
+                item.schema_version,
+                item.occurred,
+                item.earliest,
+                item.latest,
+                item.actor,
+                self.recorded_at,
+                self.recorded_by,
+                body.decode("utf-8"),
+                prev_hash,
+                self.hash,
+            )
+        )
+        self.staged[event_id] = item.type
+        self.count += 1
+        self.last_staged = (event_id, position, stream, version)
+        if self.first_staged is None:
+            self.first_staged = self.last_staged
+        return True
+
     def _amend_source(self, amendment: NewEvent) -> None:
         """Apply a staged correction or retraction of a registration to the sources this transaction knows."""
         sources = self.known_sources()
@@ -270,7 +376,7 @@ class _WriteBatch:
             self.rows = []
 
 
-def _chunks(items: Iterable[Located], size: int) -> Iterator[tuple[Located, ...]]:
+def _chunks(items: Iterable[_Item], size: int) -> Iterator[tuple[_Item, ...]]:
     """Yield tuples of up to `size` items (itertools.batched arrived only in Python 3.12)."""
     iterator = iter(items)
     while chunk := tuple(itertools.islice(iterator, size)):
@@ -344,14 +450,14 @@ class EventStore:
 
     def append_many(
         self,
-        batch: Iterable[Located],
+        batch: Iterable[Located | PreparedEvent],
         *,
         expected_version: int | None = None,
         unverified: bool = False,
         on_progress: Progress | None = None,
         recorded_by: str | None = None,
     ) -> AppendResult:
-        """Append events in one transaction: all of them, or (on any error) none.
+        """Append events (or lines a worker prepared) in one transaction: all of them, or (on any error) none.
 
         An event whose id the log already holds with the same content is left
         alone; with other content it is a DuplicateIdError. `expected_version`
@@ -369,7 +475,7 @@ class EventStore:
 
     def _append(
         self,
-        batch: Iterable[Located],
+        batch: Iterable[Located | PreparedEvent],
         *,
         expected_version: int | None = None,
         unverified: bool = False,
@@ -385,16 +491,22 @@ class EventStore:
             unchanged: list[str] = []
             for chunk in _chunks(batch, _INSERT_CHUNK):
                 if expected_version is not None and state.count == 0 and not unchanged:
-                    stream = chunk[0].event.stream
+                    stream = _stream_of(chunk[0])
                     actual = state.stream_version(stream)
                     if actual != expected_version:
                         raise ConcurrencyError(stream, expected_version, actual)
                 state.prefetch(chunk)
                 for item in chunk:
-                    event = checked(state, item.event, item.location, unverified=unverified)
+                    if isinstance(item, PreparedEvent):
+                        if state.stage_prepared(item, unverified=unverified):
+                            continue
+                        located = item.located()
+                    else:
+                        located = item
+                    event = checked(state, located.event, located.location, unverified=unverified)
                     if event is None:
                         # only a registration can be given no id and be found: its id is its source's
-                        unchanged.append(item.event.id or registration_id(item.event.data["source_id"]))
+                        unchanged.append(located.event.id or registration_id(located.event.data["source_id"]))
                     else:
                         state.stage(event)
                 state.flush()

@@ -26,7 +26,7 @@ from core import tokens
 from core.chain import check_chain
 from core.checks import checked, checked_name
 from core.database import Database
-from core.mapper import GENESIS_HASH, from_body, from_row, landing, row_values
+from core.mapper import COLUMNS, GENESIS_HASH, from_body, from_row, landing, row_values
 from core.recorder import AMENDMENT_TYPES, EventFilter, ReplayWindow, Transaction, recorder_for
 from core.sources import (
     SourceCache,
@@ -159,6 +159,8 @@ class VerifyReport:
 
 
 _Item = Located | PreparedEvent
+# where a staged row (values in COLUMNS order) holds what event_as_recorded reads back
+_ID, _BODY, _PREV_HASH, _HASH = (COLUMNS.index(name) for name in ("event_id", "body", "prev_hash", "hash"))
 
 
 class _WriteBatch:
@@ -197,18 +199,28 @@ class _WriteBatch:
     def prefetch(self, chunk: Sequence[Located | PreparedEvent]) -> None:
         """Load the stored events whose ids a chunk of input reuses (staged ones included), in one query."""
         ids = [event_id for event_id in map(_id_of, chunk) if event_id is not None]
-        # a registration given no id takes its source's (`source:ID`): it may be the one stored
-        ids += [
-            registration_id(item.event.data["source_id"])
-            for item in chunk
-            if type(item) is Located and item.event.id is None and item.event.type == "source.registered"
-        ]
+        for item in chunk:
+            if type(item) is Located:
+                event = item.event
+                if event.id is None and event.type == "source.registered":
+                    # a registration given no id takes its source's (`source:ID`): it may be the one stored
+                    ids.append(registration_id(event.data["source_id"]))
+                elif event.type in AMENDMENT_TYPES:
+                    ids.append(event.data["target"])  # what the checks of an amendment read
         self.existing = {event.id: event for event in self._stored_with_ids(ids)} if ids else {}
 
     def staged_event(self, event_id: str) -> RecordedEvent:
         """Return an event staged earlier in this transaction, as stored."""
-        self.flush()
-        return next(self._stored_with_ids([event_id]))
+        found = self.event_as_recorded(event_id)
+        assert found is not None  # it was staged
+        return found
+
+    def _pending(self, event_id: str) -> RecordedEvent | None:
+        """Return the event with this id among the rows staged and not inserted yet, or None (a scan: rare)."""
+        for row in reversed(self.rows):
+            if row[_ID] == event_id:
+                return from_body(row[_BODY], prev_hash=row[_PREV_HASH], hash=row[_HASH])
+        return None
 
     def _stored_with_ids(self, ids: Sequence[str]) -> Iterator[RecordedEvent]:
         for body, prev_hash, hash_ in self.transaction.rows_with_ids(ids):
@@ -247,8 +259,14 @@ class _WriteBatch:
         return self.target_types[event_id]
 
     def event_as_recorded(self, event_id: str) -> RecordedEvent | None:
-        """Return the event with this id, staged or stored, as recorded (no amendment applied), or None."""
-        self.flush()
+        """Return the event with this id, staged or stored, as recorded (no amendment applied), or None.
+
+        Looked up without inserting the rows staged so far: on PostgreSQL each insert ends a COPY and
+        waits for the server, and an import of corrections would otherwise wait once per correction.
+        """
+        found = self.existing.get(event_id) or self._pending(event_id)
+        if found is not None:
+            return found
         return next(self._stored_with_ids([event_id]), None)
 
     def corrections_of(self, event_id: str) -> list[Mapping[str, Any]]:

@@ -61,6 +61,8 @@ Progress = Callable[[int], None]
 _TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 # events checked, staged and inserted together
 _INSERT_CHUNK = 1000
+# events staged before a write reads every stored text at once rather than each as first cited
+_TEXTS_AT_ONCE_AFTER = 100
 
 
 def utc_timestamp(moment: datetime) -> str:
@@ -191,6 +193,8 @@ class _WriteBatch:
         self.stream_versions: dict[str, int] = {}
         self.sources: dict[str, Source] | None = None
         self.texts_absent: set[str] = set()  # sha256s with no stored text (yet)
+        # every stored text by sha256, once a long write has asked for one (texts are attached outside imports)
+        self.stored_texts: dict[str, str] | None = None
         self.target_types: dict[str, str | None] = {}
         # every correction's changes by the id of its target, and the retracted ids: read when first asked for
         self.corrections: dict[str, list[Mapping[str, Any]]] | None = None
@@ -244,7 +248,13 @@ class _WriteBatch:
         if known is not None:
             return known
         if digest not in self.texts_absent:
-            stored = self.transaction.stored_text(digest)
+            if self.count >= _TEXTS_AT_ONCE_AFTER and self.stored_texts is None:
+                # a long write: the texts of every source known, in one query, not one query each
+                self.stored_texts = self.transaction.texts()
+            if self.stored_texts is not None:
+                stored = self.stored_texts.get(digest)
+            else:
+                stored = self.transaction.stored_text(digest)
             if stored is not None:
                 self.source_cache.texts[digest] = known = source_text(stored)
                 return known
@@ -254,6 +264,8 @@ class _WriteBatch:
     def type_of(self, event_id: str) -> str | None:
         if event_id in self.staged:
             return self.staged[event_id]
+        if event_id in self.existing:  # prefetched with the chunk: an amendment's target
+            return self.existing[event_id].type
         if event_id not in self.target_types:
             self.target_types[event_id] = self.transaction.type_of(event_id)
         return self.target_types[event_id]
@@ -514,6 +526,9 @@ class EventStore:
                     if actual != expected_version:
                         raise ConcurrencyError(stream, expected_version, actual)
                 state.prefetch(chunk)
+                # the previous chunk's rows go in now, after the query above: on PostgreSQL the server
+                # inserts them while this chunk is checked (the COPY stays open until the next statement)
+                state.flush()
                 for item in chunk:
                     if isinstance(item, PreparedEvent):
                         if state.stage_prepared(item, unverified=unverified):
@@ -527,9 +542,9 @@ class EventStore:
                         unchanged.append(located.event.id or registration_id(located.event.data["source_id"]))
                     else:
                         state.stage(event)
-                state.flush()
                 if on_progress is not None:
                     on_progress(len(chunk))
+            state.flush()
             if also is not None:
                 also(transaction, state.recorded_at)
             first, last = state.first_staged, state.last_staged

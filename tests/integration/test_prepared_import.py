@@ -16,6 +16,7 @@ import orjson
 import pytest
 
 from core import DEFAULT_STREAM, EventFilter, EventStore, InputError, PreparedEvent, interchange, read_jsonl
+from core import store as store_module
 from core.mapper import canonical_json
 from tests.conftest import initialised_store
 
@@ -34,9 +35,12 @@ QUOTES = [
 
 @pytest.fixture(autouse=True)
 def _small_thresholds(monkeypatch: pytest.MonkeyPatch) -> None:
-    # workers start after 10 lines and take 7 at a time, so a short input crosses many chunks
+    # workers start after 10 lines and take 7 at a time, and the store inserts 6 at a time (on PostgreSQL
+    # into a COPY left open while it checks the next ones), so a short input crosses many chunks of each
     monkeypatch.setattr(interchange, "PARALLEL_AFTER", 10)
     monkeypatch.setattr(interchange, "CHUNK_LINES", 7)
+    monkeypatch.setattr(store_module, "_INSERT_CHUNK", 6)
+    monkeypatch.setattr(store_module, "_TEXTS_AT_ONCE_AFTER", 20)
 
 
 def _with_sources(store: EventStore) -> EventStore:
@@ -71,6 +75,13 @@ def _objects(count: int = 60) -> list[dict[str, Any]]:
         if number % 11 == 0:
             del obj["id"]  # generated
         objects.append(obj)
+    # amendments, checked in full: of an event inserted chunks before, of one in the chunk before, of one just staged
+    for number, target, kind in [(26, "e2", "event.retracted"), (45, "e40", "event.corrected"), (56, "e54", "")]:
+        data: dict[str, Any] = {"target": target, "reason": "misread"}
+        if kind != "event.retracted":
+            data["changes"] = {"occurred": "2025-03-08"}
+        objects[number] = {"id": f"a{number}", "type": kind or "event.corrected", "occurred": "2025-03-10",
+                           "data": data, "sources": [{"source": "notext"}]}  # fmt: skip
     return objects
 
 
@@ -103,7 +114,11 @@ def test_the_workers_prepare_the_ordinary_lines_and_the_rest_come_as_events(log:
     assert len(items) == len(objects)
     assert all(type(item) is not PreparedEvent for item in items[:10])  # parsed here, before the workers start
     assert type(items[30]) is not PreparedEvent
-    assert all(type(item) is PreparedEvent for number, item in enumerate(items) if number >= 10 and number != 30)
+    unprepared = {26, 30, 45, 56}  # a registration and amendments: they change what later checks read
+    assert all(
+        type(item) is PreparedEvent for number, item in enumerate(items) if number >= 10 and number not in unprepared
+    )
+    assert all(type(item) is not PreparedEvent for number, item in enumerate(items) if number in unprepared)
     sequential = list(read_jsonl(_lines(objects), "events.jsonl", DEFAULT_STREAM, workers=0))
     for number, item in enumerate(items):
         if type(item) is PreparedEvent:

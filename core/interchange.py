@@ -27,6 +27,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cache
+from sys import intern
 from typing import Any
 
 import orjson
@@ -381,16 +382,15 @@ def _prepared(event: NewEvent, number: int) -> _ParsedLine | None:
     for source_id, quote in event.sources:
         found_in = None
         if quote is not None and source_id in texts:
-            digest, text = texts[source_id]
-            if text.contains(quote):
-                found_in = digest
-        sources.append((source_id, quote is not None, found_in))
+            found_in = _found_in(source_id, quote, texts)
+        sources.append((intern(source_id), quote is not None, found_in))
+    # the strings events share are interned: the answer's pickle then holds each once (and is read back faster)
     return (
         number,
         event.id,
         event.type,
-        event.stream,
-        event.occurred,
+        intern(event.stream),
+        intern(event.occurred),
         earliest,
         latest,
         event.actor,
@@ -398,6 +398,23 @@ def _prepared(event: NewEvent, number: int) -> _ParsedLine | None:
         tuple(sources),
         *body_parts(event),
     )
+
+
+# Whether a quote was found in a text, by (the text's sha256, quote): several events often cite one passage.
+_found: dict[tuple[str, str], bool] = {}
+_FOUND_KEPT = 100_000
+
+
+def _found_in(source_id: str, quote: str, texts: dict[str, tuple[str, SourceText]]) -> str | None:
+    """Return the sha256 of the source's text if the quote is found in it, else None."""
+    digest, text = texts[source_id]
+    key = (digest, quote)
+    found = _found.get(key)
+    if found is None:
+        if len(_found) >= _FOUND_KEPT:
+            _found.clear()
+        found = _found[key] = text.contains(quote)
+    return digest if found else None
 
 
 def _unpacked(

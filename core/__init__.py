@@ -5,7 +5,17 @@ from __future__ import annotations
 from core.config import DEFAULT_STREAM, DEFAULT_URL, mask_url, mask_urls, resolve_database_url
 from core.database import Database
 from core.interchange import read_jsonl
-from core.store import Appended, AppendResult, EventFilter, EventStore, Located, Source, VerifyReport, utc_timestamp
+from core.store import (
+    Appended,
+    AppendResult,
+    EventFilter,
+    EventStore,
+    Located,
+    PreparedEvent,
+    Source,
+    VerifyReport,
+    utc_timestamp,
+)
 from errors import (
     ConcurrencyError,
     ConflictError,
@@ -35,6 +45,7 @@ __all__ = [
     "Located",
     "Location",
     "NotInitialised",
+    "PreparedEvent",
     "Source",
     "StoreBusy",
     "StoreUnavailable",

@@ -18,20 +18,27 @@ refusal is still worded by them.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import itertools
 import json
 import math
-from collections.abc import Callable, Iterable, Iterator
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cache
+from sys import intern
 from typing import Any
 
 import orjson
 
 from core.config import resolve_max_line
-from core.store import Located
+from core.mapper import body_parts, iso_bounds
+from core.sources import REGISTRATION_PREFIX
+from core.store import Located, PreparedEvent
 from core.workers import worker_pool, worker_processes
 from errors import InputError, Location, WorkerDied
-from events import NewEvent
+from events import KINDS, NewEvent, SourceText, source_text
 
 __all__ = ["check_values", "event_from_object", "parse_json", "read_jsonl", "split_lines"]
 
@@ -236,22 +243,36 @@ PARALLEL_AFTER = 5_000
 CHUNK_LINES = 2_000
 
 _Numbered = tuple[int, bytes]
-_Chunk = tuple[list[_Numbered], str, str]  # numbered lines, file, default stream
-# (line number, then NewEvent's fields in order): plain tuples cross process boundaries cheaply
+_Chunk = tuple[list[_Numbered], str, str, bool]  # numbered lines, file, default stream, whether to prepare
+# (line number, None, then NewEvent's fields in order) or (line number, then PreparedEvent's fields
+# but `raw`, which this process keeps, and `reparse`): plain tuples cross process boundaries cheaply
 _ParsedLine = tuple[Any, ...]
+# The types never prepared: they change what the checks of later events read (sources, amendments).
+_UNPREPARED = frozenset(("source.registered", "event.corrected", "event.retracted"))
+_SCHEMA_VERSIONS = {name: kind.schema_version for name, kind in KINDS.items()}
+# In a worker process: each source's stored text and its sha256, by source id (see _know_texts).
+_quote_texts: dict[str, tuple[str, SourceText]] = {}
 # the refused line's reason, line number, field and hint
 _Refusal = tuple[str, int | None, str | None, str | None]
 
 
 def read_jsonl(
-    pieces: Iterable[bytes], file: str, default_stream: str, *, workers: int | None = None
-) -> Iterator[Located]:
+    pieces: Iterable[bytes],
+    file: str,
+    default_stream: str,
+    *,
+    workers: int | None = None,
+    prepare: bool = False,
+    quote_texts: Callable[[], Mapping[str, str]] | None = None,
+) -> Iterator[Located | PreparedEvent]:
     """Yield each line's event with its location, in order; raise InputError at the first bad line.
 
     pieces: the input's bytes in pieces of any size (lines, or blocks of a file; see split_lines),
     lines at most DTL_MAX_LINE bytes long. Past the first PARALLEL_AFTER lines, `workers` processes
     (default: one per usable core but this one, at most four) parse the rest while this one checks
-    and stores.
+    and stores. With `prepare`, the workers also cut each ordinary event's canonical body and look
+    for its quotes in the texts `quote_texts()` gives by source id (the stored texts, read when the
+    workers start): those lines come as PreparedEvent, for the store to splice, hash and insert.
     """
     too_long: list[InputError] = []
     numbered = enumerate(_until_refused(split_lines(pieces, file, limit=resolve_max_line()), too_long), start=1)
@@ -263,7 +284,7 @@ def read_jsonl(
         if located is not None:
             yield located
     if workers >= 1:
-        yield from _parsed_by_workers(numbered, file, default_stream, workers)
+        yield from _parsed_by_workers(numbered, file, default_stream, workers, prepare, quote_texts)
     if too_long:  # every line before it was good
         raise too_long[0]
 
@@ -277,42 +298,139 @@ def _until_refused(lines: Iterator[bytes], refusals: list[InputError]) -> Iterat
 
 
 def _parsed_by_workers(
-    numbered: Iterator[_Numbered], file: str, default_stream: str, workers: int
-) -> Iterator[Located]:
+    numbered: Iterator[_Numbered],
+    file: str,
+    default_stream: str,
+    workers: int,
+    prepare: bool,
+    quote_texts: Callable[[], Mapping[str, str]] | None,
+) -> Iterator[Located | PreparedEvent]:
     chunks = iter(lambda: list(itertools.islice(numbered, CHUNK_LINES)), [])
+    texts = _texts_with_digests(quote_texts()) if prepare and quote_texts is not None else {}
+    reparse = functools.partial(_reparsed, file, default_stream)
+    # the chunks handed out and not yet answered, oldest first: a prepared line's raw bytes stay here
+    sent: deque[list[_Numbered]] = deque()
+
+    def _tasks() -> Iterator[_Chunk]:
+        for chunk in chunks:
+            sent.append(chunk)
+            yield chunk, file, default_stream, prepare
+
     try:
         # leaving the block (done, refused, or the consumer gave up) stops the workers
-        with worker_pool(workers) as pool:
-            tasks = ((chunk, file, default_stream) for chunk in chunks)
-            for result in pool.imap(_parse_chunk, tasks, _described):
-                yield from _unpacked(result, file)
+        with worker_pool(workers, _know_texts, (texts,)) as pool:
+            for result in pool.imap(_parse_chunk, _tasks(), _described):
+                yield from _unpacked(result, sent.popleft(), file, reparse)
     except WorkerDied as died:
         raise WorkerDied(f"{died}; nothing was written") from None
 
 
+def _texts_with_digests(texts: Mapping[str, str]) -> dict[str, tuple[str, SourceText]]:
+    return {
+        source_id: (hashlib.sha256(text.encode("utf-8")).hexdigest(), source_text(text))
+        for source_id, text in texts.items()
+    }
+
+
+def _know_texts(texts: dict[str, tuple[str, SourceText]]) -> None:
+    """Keep the stored texts in a worker process, where quotes are looked for in them."""
+    global _quote_texts
+    _quote_texts = texts
+
+
+def _reparsed(file: str, default_stream: str, raw: bytes, line: int) -> Located:
+    located = _parse_line(raw.rstrip(b"\r"), file, line, default_stream)
+    assert located is not None  # it was prepared: it is not blank
+    return located
+
+
 def _described(task: _Chunk) -> str:
-    chunk, file, _ = task
+    chunk, file = task[0], task[1]
     return f"parsing lines {chunk[0][0]}-{chunk[-1][0]} of {file}"
 
 
 def _parse_chunk(task: _Chunk) -> tuple[list[_ParsedLine], _Refusal | None]:
-    """Parse numbered lines in a worker; stop at the first bad one and say why."""
-    chunk, file, default_stream = task
+    """Parse numbered lines in a worker (preparing the ordinary events when asked); stop at the first bad one."""
+    chunk, file, default_stream, prepare = task
     parsed: list[_ParsedLine] = []
     for number, raw in chunk:
         try:
             located = _parse_line(raw.rstrip(b"\r"), file, number, default_stream)
         except InputError as error:
             return parsed, (error.reason, error.location.line, error.location.field, error.hint)
-        if located is not None:
-            parsed.append((number, *located.event))
+        if located is None:
+            continue
+        event = located.event
+        if prepare and event.type not in _UNPREPARED:
+            prepared = _prepared(event, number)
+            if prepared is not None:
+                parsed.append(prepared)
+                continue
+        parsed.append((number, None, *event))
     return parsed, None
 
 
-def _unpacked(result: tuple[list[_ParsedLine], _Refusal | None], file: str) -> Iterator[Located]:
+def _prepared(event: NewEvent, number: int) -> _ParsedLine | None:
+    """Return an ordinary event's PreparedEvent fields (but `raw` and `reparse`), or None for the full checks."""
+    if event.id is None:
+        event = event._replace(id=str(uuid.uuid4()))  # as the checks would give it
+    elif event.id.startswith(REGISTRATION_PREFIX) or "\x00" in event.id:
+        return None  # refused by the full checks, which say why
+    earliest, latest = iso_bounds(event.occurred)
+    texts = _quote_texts
+    sources = []
+    for source_id, quote in event.sources:
+        found_in = None
+        if quote is not None and source_id in texts:
+            found_in = _found_in(source_id, quote, texts)
+        sources.append((intern(source_id), quote is not None, found_in))
+    # the strings events share are interned: the answer's pickle then holds each once (and is read back faster)
+    return (
+        number,
+        event.id,
+        event.type,
+        intern(event.stream),
+        intern(event.occurred),
+        earliest,
+        latest,
+        event.actor,
+        _SCHEMA_VERSIONS[event.type],
+        tuple(sources),
+        *body_parts(event),
+    )
+
+
+# Whether a quote was found in a text, by (the text's sha256, quote): several events often cite one passage.
+_found: dict[tuple[str, str], bool] = {}
+_FOUND_KEPT = 100_000
+
+
+def _found_in(source_id: str, quote: str, texts: dict[str, tuple[str, SourceText]]) -> str | None:
+    """Return the sha256 of the source's text if the quote is found in it, else None."""
+    digest, text = texts[source_id]
+    key = (digest, quote)
+    found = _found.get(key)
+    if found is None:
+        if len(_found) >= _FOUND_KEPT:
+            _found.clear()
+        found = _found[key] = text.contains(quote)
+    return digest if found else None
+
+
+def _unpacked(
+    result: tuple[list[_ParsedLine], _Refusal | None],
+    chunk: list[_Numbered],
+    file: str,
+    reparse: Callable[[bytes, int], Located],
+) -> Iterator[Located | PreparedEvent]:
     parsed, refusal = result
-    for number, *fields in parsed:
-        yield Located(NewEvent(*fields), Location(file, number))
+    first = chunk[0][0]
+    for entry in parsed:
+        number = entry[0]
+        if entry[1] is None:
+            yield Located(NewEvent(*entry[2:]), Location(file, number))
+        else:
+            yield PreparedEvent(number, chunk[number - first][1], *entry[1:], reparse)  # type: ignore[call-arg]
     if refusal is not None:
         reason, line, field, hint = refusal
         raise InputError(reason, Location(file, line, field), hint=hint)

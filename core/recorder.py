@@ -10,7 +10,7 @@ SQLiteRecorder and PostgresRecorder.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple, Protocol, TypeVar
@@ -117,13 +117,35 @@ class Recorder:
 
     def writing(self, work: Callable[[Transaction], _T]) -> _T:
         """Run `work` once in one serialised write transaction (see Database.writing)."""
-        return self.database.writing(lambda connection: work(Transaction(self, connection)))
+
+        def _run(connection: Connection) -> _T:
+            transaction = Transaction(self, connection)
+            try:
+                done = work(transaction)
+            except BaseException as error:
+                transaction.abandon(error)
+                raise
+            transaction.settle()
+            return done
+
+        return self.database.writing(_run)
 
     # -- the statements that differ by backend ---------------------------------------------------
 
     def insert_rows(self, connection: Connection, rows: list[tuple[Any, ...]]) -> None:
         """Insert rows (values in COLUMNS order) through the driver, with no per-row SQL compilation."""
         raise NotImplementedError
+
+    def stream_rows(
+        self, connection: Connection, rows: list[tuple[Any, ...]], stream: RowStream | None
+    ) -> RowStream | None:
+        """Send rows to the database, leaving the statement open where the backend streams (see Transaction.insert).
+
+        Returns the open stream, to be given again and settled before any other statement; by default
+        (SQLite) the rows are inserted at once and nothing stays open.
+        """
+        self.insert_rows(connection, rows)
+        return None
 
     def rows_with_ids(self, connection: Connection, ids: Sequence[str]) -> Iterator[tuple[str, str, str]]:
         """Yield (body, prev_hash, hash) of the stored rows among these ids: one statement, the ids one parameter."""
@@ -312,6 +334,13 @@ class PostgresRecorder(Recorder):
             for row in rows:
                 copy.write_row(row)
 
+    def stream_rows(self, connection: Connection, rows: list[tuple[Any, ...]], stream: RowStream | None) -> RowStream:
+        """Write rows into a binary COPY left open: the server inserts them while this process checks the next ones."""
+        if stream is None:
+            stream = _CopyStream(connection)
+        stream.write(rows)
+        return stream
+
     def rows_with_ids(self, connection: Connection, ids: Sequence[str]) -> Iterator[tuple[str, str, str]]:
         """Yield (body, prev_hash, hash) of the stored rows among these ids, passed as one array."""
         yield from connection.exec_driver_sql(_POSTGRES_WITH_IDS, (list(ids),))
@@ -326,6 +355,43 @@ class PostgresRecorder(Recorder):
         connection.exec_driver_sql(_POSTGRES_ANNOUNCE, (APPENDED_CHANNEL, str(position)))
 
 
+class RowStream(Protocol):
+    """A statement inserting rows that stays open while they are sent (a COPY), until settled or abandoned."""
+
+    def write(self, rows: list[tuple[Any, ...]]) -> None:
+        """Send more rows."""
+        ...
+
+    def settle(self, error: BaseException | None = None) -> None:
+        """End the statement (failing it when given the error that stops the write) and wait for the server."""
+        ...
+
+
+class _CopyStream:
+    """A binary COPY into events kept open across writes (PostgreSQL)."""
+
+    def __init__(self, connection: Connection) -> None:
+        driver_connection = connection.connection.driver_connection
+        self._cursor = driver_connection.cursor()  # type: ignore[union-attr]
+        self._block = self._cursor.copy(_POSTGRES_COPY)
+        self._copy = self._block.__enter__()
+        self._copy.set_types(_POSTGRES_TYPES)
+
+    def write(self, rows: list[tuple[Any, ...]]) -> None:
+        write_row = self._copy.write_row
+        for row in rows:
+            write_row(row)
+
+    def settle(self, error: BaseException | None = None) -> None:
+        try:
+            if error is None:
+                self._block.__exit__(None, None, None)
+            else:
+                self._block.__exit__(type(error), error, error.__traceback__)
+        finally:
+            self._cursor.close()
+
+
 def recorder_for(database: Database) -> Recorder:
     """Return the recorder for a database's backend."""
     return PostgresRecorder(database) if database.dialect == "postgresql" else SQLiteRecorder(database)
@@ -334,11 +400,32 @@ def recorder_for(database: Database) -> Recorder:
 class Transaction:
     """The statements run inside one transaction the caller holds (a write transaction holds the write lock)."""
 
-    __slots__ = ("_recorder", "connection")
+    __slots__ = ("_connection", "_recorder", "_stream")
 
     def __init__(self, recorder: Recorder, connection: Connection) -> None:
         self._recorder = recorder
-        self.connection = connection
+        self._connection = connection
+        self._stream: RowStream | None = None
+
+    @property
+    def connection(self) -> Connection:
+        """The transaction's connection, rows still being sent settled first: every statement goes through here."""
+        if self._stream is not None:
+            self.settle()
+        return self._connection
+
+    def settle(self) -> None:
+        """Finish sending the rows inserted so far (PostgreSQL: end the COPY and wait for the server)."""
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            stream.settle()
+
+    def abandon(self, error: BaseException) -> None:
+        """Fail the rows still being sent, as the transaction rolls back because of `error`."""
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            with suppress(Exception):  # the error that stops the write is the one to report
+                stream.settle(error)
 
     def head(self) -> Head | None:
         """Return the last row's position, hash and recorded_at, or None for an empty log."""
@@ -359,8 +446,12 @@ class Transaction:
         return self._recorder.rows_with_ids(self.connection, ids)
 
     def insert(self, rows: list[tuple[Any, ...]]) -> None:
-        """Insert rows, values in COLUMNS order (SQLite executemany, PostgreSQL binary COPY)."""
-        self._recorder.insert_rows(self.connection, rows)
+        """Insert rows, values in COLUMNS order (SQLite executemany, PostgreSQL binary COPY).
+
+        On PostgreSQL the COPY stays open until the next statement of the transaction (or its end),
+        so the server inserts these rows while the caller goes on checking the next ones.
+        """
+        self._stream = self._recorder.stream_rows(self._connection, rows, self._stream)
 
     def transaction_time(self) -> datetime | None:
         """Return the database's own time for this transaction (PostgreSQL), or None (SQLite: no server clock)."""

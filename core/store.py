@@ -18,7 +18,7 @@ from collections.abc import Callable, Collection, Generator, Iterable, Iterator,
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 import orjson
 
@@ -26,7 +26,7 @@ from core import tokens
 from core.chain import check_chain
 from core.checks import checked, checked_name
 from core.database import Database
-from core.mapper import GENESIS_HASH, from_body, from_row, row_values
+from core.mapper import COLUMNS, GENESIS_HASH, from_body, from_row, landing, row_values
 from core.pages import PageWindow, paged, written_pages
 from core.recorder import AMENDMENT_TYPES, EventFilter, ReplayWindow, Transaction, recorder_for
 from core.sources import (
@@ -50,6 +50,7 @@ __all__ = [
     "EventFilter",
     "EventStore",
     "Located",
+    "PreparedEvent",
     "Source",
     "VerifyReport",
     "utc_timestamp",
@@ -61,6 +62,8 @@ Progress = Callable[[int], None]
 _TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 # events checked, staged and inserted together
 _INSERT_CHUNK = 1000
+# events staged before a write reads every stored text at once rather than each as first cited
+_TEXTS_AT_ONCE_AFTER = 100
 
 
 def utc_timestamp(moment: datetime) -> str:
@@ -79,6 +82,54 @@ class Located(NamedTuple):
 
     event: NewEvent
     location: Location = Location()
+
+
+class Reparse(Protocol):
+    """Parses one line again, in this process, into the event the full checks take (see PreparedEvent)."""
+
+    def __call__(self, raw: bytes, line: int) -> Located:
+        """Return the line's event and location; raise InputError as the reader would."""
+        ...
+
+
+class PreparedEvent(NamedTuple):
+    """A line a worker process parsed, validated and cut into its canonical body (core.mapper.body_parts).
+
+    Only an ordinary event (no registration, correction or retraction) with an id of its own is
+    prepared. The store splices where it lands into the body, hashes and inserts it once the
+    checks that depend on the log pass here cheaply; anything else (an id seen before, a source
+    unknown or published too late, a quote the worker did not find in the text it knew) sends
+    the line through `reparse` and the full checks, which accept it or word the refusal.
+    """
+
+    line: int
+    raw: bytes
+    id: str
+    type: str
+    stream: str
+    occurred: str
+    earliest: str
+    latest: str
+    actor: str | None
+    schema_version: int
+    # (source id, whether a quote is given, the sha256 of the stored text the worker found the quote in, or None)
+    sources: tuple[tuple[str, bool, str | None], ...]
+    head: bytes
+    middle: bytes
+    tail: bytes
+    reparse: Reparse
+
+    def located(self) -> Located:
+        """Return the event as the reader gives it, for the full checks."""
+        return self.reparse(self.raw, self.line)
+
+
+def _id_of(item: Located | PreparedEvent) -> str | None:
+    return item.id if type(item) is PreparedEvent else item.event.id  # type: ignore[union-attr]
+
+
+def _stream_of(item: Located | PreparedEvent) -> str:
+    return item.stream if type(item) is PreparedEvent else item.event.stream  # type: ignore[union-attr]
 
 
 @dataclass(frozen=True)
@@ -108,6 +159,11 @@ class VerifyReport:
     count: int
     head_position: int
     head_hash: str
+
+
+_Item = Located | PreparedEvent
+# where a staged row (values in COLUMNS order) holds what event_as_recorded reads back
+_ID, _BODY, _PREV_HASH, _HASH = (COLUMNS.index(name) for name in ("event_id", "body", "prev_hash", "hash"))
 
 
 # replay pages are rebuilt once they miss this many events (and a quarter of those they hold)
@@ -141,6 +197,7 @@ class _WriteBatch:
         # recorded_at never goes back along the positions, so "known at a time" is a prefix of the log
         if head is not None and head.recorded_at > recorded_at:
             self.recorded_at = head.recorded_at
+        self.landing = landing(self.recorded_at, recorded_by)
         self.count = 0
         # (id, position, stream, stream version) of the first and last events staged
         self.first_staged: tuple[str, int, str, int] | None = None
@@ -152,26 +209,38 @@ class _WriteBatch:
         self.stream_versions: dict[str, int] = {}
         self.sources: dict[str, Source] | None = None
         self.texts_absent: set[str] = set()  # sha256s with no stored text (yet)
+        # every stored text by sha256, once a long write has asked for one (texts are attached outside imports)
+        self.stored_texts: dict[str, str] | None = None
         self.target_types: dict[str, str | None] = {}
         # every correction's changes by the id of its target, and the retracted ids: read when first asked for
         self.corrections: dict[str, list[Mapping[str, Any]]] | None = None
         self.retractions: set[str] = set()
 
-    def prefetch(self, chunk: Sequence[Located]) -> None:
+    def prefetch(self, chunk: Sequence[Located | PreparedEvent]) -> None:
         """Load the stored events whose ids a chunk of input reuses (staged ones included), in one query."""
-        ids = [item.event.id for item in chunk if item.event.id is not None]
-        # a registration given no id takes its source's (`source:ID`): it may be the one stored
-        ids += [
-            registration_id(item.event.data["source_id"])
-            for item in chunk
-            if item.event.id is None and item.event.type == "source.registered"
-        ]
+        ids = [event_id for event_id in map(_id_of, chunk) if event_id is not None]
+        for item in chunk:
+            if type(item) is Located:
+                event = item.event
+                if event.id is None and event.type == "source.registered":
+                    # a registration given no id takes its source's (`source:ID`): it may be the one stored
+                    ids.append(registration_id(event.data["source_id"]))
+                elif event.type in AMENDMENT_TYPES:
+                    ids.append(event.data["target"])  # what the checks of an amendment read
         self.existing = {event.id: event for event in self._stored_with_ids(ids)} if ids else {}
 
     def staged_event(self, event_id: str) -> RecordedEvent:
         """Return an event staged earlier in this transaction, as stored."""
-        self.flush()
-        return next(self._stored_with_ids([event_id]))
+        found = self.event_as_recorded(event_id)
+        assert found is not None  # it was staged
+        return found
+
+    def _pending(self, event_id: str) -> RecordedEvent | None:
+        """Return the event with this id among the rows staged and not inserted yet, or None (a scan: rare)."""
+        for row in reversed(self.rows):
+            if row[_ID] == event_id:
+                return from_body(row[_BODY], prev_hash=row[_PREV_HASH], hash=row[_HASH])
+        return None
 
     def _stored_with_ids(self, ids: Sequence[str]) -> Iterator[RecordedEvent]:
         for body, prev_hash, hash_ in self.transaction.rows_with_ids(ids):
@@ -195,7 +264,13 @@ class _WriteBatch:
         if known is not None:
             return known
         if digest not in self.texts_absent:
-            stored = self.transaction.stored_text(digest)
+            if self.count >= _TEXTS_AT_ONCE_AFTER and self.stored_texts is None:
+                # a long write: the texts of every source known, in one query, not one query each
+                self.stored_texts = self.transaction.texts()
+            if self.stored_texts is not None:
+                stored = self.stored_texts.get(digest)
+            else:
+                stored = self.transaction.stored_text(digest)
             if stored is not None:
                 self.source_cache.texts[digest] = known = source_text(stored)
                 return known
@@ -205,13 +280,21 @@ class _WriteBatch:
     def type_of(self, event_id: str) -> str | None:
         if event_id in self.staged:
             return self.staged[event_id]
+        if event_id in self.existing:  # prefetched with the chunk: an amendment's target
+            return self.existing[event_id].type
         if event_id not in self.target_types:
             self.target_types[event_id] = self.transaction.type_of(event_id)
         return self.target_types[event_id]
 
     def event_as_recorded(self, event_id: str) -> RecordedEvent | None:
-        """Return the event with this id, staged or stored, as recorded (no amendment applied), or None."""
-        self.flush()
+        """Return the event with this id, staged or stored, as recorded (no amendment applied), or None.
+
+        Looked up without inserting the rows staged so far: on PostgreSQL each insert ends a COPY and
+        waits for the server, and an import of corrections would otherwise wait once per correction.
+        """
+        found = self.existing.get(event_id) or self._pending(event_id)
+        if found is not None:
+            return found
         return next(self._stored_with_ids([event_id]), None)
 
     def corrections_of(self, event_id: str) -> list[Mapping[str, Any]]:
@@ -268,6 +351,74 @@ class _WriteBatch:
             if self.type_of(event.data["target"]) == "source.registered":
                 self._amend_source(event)
 
+    def stage_prepared(self, item: PreparedEvent, *, unverified: bool) -> bool:
+        """Stage a prepared event if every check passes at once; False (nothing staged) calls for the full checks.
+
+        What passes is what core.checks.checked accepts unchanged: a new id, sources known and
+        published on or after the event's earliest day, and each quote found in its source's
+        stored text (the worker names the text it found it in), or given no text, or unverified.
+        """
+        # one unpacking rather than an attribute lookup per field: this runs once per line of a long import
+        (
+            _,
+            _,
+            event_id,
+            kind,
+            stream,
+            occurred,
+            earliest,
+            latest,
+            actor,
+            schema_version,
+            sources,
+            head,
+            middle,
+            tail,
+            _,
+        ) = item
+        if event_id in self.staged or event_id in self.existing or not sources:
+            return False
+        known = self.sources if self.sources is not None else self.known_sources()
+        for source_id, quoted, found_in in sources:
+            source = known.get(source_id)
+            # ISO days compare as text
+            if source is None or earliest > source.published:
+                return False
+            if quoted and not unverified and found_in != source.sha256 and self.text_of(source) is not None:
+                return False
+        versions = self.stream_versions
+        version = (versions[stream] if stream in versions else self.stream_version(stream)) + 1
+        versions[stream] = version
+        self.position = position = self.position + 1
+        prev_hash = self.hash
+        body = b'%s"position":%d%s%s%d%s' % (head, position, self.landing, middle, version, tail)
+        self.hash = hashlib.sha256(prev_hash.encode("ascii") + body).hexdigest()
+        self.rows.append(
+            (
+                position,
+                event_id,
+                stream,
+                version,
+                kind,
+                schema_version,
+                occurred,
+                earliest,
+                latest,
+                actor,
+                self.recorded_at,
+                self.recorded_by,
+                body.decode("utf-8"),
+                prev_hash,
+                self.hash,
+            )
+        )
+        self.staged[event_id] = kind
+        self.count += 1
+        self.last_staged = (event_id, position, stream, version)
+        if self.first_staged is None:
+            self.first_staged = self.last_staged
+        return True
+
     def _amend_source(self, amendment: NewEvent) -> None:
         """Apply a staged correction or retraction of a registration to the sources this transaction knows."""
         sources = self.known_sources()
@@ -286,7 +437,7 @@ class _WriteBatch:
             self.rows = []
 
 
-def _chunks(items: Iterable[Located], size: int) -> Iterator[tuple[Located, ...]]:
+def _chunks(items: Iterable[_Item], size: int) -> Iterator[tuple[_Item, ...]]:
     """Yield tuples of up to `size` items (itertools.batched arrived only in Python 3.12)."""
     iterator = iter(items)
     while chunk := tuple(itertools.islice(iterator, size)):
@@ -360,14 +511,14 @@ class EventStore:
 
     def append_many(
         self,
-        batch: Iterable[Located],
+        batch: Iterable[Located | PreparedEvent],
         *,
         expected_version: int | None = None,
         unverified: bool = False,
         on_progress: Progress | None = None,
         recorded_by: str | None = None,
     ) -> AppendResult:
-        """Append events in one transaction: all of them, or (on any error) none.
+        """Append events (or lines a worker prepared) in one transaction: all of them, or (on any error) none.
 
         An event whose id the log already holds with the same content is left
         alone; with other content it is a DuplicateIdError. `expected_version`
@@ -385,7 +536,7 @@ class EventStore:
 
     def _append(
         self,
-        batch: Iterable[Located],
+        batch: Iterable[Located | PreparedEvent],
         *,
         expected_version: int | None = None,
         unverified: bool = False,
@@ -401,21 +552,30 @@ class EventStore:
             unchanged: list[str] = []
             for chunk in _chunks(batch, _INSERT_CHUNK):
                 if expected_version is not None and state.count == 0 and not unchanged:
-                    stream = chunk[0].event.stream
+                    stream = _stream_of(chunk[0])
                     actual = state.stream_version(stream)
                     if actual != expected_version:
                         raise ConcurrencyError(stream, expected_version, actual)
                 state.prefetch(chunk)
+                # the previous chunk's rows go in now, after the query above: on PostgreSQL the server
+                # inserts them while this chunk is checked (the COPY stays open until the next statement)
+                state.flush()
                 for item in chunk:
-                    event = checked(state, item.event, item.location, unverified=unverified)
+                    if isinstance(item, PreparedEvent):
+                        if state.stage_prepared(item, unverified=unverified):
+                            continue
+                        located = item.located()
+                    else:
+                        located = item
+                    event = checked(state, located.event, located.location, unverified=unverified)
                     if event is None:
                         # only a registration can be given no id and be found: its id is its source's
-                        unchanged.append(item.event.id or registration_id(item.event.data["source_id"]))
+                        unchanged.append(located.event.id or registration_id(located.event.data["source_id"]))
                     else:
                         state.stage(event)
-                state.flush()
                 if on_progress is not None:
                     on_progress(len(chunk))
+            state.flush()
             if also is not None:
                 also(transaction, state.recorded_at)
             first, last = state.first_staged, state.last_staged

@@ -67,8 +67,13 @@ class WorkerPool:
     receives it too, and stops them as it unwinds. Use it through worker_pool.
     """
 
-    def __init__(self, processes: int) -> None:
-        """Start `processes` workers."""
+    def __init__(
+        self, processes: int, initializer: Callable[..., None] | None = None, initargs: tuple[Any, ...] = ()
+    ) -> None:
+        """Start `processes` workers, each running initializer(*initargs) first (when given).
+
+        Under fork the arguments are inherited, not pickled: a large read-only table costs nothing to hand over.
+        """
         forks = "fork" in multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork") if forks else multiprocessing.get_context("spawn")
         self._workers: list[_Worker] = []
@@ -76,7 +81,9 @@ class WorkerPool:
             for _ in range(processes):
                 with _STARTING:
                     ours, theirs = context.Pipe()
-                    process = context.Process(target=_serve, args=(theirs,), name="dtl-worker", daemon=True)
+                    process = context.Process(
+                        target=_serve, args=(theirs, initializer, initargs), name="dtl-worker", daemon=True
+                    )
                     _OUR_ENDS.append(ours)  # the worker closes its copy of this end too
                     try:
                         process.start()
@@ -162,9 +169,14 @@ class WorkerPool:
 
 
 @contextmanager
-def worker_pool(processes: int) -> Iterator[WorkerPool]:
-    """Start `processes` workers for a `with` block; leaving it stops them, at once if by an exception."""
-    pool = WorkerPool(processes)
+def worker_pool(
+    processes: int, initializer: Callable[..., None] | None = None, initargs: tuple[Any, ...] = ()
+) -> Iterator[WorkerPool]:
+    """Start `processes` workers for a `with` block; leaving it stops them, at once if by an exception.
+
+    Each worker runs initializer(*initargs) before its first task (see WorkerPool).
+    """
+    pool = WorkerPool(processes, initializer, initargs)
     try:
         yield pool
     except BaseException:  # an error, Ctrl-C, or a consumer that stopped iterating
@@ -173,11 +185,13 @@ def worker_pool(processes: int) -> Iterator[WorkerPool]:
     pool.stop(at_once=False)
 
 
-def _serve(connection: Connection) -> None:
+def _serve(connection: Connection, initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
     """Run tasks as they arrive, answering (True, result) or (False, exception), until told to leave."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for inherited in _OUR_ENDS:  # fork copied the parent's ends (this worker's too): the parent's death ends it
         inherited.close()
+    if initializer is not None:
+        initializer(*initargs)
     while True:
         try:
             message = connection.recv()

@@ -217,7 +217,8 @@ class Timeline:
         from core import DEFAULT_STREAM, read_jsonl
 
         return self.store.append_many(
-            read_jsonl(lines, name, DEFAULT_STREAM),
+            # long inputs: worker processes prepare each line's row, looking for quotes in the texts stored now
+            read_jsonl(lines, name, DEFAULT_STREAM, prepare=True, quote_texts=self.store.source_texts),
             unverified=unverified,
             expected_version=expected_version,
             recorded_by=by or self.recorded_by,

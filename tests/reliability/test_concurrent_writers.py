@@ -229,23 +229,21 @@ def test_a_lock_error_midway_through_an_import_writes_nothing_and_never_reruns_a
     from sqlalchemy import exc
 
     import core.store
-    from core.recorder import PostgresRecorder, SQLiteRecorder
+    from core.recorder import Transaction
 
     init_sourced(database_url)
     inserted_chunks: list[int] = []
+    real_insert = Transaction.insert
 
-    def failing_on_the_second_chunk(real_insert: Any) -> Any:
-        def insert_then_find_the_database_locked(recorder: Any, connection: Any, rows: list[Any]) -> None:
-            inserted_chunks.append(len(rows))
-            if len(inserted_chunks) == 2:  # the second chunk: as if SQLite reported a lock in the middle of the work
-                raise exc.OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked"))
-            real_insert(recorder, connection, rows)
-
-        return insert_then_find_the_database_locked
+    # every chunk of rows goes in through Transaction.insert (SQLite executemany, or PostgreSQL's COPY)
+    def insert_then_find_the_database_locked(transaction: Any, rows: list[Any]) -> None:
+        inserted_chunks.append(len(rows))
+        if len(inserted_chunks) == 2:  # the second chunk: as if SQLite reported a lock in the middle of the work
+            raise exc.OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked"))
+        real_insert(transaction, rows)
 
     monkeypatch.setattr(core.store, "_INSERT_CHUNK", 2)
-    for recorder in (SQLiteRecorder, PostgresRecorder):
-        monkeypatch.setattr(recorder, "insert_rows", failing_on_the_second_chunk(recorder.insert_rows))
+    monkeypatch.setattr(Transaction, "insert", insert_then_find_the_database_locked)
     lines = [json.dumps(_event(0, index)).encode() + b"\n" for index in range(5)]
     store = EventStore.open(database_url)
     try:

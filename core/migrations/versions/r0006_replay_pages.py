@@ -4,8 +4,8 @@ A cache like the snapshots (core/pages.py): never hashed, never copied, safe to 
 rebuilt from the bodies. Rows of one generation are written in several short
 transactions; its page 0, written last, says the generation is whole.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-30
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,198 @@
+"""A long import whose lines worker processes prepare (cut bodies, quotes looked for) stores what the full checks would.
+
+The store splices, hashes and inserts a prepared line only when every check passes at
+once; any line the fast path declines goes through the full checks, so a refusal names
+the same line, field and words as an import without workers, and writes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from core import DEFAULT_STREAM, EventFilter, EventStore, InputError, PreparedEvent, interchange, read_jsonl
+from core import store as store_module
+from core.mapper import canonical_json
+from tests.conftest import initialised_store
+
+TEXT = (
+    "Poland has offered logistics support despite ruling out troops on the ground. "
+    "Italy declined to take part, and Germany said it was too early to say. "
+    "Britain and France offered troops for a force to reassure Ukraine."
+)
+QUOTES = [
+    "Poland has offered logistics support",
+    "Italy declined to take part",
+    "Britain and France offered troops",
+    "Germany said it was ... too early to say",
+]
+
+
+@pytest.fixture(autouse=True)
+def _small_thresholds(monkeypatch: pytest.MonkeyPatch) -> None:
+    # workers start after 10 lines and take 7 at a time, and the store inserts 6 at a time (on PostgreSQL
+    # into a COPY left open while it checks the next ones), so a short input crosses many chunks of each
+    monkeypatch.setattr(interchange, "PARALLEL_AFTER", 10)
+    monkeypatch.setattr(interchange, "CHUNK_LINES", 7)
+    monkeypatch.setattr(store_module, "_INSERT_CHUNK", 6)
+    monkeypatch.setattr(store_module, "_TEXTS_AT_ONCE_AFTER", 20)
+
+
+def _with_sources(store: EventStore) -> EventStore:
+    store.register_source(source_id="art", publisher="FT", published="2025-03-10", text=TEXT)
+    store.register_source(source_id="notext", publisher="FT", published="2025-03-12")
+    return store
+
+
+@pytest.fixture
+def log(store: EventStore) -> EventStore:
+    return _with_sources(store)
+
+
+def _objects(count: int = 60) -> list[dict[str, Any]]:
+    objects: list[dict[str, Any]] = []
+    for number in range(count):
+        source = {"source": "art", "quote": QUOTES[number % len(QUOTES)]}
+        if number % 5 == 0:
+            source = {"source": "notext", "quote": "anything at all here"}
+        obj: dict[str, Any] = {
+            "id": f"e{number}",
+            "type": "pledge.made" if number % 2 else "position.in_talks",
+            "stream": "gaza" if number % 3 == 0 else DEFAULT_STREAM,
+            "occurred": "2025-03" if number % 4 == 0 else "2025-03-09",
+            "actor": ["PL", "GB", "FR", "IT"][number % 4],
+            "sources": [source] + ([{"source": "notext"}] if number % 7 == 0 else []),
+        }
+        if obj["type"] == "pledge.made":
+            obj["data"] = {"offers": ["logistics", "troops"][: 1 + number % 2], "firmness": "firm"}
+        if number % 6 == 0:
+            obj["note"] = "checked — “typographic” quotes and é"
+        if number % 11 == 0:
+            del obj["id"]  # generated
+        objects.append(obj)
+    # amendments, checked in full: of an event inserted chunks before, of one in the chunk before, of one just staged
+    for number, target, kind in [(26, "e2", "event.retracted"), (45, "e40", "event.corrected"), (56, "e54", "")]:
+        data: dict[str, Any] = {"target": target, "reason": "misread"}
+        if kind != "event.retracted":
+            data["changes"] = {"occurred": "2025-03-08"}
+        objects[number] = {"id": f"a{number}", "type": kind or "event.corrected", "occurred": "2025-03-10",
+                           "data": data, "sources": [{"source": "notext"}]}  # fmt: skip
+    return objects
+
+
+def _lines(objects: list[dict[str, Any]]) -> list[bytes]:
+    return [json.dumps(obj, ensure_ascii=False).encode() + b"\n" for obj in objects]
+
+
+def _prepared(store: EventStore, lines: list[bytes], workers: int = 1) -> Iterator[Any]:
+    return read_jsonl(
+        lines, "events.jsonl", DEFAULT_STREAM, workers=workers, prepare=True, quote_texts=store.source_texts
+    )
+
+
+def _stored(store: EventStore) -> list[tuple[Any, ...]]:
+    """Each stored event as what it says and where it landed (not when, nor the hashes: recorded_at differs)."""
+    found = []
+    for event in store.read(EventFilter()):
+        content = event.envelope()
+        if event.id.count("-") == 4:  # a generated id
+            content["id"] = "generated"
+        found.append((event.position, event.stream_version, event.recorded_by, content))
+    return found
+
+
+def test_the_workers_prepare_the_ordinary_lines_and_the_rest_come_as_events(log: EventStore) -> None:
+    objects = _objects()
+    objects[30] = {"type": "source.registered", "occurred": "2025-03-01",
+                   "data": {"source_id": "later", "publisher": "FT", "published": "2025-03-11"}}  # fmt: skip
+    items = list(_prepared(log, _lines(objects)))
+    assert len(items) == len(objects)
+    assert all(type(item) is not PreparedEvent for item in items[:10])  # parsed here, before the workers start
+    assert type(items[30]) is not PreparedEvent
+    unprepared = {26, 30, 45, 56}  # a registration and amendments: they change what later checks read
+    assert all(
+        type(item) is PreparedEvent for number, item in enumerate(items) if number >= 10 and number not in unprepared
+    )
+    assert all(type(item) is not PreparedEvent for number, item in enumerate(items) if number in unprepared)
+    sequential = list(read_jsonl(_lines(objects), "events.jsonl", DEFAULT_STREAM, workers=0))
+    for number, item in enumerate(items):
+        if type(item) is PreparedEvent:
+            assert item.line == number + 1
+            again = item.located()
+            if objects[number].get("id") is None:  # an id is generated on each reading
+                again = again._replace(event=again.event._replace(id=None))
+            assert again == sequential[number]
+
+
+def test_a_prepared_import_stores_what_an_import_without_workers_stores(log: EventStore, tmp_path: Path) -> None:
+    lines = _lines(_objects())
+    log.append_many(_prepared(log, lines), recorded_by="analyst")
+    with initialised_store(f"sqlite:///{tmp_path / 'sequential.db'}") as sequential:
+        _with_sources(sequential)
+        sequential.append_many(read_jsonl(lines, "events.jsonl", DEFAULT_STREAM, workers=0), recorded_by="analyst")
+        assert _stored(log) == _stored(sequential)
+    log.verify()
+    with log._recorder.reading() as transaction:  # every body is in canonical form, as the chain covers it
+        bodies = list(transaction.bodies_containing('"type":'))
+    assert bodies
+    assert all(canonical_json(orjson.loads(body)).decode() == body for body in bodies)
+
+
+def _bad(obj: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    return {**obj, **changes}
+
+
+_REFUSALS = {
+    "unknown source": lambda obj: _bad(obj, sources=[{"source": "nowhere"}]),
+    "quote not in the text": lambda obj: _bad(
+        obj, sources=[{"source": "art", "quote": "Spain offered its navy today"}]
+    ),
+    "second source unknown": lambda obj: _bad(obj, sources=[{"source": "art"}, {"source": "nowhere"}]),
+    "occurred after publication": lambda obj: _bad(obj, occurred="2025-03-11"),
+    "too short a quote": lambda obj: _bad(obj, sources=[{"source": "art", "quote": "Poland has"}]),
+    "reserved id": lambda obj: _bad(obj, id="source:art"),
+    "no source": lambda obj: _bad(obj, sources=[]),
+    "id used twice with other content": lambda obj: _bad(obj, id="e3"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_REFUSALS))
+def test_a_line_the_fast_path_declines_is_refused_as_without_workers(log: EventStore, case: str) -> None:
+    objects = _objects()
+    objects[40] = _REFUSALS[case](objects[41])
+    lines = _lines(objects)
+    before = log.head()
+    with pytest.raises(InputError) as sequential:
+        log.append_many(read_jsonl(lines, "events.jsonl", DEFAULT_STREAM, workers=0))
+    assert log.head() == before
+    with pytest.raises(InputError) as prepared:
+        log.append_many(_prepared(log, lines))
+    assert log.head() == before
+    assert type(prepared.value) is type(sequential.value)
+    assert prepared.value.location == sequential.value.location
+    assert prepared.value.location.line == 41
+    assert (str(prepared.value), prepared.value.hint) == (str(sequential.value), sequential.value.hint)
+
+
+def test_unverified_quotes_repeated_lines_and_stored_ids_are_handled_as_without_workers(
+    log: EventStore, tmp_path: Path
+) -> None:
+    objects = _objects()
+    objects[20] = _bad(objects[21], id="e-unverified", sources=[{"source": "art", "quote": "words the text lacks"}])
+    objects[35] = objects[34]  # the same event twice: the second is left alone
+    log.append_many(read_jsonl(_lines(objects[:5]), "first.jsonl", DEFAULT_STREAM, workers=0))  # e1..e4 stored
+    objects[25] = objects[2]  # an event the log holds already
+    lines = _lines(objects)
+    result = log.append_many(_prepared(log, lines), unverified=True)
+    with initialised_store(f"sqlite:///{tmp_path / 'sequential.db'}") as sequential:
+        _with_sources(sequential)
+        sequential.append_many(read_jsonl(_lines(objects[:5]), "first.jsonl", DEFAULT_STREAM, workers=0))
+        expected = sequential.append_many(read_jsonl(lines, "events.jsonl", DEFAULT_STREAM, workers=0), unverified=True)
+        assert _stored(log) == _stored(sequential)
+    assert (result.count, result.unchanged) == (expected.count, expected.unchanged)
+    assert result.unchanged == ["e1", "e2", "e3", "e4", "e2", "e34"]

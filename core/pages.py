@@ -35,7 +35,7 @@ from sqlalchemy import Connection, delete, func, insert, or_, select
 from core.schema import replay_pages
 from events import KINDS, RecordedEvent, edtf_bounds
 
-__all__ = ["FORMAT", "PAGE_EVENTS", "Generation", "PageWindow", "paged", "written_pages"]
+__all__ = ["FORMAT", "PAGE_EVENTS", "Generation", "PageWindow", "covered_through", "paged", "written_pages"]
 
 PAGE_EVENTS = 4096
 
@@ -70,6 +70,14 @@ class PageWindow:
     after_day: str | None
     until_day: str | None
     excluded: Collection[str]
+
+
+def covered_through(connection: Connection) -> int:
+    """Return the through_position of the newest whole generation in this code's format (0 when there is none)."""
+    column = replay_pages.c
+    newest = select(func.max(column.generation)).where(column.page == 0, column.format == FORMAT).scalar_subquery()
+    query = select(column.through_position).where(column.generation == newest, column.page == 0)
+    return int(connection.execute(query).scalar() or 0)
 
 
 @contextmanager

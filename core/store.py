@@ -27,7 +27,7 @@ from core.chain import check_chain
 from core.checks import checked, checked_name
 from core.database import Database
 from core.mapper import COLUMNS, GENESIS_HASH, from_body, from_row, landing, row_values
-from core.pages import PageWindow, paged, written_pages
+from core.pages import PageWindow, covered_through, paged, written_pages
 from core.recorder import AMENDMENT_TYPES, EventFilter, ReplayWindow, Transaction, recorder_for
 from core.sources import (
     SourceCache,
@@ -779,8 +779,8 @@ class EventStore:
             return False
         self.database.require_schema()
         head, _ = self.head()
-        with self.database.reading() as connection, paged(connection, PageWindow(None, 0, None, None, ())) as pages:
-            covered = 0 if pages is None else pages[0]
+        with self.database.reading() as connection:
+            covered = covered_through(connection)  # the header alone: no page is read to learn it
         if head - covered < (max(_PAGES_AT_LEAST, covered // 4) if at_least is None else at_least):
             return False
         everything = self.replay_window(_Everything(head))

@@ -30,6 +30,7 @@ def slotted_batches(
     """
     pending = iter(extra)
     waiting = next(pending, None)
+    waiting_key = None if waiting is None else fold_key(waiting)
     for batch in batches:
         if waiting is None:
             yield batch
@@ -38,9 +39,10 @@ def slotted_batches(
             continue
         last_key = fold_key(batch[-1])
         joining = []
-        while waiting is not None and fold_key(waiting) < last_key:
+        while waiting is not None and waiting_key is not None and waiting_key < last_key:
             joining.append(waiting)
             waiting = next(pending, None)
+            waiting_key = None if waiting is None else fold_key(waiting)
         if not joining:
             yield batch
         elif len(joining) * 8 < len(batch):

@@ -159,9 +159,11 @@ def check_snapshots_agree_with_full_replay(
                 known_at = None if known_offset is None else base + known_offset
                 stream = streams[stream_index % len(streams)]
                 expected = full_replay(store, stream, as_of, known_at)
-                actual, used_snapshot = snapshot_replay(replayer, stream, as_of, known_at)
-                resumed.append(used_snapshot)
-                assert json.dumps(actual) == json.dumps(expected)
+                # asked twice: the second time from what the first left (or an older snapshot), every time
+                for _ in range(2):
+                    actual, used_snapshot = snapshot_replay(replayer, stream, as_of, known_at)
+                    resumed.append(used_snapshot)
+                    assert json.dumps(actual) == json.dumps(expected)
 
     return check
 

@@ -35,7 +35,7 @@ from sqlalchemy import Connection, delete, func, insert, or_, select
 from core.schema import replay_pages
 from events import KINDS, RecordedEvent, edtf_bounds
 
-__all__ = ["FORMAT", "PAGE_EVENTS", "Generation", "PageWindow", "covered_through", "paged", "written_pages"]
+__all__ = ["FORMAT", "PAGE_EVENTS", "PageWindow", "covered_through", "paged", "written_pages"]
 
 PAGE_EVENTS = 4096
 
@@ -54,14 +54,6 @@ _decode_page = msgspec.msgpack.Decoder(list[RecordedEvent]).decode
 
 
 @dataclass(frozen=True)
-class Generation:
-    """A whole generation of pages: every plain event at or before `through_position` is in it."""
-
-    number: int
-    through_position: int
-
-
-@dataclass(frozen=True)
 class PageWindow:
     """Which events of the pages a replay wants (the engine's ReplayWindow, days as ISO text)."""
 
@@ -72,10 +64,16 @@ class PageWindow:
     excluded: Collection[str]
 
 
+def _newest_whole_generation() -> Any:
+    """Return, as a subquery, the newest generation in this code's format that its page 0 says is whole."""
+    column = replay_pages.c
+    return select(func.max(column.generation)).where(column.page == 0, column.format == FORMAT).scalar_subquery()
+
+
 def covered_through(connection: Connection) -> int:
     """Return the through_position of the newest whole generation in this code's format (0 when there is none)."""
     column = replay_pages.c
-    newest = select(func.max(column.generation)).where(column.page == 0, column.format == FORMAT).scalar_subquery()
+    newest = _newest_whole_generation()
     query = select(column.through_position).where(column.generation == newest, column.page == 0)
     return int(connection.execute(query).scalar() or 0)
 
@@ -89,7 +87,7 @@ def paged(connection: Connection, window: PageWindow) -> Iterator[tuple[int, Ite
     decoded only when the replay reaches it.
     """
     column = replay_pages.c
-    newest = select(func.max(column.generation)).where(column.page == 0, column.format == FORMAT).scalar_subquery()
+    newest = _newest_whole_generation()
     wanted = column.page > 0
     if window.after_day is not None:
         wanted = wanted & (column.last_latest > window.after_day)
@@ -151,7 +149,7 @@ def written_pages(
     *,
     through_position: int,
     pages_per_write: int = 16,
-) -> Generation:
+) -> None:
     """Write a new generation from every plain event at or before through_position, given in fold order.
 
     `write(work)` runs `work` in a short write transaction. Pages go a few at a time
@@ -186,8 +184,6 @@ def written_pages(
             add(rows, last=False)
             rows = []
     add(rows, last=True)
-    assert number is not None
-    return Generation(number, through_position)
 
 
 def _header(number: int, through_position: int) -> dict[str, Any]:

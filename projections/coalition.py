@@ -631,9 +631,7 @@ class CoalitionFold:
         actor = self._actors.get(code)
         if actor is None:
             actor = self._actors[code] = _Actor()
-        if len(actor.touched) >= actor.prune_at:  # `touch`, inlined
-            actor.prune()
-        actor.touched.append(event_id)
+        actor.touch(event_id)
         return actor
 
     def _pledge_made(self, event: RecordedEvent) -> None:

@@ -40,8 +40,11 @@ def serve(
     Requests send `Authorization: Bearer TOKEN` (see `dtl token create`).
     SIGTERM or Ctrl-C lets in-flight requests finish, then stops.
     """
+    import gc
+
     import uvicorn
 
+    gc.enable()  # a server runs for days: its requests' reference cycles must be collected (dtl turned it off)
     timeline = app.timeline
     position = timeline.head_position()  # refuse now, not on the first request, a log that is away or behind
     os.environ["DTL_DATABASE_URL"] = timeline.url

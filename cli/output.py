@@ -49,10 +49,19 @@ def safe_text(value: object, *, keep_newlines: bool = False) -> str:
 
 
 def echo_json(document: Any) -> None:
-    """Print one JSON document."""
-    from service.words import json_text
+    """Print one JSON document, indented by two (plain JSON values, or a projection's view of one)."""
+    from service.words import json_indented
 
-    click.echo(json_text(document, indent=2))
+    data = json_indented(document)
+    binary = getattr(sys.stdout, "buffer", None)
+    if binary is None:  # a stream that takes text only
+        click.echo(data.decode("utf-8"))
+        return
+    # the bytes as they are: click.echo would copy a document of a hundred megabytes to end it with a newline
+    sys.stdout.flush()
+    binary.write(data)
+    binary.write(b"\n")
+    binary.flush()
 
 
 def echo_notes(notes: Sequence[str]) -> None:

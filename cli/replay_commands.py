@@ -43,7 +43,7 @@ def state(app: AppContext, as_of: str | None, known_at: str | None, stream: str,
     answer = app.timeline.state(Query.parse(stream, as_of, known_at))
     echo_notes(answer.notes)
     if as_json:
-        echo_json(answer.to_json())
+        echo_json(answer.view())
         return
     result, position, day = answer.state, answer.position, answer.query.as_of
     known = f", known at {known_at}" if known_at else ""

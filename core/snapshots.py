@@ -9,7 +9,7 @@ whether they exist and are valid).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
@@ -40,7 +40,7 @@ class _Snapshot(Protocol):
     @property
     def day(self) -> date: ...
     @property
-    def state(self) -> dict[str, Any]: ...
+    def state(self) -> Mapping[str, Any] | str: ...
 
 
 def _stream_key(stream: str | None) -> str:
@@ -93,7 +93,7 @@ class SnapshotRecorder:
                     version=version,
                     position=position,
                     day=date.fromisoformat(snapshot_day),
-                    state=orjson.loads(state),
+                    state=state,  # JSON text: the projection decodes its own states, in one typed pass
                 )
                 # a long-lived process (the server) asks from the same snapshot again: keep it decoded
                 self._recent = {_cache_key(projection, stream, version, position, snapshot_day): found}

@@ -13,6 +13,7 @@ from projections.coalition import (
     ReportedSize,
     coalition_state,
     state_document,
+    state_view,
 )
 from projections.counts import count_series
 from projections.verification import QuoteChecker, QuoteStatus
@@ -33,6 +34,7 @@ __all__ = [
     "event_document",
     "history",
     "state_document",
+    "state_view",
     "timeline",
     "touches",
 ]

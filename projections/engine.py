@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -79,7 +79,8 @@ class Snapshot:
     version: str
     position: int
     day: date
-    state: dict[str, Any]
+    # what the fold's to_snapshot returned, or its JSON text as a store read it back (from_snapshot takes both)
+    state: Mapping[str, Any] | str
     # The answer as of `day`, when this process computed it: a store may hand the same value back, saving the decoding.
     result: CoalitionState | None = field(default=None, compare=False, repr=False)
 

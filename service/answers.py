@@ -130,11 +130,20 @@ class StateAnswer:
     notes: tuple[str, ...] = ()  # what the answer means when the question reached outside the log
 
     def to_json(self) -> dict[str, Any]:
-        """Return the state document of DESIGN.md."""
+        """Return the state document of DESIGN.md as plain dicts and lists."""
         from projections.coalition import state_document
 
         query = self.query
         return state_document(
+            self.state, stream=query.stream, as_of=query.as_of, known_at=query.known_at, position=self.position
+        )
+
+    def view(self) -> dict[str, Any]:
+        """Return the same document ready for an encoder, without a dict per member, claim and meeting."""
+        from projections.coalition import state_view
+
+        query = self.query
+        return state_view(
             self.state, stream=query.stream, as_of=query.as_of, known_at=query.known_at, position=self.position
         )
 

@@ -216,7 +216,7 @@ def state(
     request: Request, _: Reader, stream: Stream = DEFAULT_STREAM, as_of: AsOf = None, known_at: KnownAt = None
 ) -> Response:
     """Return who is in as of a day, known at a bound, with what, and how big it is said to be."""
-    return _read(request, lambda t: t.state(Question.parse(stream, as_of, known_at)).to_json())
+    return _read(request, lambda t: t.state(Question.parse(stream, as_of, known_at)).view())
 
 
 @router.get("/count", response_model=CountDocument, summary="Every claim about a quantity (dtl count --json)")

@@ -4,12 +4,14 @@ import json
 from datetime import date, timedelta
 from typing import Any
 
+import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from events import CAPABILITIES, COMPARATORS, SUBJECTS, edtf_bounds
-from projections.coalition import CoalitionFold, state_document
+from projections.coalition import CoalitionFold, state_document, state_view
 from projections.replay import fold_order
+from render.documents import json_bytes, json_indented, json_text
 from tests.support import recorded
 
 ACTORS = ("GB", "FR", "PL", "DE", "IT", "AU")
@@ -131,7 +133,7 @@ def test_resuming_from_a_snapshot_equals_folding_in_one_go(objects, as_of, data)
 
     first = CoalitionFold()
     first.apply_until(events[:split], as_of)
-    resumed = CoalitionFold.from_snapshot(json.loads(json.dumps(first.to_snapshot())))
+    resumed = CoalitionFold.from_snapshot(orjson.dumps(first.to_snapshot()))  # its JSON, as stored
     resumed.apply_until(events[split:], as_of)
 
     assert resumed.result(as_of) == whole.result(as_of)
@@ -156,7 +158,7 @@ def test_a_snapshot_taken_on_a_day_leaves_out_only_what_can_never_count_again(ob
 
     first = CoalitionFold()
     first.apply_until(events[:split], day)
-    resumed = CoalitionFold.from_snapshot(json.loads(json.dumps(first.to_snapshot(as_of=day))))
+    resumed = CoalitionFold.from_snapshot(orjson.dumps(first.to_snapshot(as_of=day)))
     resumed.apply_until(events[split:], as_of)
 
     assert resumed.result(as_of) == whole.result(as_of)
@@ -190,7 +192,21 @@ def test_a_capture_turned_into_a_snapshot_later_is_the_snapshot_of_its_moment(ob
     split = data.draw(st.integers(0, len(events)), label="split")
     fold = CoalitionFold()
     fold.apply_until(events[:split], as_of)
-    at_the_moment = json.dumps(fold.to_snapshot())
+    at_the_moment = orjson.dumps(fold.to_snapshot())
     capture = fold.capture()
     fold.apply_until(events[split:], as_of)
-    assert json.dumps(capture.to_snapshot()) == at_the_moment
+    assert orjson.dumps(capture.to_snapshot()) == at_the_moment
+
+
+@settings(deadline=None)
+@given(objects=logs(), as_of=days, known_at=st.none() | st.integers(0, 99))
+def test_the_state_view_prints_the_bytes_of_the_plain_document(objects, as_of, known_at):
+    """`dtl state --json` and the API encode the view (dataclasses as they are): the document's very bytes."""
+    fold = CoalitionFold()
+    fold.apply_until(fold_order(recorded(objects)), as_of)
+    where = {"stream": "s", "as_of": as_of, "known_at": known_at, "position": 7}
+    view = state_view(fold.result(as_of), **where)
+    plain = state_document(fold.result(as_of), **where)
+    assert json_indented(view) == json.dumps(plain, ensure_ascii=False, indent=2).encode()
+    assert json_bytes(view) == json_bytes(plain)
+    assert json_text(view) == json_text(plain)  # json.dumps's path, as for what orjson refuses

@@ -50,16 +50,16 @@ def safe_text(value: object, *, keep_newlines: bool = False) -> str:
 
 def echo_json(document: Any) -> None:
     """Print one JSON document, indented by two (plain JSON values, or a projection's view of one)."""
-    from service.words import json_indented
+    from service.words import json_indented_parts
 
-    data = json_indented(document)
     binary = getattr(sys.stdout, "buffer", None)
     if binary is None:  # a stream that takes text only
-        click.echo(data.decode("utf-8"))
+        click.echo(b"".join(json_indented_parts(document)).decode("utf-8"))
         return
-    # the bytes as they are: click.echo would copy a document of a hundred megabytes to end it with a newline
+    # bytes as they are made: the state of a million events is a hundred megabytes, never whole in memory
     sys.stdout.flush()
-    binary.write(data)
+    for part in json_indented_parts(document):
+        binary.write(part)
     binary.write(b"\n")
     binary.flush()
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
-import orjson
+import msgspec
 from sqlalchemy import Connection, delete, insert, or_, select
 
 from core.database import Database
@@ -129,7 +129,7 @@ class SnapshotRecorder:
                 "version": snapshot.version,
                 "position": snapshot.position,
                 "day": snapshot.day.isoformat(),
-                "state": orjson.dumps(snapshot.state).decode(),
+                "state": msgspec.json.encode(snapshot.state).decode(),  # structs as the projection declared them
                 "created_at": created_at,
             }
             for snapshot in taken

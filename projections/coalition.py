@@ -20,7 +20,6 @@ from types import MappingProxyType
 from typing import Any
 
 import msgspec
-import orjson
 
 from events import STANCE_ORDER, SUBJECTS, RecordedEvent, edtf_bounds
 
@@ -40,9 +39,9 @@ __all__ = [
 
 # The order stances are counted and listed in, most committed first.
 
-# Version 4: actors as arrays; claims (by subject) and meetings as the objects the state document shows,
-# which msgspec decodes straight into them. Bump on any change. (3: actors keep their offers set aside as
-# not standing, and which standing offers are tentative.)
+# Version 4: actors, claims (by subject) and meetings as arrays, which msgspec decodes straight into claims
+# and meetings. Bump on any change. (3: actors keep their offers set aside as not standing, and which
+# standing offers are tentative.)
 _SNAPSHOT_VERSION = 4
 
 # An actor's `touched` list is pruned of ids no fact can rest on again once it doubles past this size.
@@ -103,9 +102,12 @@ class FactEvents:
     conditions: Mapping[str, tuple[str, ...]]
 
 
-@dataclass(frozen=True, slots=True)
-class Claim:
-    """One source's claim about a quantity, kept beside the claims that disagree with it."""
+class Claim(msgspec.Struct, frozen=True, array_like=True, gc=False):
+    """One source's claim about a quantity, kept beside the claims that disagree with it.
+
+    Like a meeting, a msgspec struct: a snapshot keeps it as a JSON array that msgspec
+    decodes straight back into it; holding strings only, the collector need not track it.
+    """
 
     comparator: str
     amount: int
@@ -161,8 +163,7 @@ class ReportedSize:
         return size
 
 
-@dataclass(frozen=True, slots=True)
-class Meeting:
+class Meeting(msgspec.Struct, frozen=True, array_like=True, gc=False):
     """A meeting held or announced; `occurred` is when it was held or announced, `scheduled_for` when it is due."""
 
     meeting_id: str | None
@@ -555,11 +556,11 @@ class CoalitionFold:
         )
 
     def to_snapshot(self, as_of: date | None = None) -> dict[str, Any]:
-        """Return the whole accumulator ready for JSON, a copy: actors as arrays, claims and meetings as they are.
+        """Return the whole accumulator for `msgspec.json.encode`, a copy: actors as arrays, claims and meetings too.
 
-        Claims and meetings stay the frozen dataclasses they are (orjson writes them as
-        objects, the state document's, and a snapshot's reader decodes them straight
-        back). `as_of` (the day the snapshot is taken on) leaves nothing out any more:
+        Claims and meetings are the frozen structs they are (msgspec writes each as an
+        array, and a snapshot's reader decodes them straight back). `as_of` (the day the
+        snapshot is taken on) leaves nothing out any more:
         a scheduled meeting whose day is past may be unconfirmed at every later day,
         and held once a report of it comes; a held one left the schedule.
         """
@@ -591,7 +592,7 @@ class CoalitionFold:
         if not isinstance(data, str | bytes):
             if data.get("version") != _SNAPSHOT_VERSION:
                 raise ValueError(f"unsupported coalition snapshot version {data.get('version')!r}")
-            data = orjson.dumps(data)
+            data = msgspec.json.encode(data)
         try:
             state = _SNAPSHOT_DECODER.decode(data)
         except msgspec.ValidationError as error:
@@ -776,11 +777,11 @@ def state_view(
 ) -> dict[str, Any]:
     """Return the JSON document `dtl state --json` prints (DESIGN.md) ready for an encoder, members sorted by code.
 
-    Members, claims and meetings stay the frozen dataclasses they are, whose
-    fields are the document's keys in its order, and tuples stand for arrays:
-    orjson writes this as it stands, without building a dict per meeting and
-    claim (at a million events, two hundred thousand of them). `state_document`
-    is the same document as plain dicts and lists.
+    Members (dataclasses), claims and meetings (msgspec structs) stay as they
+    are, their fields the document's keys in its order, and tuples stand for
+    arrays: `render.documents` writes this without building a dict per meeting
+    and claim first (at a million events, two hundred thousand of them).
+    `state_document` is the same document as plain dicts and lists.
     """
     return {
         "stream": stream,
@@ -810,11 +811,13 @@ def _size_view(size: ReportedSize) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> Any:
-    """Return a document's value as plain JSON: dataclasses as objects of their fields, tuples as lists."""
+    """Return a document's value as plain JSON: structs and dataclasses as objects of their fields, tuples as lists."""
     if isinstance(value, dict):
         return {key: _plain(item) for key, item in value.items()}
     if isinstance(value, tuple | list):
         return [_plain(item) for item in value]
+    if isinstance(value, msgspec.Struct):
+        return _plain(msgspec.structs.asdict(value))
     if is_dataclass(value) and not isinstance(value, type):
         return {field.name: _plain(getattr(value, field.name)) for field in fields(value)}
     return value

@@ -1,20 +1,22 @@
 """Serialises JSON documents as text that is safe to show: readable UTF-8, every control character escaped.
 
-A document is plain JSON values, or as a projection hands it over ready for an encoder: frozen dataclasses
-whose fields are the keys (in order; orjson skips a field whose name starts with an underscore, and so does
-the fallback here) and tuples for arrays.
+A document is plain JSON values, or as a projection hands it over ready for an encoder: dataclasses and
+msgspec structs whose fields are the keys (in order; a dataclass field whose name starts with an underscore
+is left out, as orjson does) and tuples for arrays.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import fields, is_dataclass
 from typing import Any
 
+import msgspec
 import orjson
 
-__all__ = ["json_bytes", "json_indented", "json_text"]
+__all__ = ["json_bytes", "json_indented", "json_indented_parts", "json_text"]
 
 # what JSON leaves raw that a terminal would obey or cannot take: DEL, C1 controls, lone surrogates (C0 it escapes)
 _JSON_RAW_CONTROL = re.compile("[\x7f-\x9f\ud800-\udfff]")
@@ -31,15 +33,22 @@ def _escaped(match: re.Match[str]) -> str:
     return f"\\u{ord(match.group()):04x}"
 
 
-def _dataclass_fields(value: Any) -> dict[str, Any]:
-    """Return a dataclass as the object orjson makes of it (what `json.dumps` cannot take otherwise)."""
-    if is_dataclass(value) and not isinstance(value, type):
-        return {field.name: getattr(value, field.name) for field in fields(value) if not field.name.startswith("_")}
+def _struct_fields(value: Any) -> dict[str, Any]:
+    """Return a msgspec struct as the object of its fields (orjson's `default`: it writes dataclasses itself)."""
+    if isinstance(value, msgspec.Struct):
+        return msgspec.structs.asdict(value)
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 
+def _fields(value: Any) -> dict[str, Any]:
+    """Return a struct or a dataclass as the object orjson makes of it (what `json.dumps` cannot take otherwise)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {field.name: getattr(value, field.name) for field in fields(value) if not field.name.startswith("_")}
+    return _struct_fields(value)
+
+
 def _json_dumps(document: Any, indent: int | None) -> str:
-    dumped = json.dumps(document, ensure_ascii=False, indent=indent, default=_dataclass_fields)
+    dumped = json.dumps(document, ensure_ascii=False, indent=indent, default=_fields)
     return _JSON_RAW_CONTROL.sub(_escaped, dumped)
 
 
@@ -56,19 +65,57 @@ def json_text(document: Any, *, indent: int | None = None) -> str:
 
 def json_indented(document: Any) -> bytes:
     """Serialise JSON indented by two as UTF-8 bytes, control characters escaped: what a command prints."""
+    return b"".join(json_indented_parts(document))
+
+
+def json_indented_parts(document: Any, *, items: int = 4096) -> Iterator[bytes]:
+    """Yield `json_indented(document)` in parts, so a document of a hundred megabytes is never whole in memory.
+
+    An array longer than `items` goes out `items` elements at a time, and the objects holding one key by
+    key; everything else is encoded whole. Each part is indented as where it sits: JSON puts no raw line
+    break inside a string, so shifting every line of a part shifts exactly its structure.
+    """
+    yield from _parts(document, b"", items)
+
+
+def _parts(value: Any, indent: bytes, items: int) -> Iterator[bytes]:
+    inner = indent + b"  "
+    if isinstance(value, list | tuple) and len(value) > items:
+        for start in range(0, len(value), items):
+            part = _indented(list(value[start : start + items]), indent)  # [\n  item,\n  item\n]
+            yield (b"[" if start == 0 else b",") + part[1 : -len(indent) - 2]
+        yield b"\n" + indent + b"]"
+    elif isinstance(value, dict) and any(_is_long(item, items) for item in value.values()):
+        for number, (key, item) in enumerate(value.items()):
+            yield (b"{\n" if number == 0 else b",\n") + inner + _indented(key, b"") + b": "
+            yield from _parts(item, inner, items)
+        yield b"\n" + indent + b"}"
+    else:
+        yield _indented(value, indent)
+
+
+def _is_long(value: Any, items: int) -> bool:
+    if isinstance(value, list | tuple):
+        return len(value) > items
+    return isinstance(value, dict) and any(_is_long(item, items) for item in value.values())
+
+
+def _indented(value: Any, indent: bytes) -> bytes:
+    """Encode one value indented by two, its lines shifted by `indent` (the first one starts where it sits)."""
     try:
-        dumped = orjson.dumps(document, option=orjson.OPT_INDENT_2)
+        dumped = orjson.dumps(value, default=_struct_fields, option=orjson.OPT_INDENT_2)
     except (TypeError, orjson.JSONEncodeError):  # what orjson does not take (lone surrogates, huge integers)
-        return _json_dumps(document, 2).encode("utf-8")
-    if not _has_raw_control(dumped):
-        return dumped
-    return _JSON_RAW_CONTROL.sub(_escaped, dumped.decode("utf-8")).encode("utf-8")
+        dumped = _json_dumps(value, 2).encode("utf-8")
+    else:
+        if _has_raw_control(dumped):
+            dumped = _JSON_RAW_CONTROL.sub(_escaped, dumped.decode("utf-8")).encode("utf-8")
+    return dumped.replace(b"\n", b"\n" + indent) if indent else dumped
 
 
 def json_bytes(document: Any) -> bytes:
     """Serialise JSON compactly as UTF-8 bytes, control characters escaped: what the HTTP API answers."""
     try:
-        dumped = orjson.dumps(document)
+        dumped = orjson.dumps(document, default=_struct_fields)
     except (TypeError, orjson.JSONEncodeError):
         return json_text(document).encode("utf-8")
     if not _has_raw_control(dumped):

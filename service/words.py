@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from events import STANCE_ORDER, actor_name
-from render.documents import json_bytes, json_indented, json_text
+from render.documents import json_bytes, json_indented_parts, json_text
 from render.wording import quote_found_at, quote_status_sentence
 
 __all__ = [
     "STANCE_ORDER",
     "actor_name",
     "json_bytes",
-    "json_indented",
+    "json_indented_parts",
     "json_text",
     "mask_urls",
     "quote_found_at",

@@ -4,7 +4,7 @@ import json
 from datetime import date, timedelta
 from typing import Any
 
-import orjson
+import msgspec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -133,7 +133,7 @@ def test_resuming_from_a_snapshot_equals_folding_in_one_go(objects, as_of, data)
 
     first = CoalitionFold()
     first.apply_until(events[:split], as_of)
-    resumed = CoalitionFold.from_snapshot(orjson.dumps(first.to_snapshot()))  # its JSON, as stored
+    resumed = CoalitionFold.from_snapshot(msgspec.json.encode(first.to_snapshot()))  # its JSON, as stored
     resumed.apply_until(events[split:], as_of)
 
     assert resumed.result(as_of) == whole.result(as_of)
@@ -158,7 +158,7 @@ def test_a_snapshot_taken_on_a_day_leaves_out_only_what_can_never_count_again(ob
 
     first = CoalitionFold()
     first.apply_until(events[:split], day)
-    resumed = CoalitionFold.from_snapshot(orjson.dumps(first.to_snapshot(as_of=day)))
+    resumed = CoalitionFold.from_snapshot(msgspec.json.encode(first.to_snapshot(as_of=day)))
     resumed.apply_until(events[split:], as_of)
 
     assert resumed.result(as_of) == whole.result(as_of)
@@ -192,10 +192,10 @@ def test_a_capture_turned_into_a_snapshot_later_is_the_snapshot_of_its_moment(ob
     split = data.draw(st.integers(0, len(events)), label="split")
     fold = CoalitionFold()
     fold.apply_until(events[:split], as_of)
-    at_the_moment = orjson.dumps(fold.to_snapshot())
+    at_the_moment = msgspec.json.encode(fold.to_snapshot())
     capture = fold.capture()
     fold.apply_until(events[split:], as_of)
-    assert orjson.dumps(capture.to_snapshot()) == at_the_moment
+    assert msgspec.json.encode(capture.to_snapshot()) == at_the_moment
 
 
 @settings(deadline=None)

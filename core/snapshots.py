@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 import msgspec
-from sqlalchemy import Connection, delete, insert, or_, select
+from sqlalchemy import Connection, LargeBinary, cast, delete, insert, or_, select
 
 from core.database import Database
 from core.recorder import AMENDMENT_TYPES
@@ -40,7 +40,7 @@ class _Snapshot(Protocol):
     @property
     def day(self) -> date: ...
     @property
-    def state(self) -> Mapping[str, Any] | str: ...
+    def state(self) -> Mapping[str, Any] | str | bytes: ...
 
 
 def _stream_key(stream: str | None) -> str:
@@ -57,6 +57,9 @@ class SnapshotRecorder:
     def __init__(self, database: Database, factory: Any) -> None:
         self._database = database
         self._factory = factory
+        # SQLite hands the text over as its UTF-8 bytes, which the projection decodes as they are: read as a
+        # str (not all ASCII), tens of megabytes at a million events would be held twice, once more in UTF-8
+        self._state_column = cast(snapshots.c.state, LargeBinary) if database.dialect == "sqlite" else snapshots.c.state
         # the latest snapshot this recorder saved or read, by its identity in the table: the same state, decoded
         self._recent: dict[tuple[str, ...], Any] = {}
 
@@ -85,7 +88,7 @@ class SnapshotRecorder:
                     return recent
                 # only the chosen snapshot's state is read and decoded: states can be large
                 state = connection.execute(
-                    select(snapshots.c.state).where(snapshots.c.snapshot_id == snapshot_id)
+                    select(self._state_column).where(snapshots.c.snapshot_id == snapshot_id)
                 ).scalar_one()
                 found = self._factory(
                     projection=projection,
@@ -93,7 +96,7 @@ class SnapshotRecorder:
                     version=version,
                     position=position,
                     day=date.fromisoformat(snapshot_day),
-                    state=state,  # JSON text: the projection decodes its own states, in one typed pass
+                    state=state,  # JSON text (or its bytes): the projection decodes its own states, in one typed pass
                 )
                 # a long-lived process (the server) asks from the same snapshot again: keep it decoded
                 self._recent = {_cache_key(projection, stream, version, position, snapshot_day): found}

@@ -40,8 +40,8 @@ __all__ = [
 # The order stances are counted and listed in, most committed first.
 
 # Version 4: actors, claims (by subject) and meetings as arrays, which msgspec decodes straight into claims
-# and meetings. Bump on any change. (3: actors keep their offers set aside as not standing, and which
-# standing offers are tentative.)
+# and meetings; an actor's facts name their events by index into its touched ids. Bump on any change.
+# (3: actors keep their offers set aside as not standing, and which standing offers are tentative.)
 _SNAPSHOT_VERSION = 4
 
 # An actor's `touched` list is pruned of ids no fact can rest on again once it doubles past this size.
@@ -378,8 +378,18 @@ class _Actor:
         return twin
 
     def to_row(self, code: str) -> list[Any]:
-        """Return a copy of the accumulator as a JSON array (see `from_row`); ordered mappings become lists of pairs."""
+        """Return a copy of the accumulator as a JSON array (see `from_row`); ordered mappings become lists of pairs.
+
+        Pruned first, `touched` holds every id behind a fact, so the facts name theirs by
+        index into it: a snapshot read back shares one string per id, as the fold does
+        (at a million events, a million talks would otherwise each bring a copy).
+        """
         self.prune()
+        where = {event_id: number for number, event_id in enumerate(self.touched)}
+
+        def refs(event_ids: list[str]) -> list[int | str]:
+            return [where.get(event_id, event_id) for event_id in event_ids]
+
         return [
             code,
             self.stance,
@@ -387,12 +397,12 @@ class _Actor:
             self.stance_event,
             self.position,
             list(self.touched),
-            list(self.position_events),
-            list(self.talks),
-            [[key, list(ids)] for key, ids in self.offers.items()],
-            [[key, list(ids)] for key, ids in self.ruled_out.items()],
-            [[key, list(ids)] for key, ids in self.conditions.items()],
-            [[key, list(ids)] for key, ids in self.earlier.items()],
+            refs(self.position_events),
+            refs(self.talks),
+            [[key, refs(ids)] for key, ids in self.offers.items()],
+            [[key, refs(ids)] for key, ids in self.ruled_out.items()],
+            [[key, refs(ids)] for key, ids in self.conditions.items()],
+            [[key, refs(ids)] for key, ids in self.earlier.items()],
             [key for key in self.offers if key in self.tentative],  # in offer order: the same fold, the same row
         ]
 
@@ -402,13 +412,17 @@ class _Actor:
         code, actor = row[0], cls()
         actor.stance, actor.since, actor.stance_event, actor.position = row[1:5]
         touched, position_events, talks, offers, ruled_out, conditions, earlier, tentative = row[5:]
-        # copies: the fold goes on changing its lists, and the row may be read again
-        actor.touched, actor.position_events, actor.talks = list(touched), list(position_events), list(talks)
+        touched = list(touched)  # a copy: the fold goes on changing its lists, and the row may be read again
+
+        def ids(refs: list[int | str]) -> list[str]:
+            return [touched[ref] if ref.__class__ is int else ref for ref in refs]  # type: ignore[misc]
+
+        actor.touched, actor.position_events, actor.talks = touched, ids(position_events), ids(talks)
         actor.prune_at = max(_PRUNE_AFTER, 2 * len(touched))
-        actor.offers = {key: list(ids) for key, ids in offers}
-        actor.ruled_out = {key: list(ids) for key, ids in ruled_out}
-        actor.conditions = {key: list(ids) for key, ids in conditions}
-        actor.earlier = {key: list(ids) for key, ids in earlier}
+        actor.offers = {key: ids(refs) for key, refs in offers}
+        actor.ruled_out = {key: ids(refs) for key, refs in ruled_out}
+        actor.conditions = {key: ids(refs) for key, refs in conditions}
+        actor.earlier = {key: ids(refs) for key, refs in earlier}
         actor.tentative = set(tentative)
         return code, actor
 
@@ -600,7 +614,11 @@ class CoalitionFold:
         if state.version != _SNAPSHOT_VERSION:
             raise ValueError(f"unsupported coalition snapshot version {state.version!r}")
         fold = cls()
-        fold._actors = dict(map(_Actor.from_row, state.actors))
+        rows = state.actors
+        rows.reverse()
+        while rows:  # each row goes as soon as it is read: a million ids are not held twice
+            code, actor = _Actor.from_row(rows.pop())
+            fold._actors[code] = actor
         for subject, claims in state.claims.items():
             fold._claims[subject].extend(claims)
         fold._held = state.held

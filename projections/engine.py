@@ -80,7 +80,7 @@ class Snapshot:
     position: int
     day: date
     # what the fold's to_snapshot returned, or its JSON text as a store read it back (from_snapshot takes both)
-    state: Mapping[str, Any] | str
+    state: Mapping[str, Any] | str | bytes
     # The answer as of `day`, when this process computed it: a store may hand the same value back, saving the decoding.
     result: CoalitionState | None = field(default=None, compare=False, repr=False)
 

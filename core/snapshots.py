@@ -90,6 +90,9 @@ class SnapshotRecorder:
                 state = connection.execute(
                     select(self._state_column).where(snapshots.c.snapshot_id == snapshot_id)
                 ).scalar_one()
+                if self._database.dialect == "sqlite":
+                    # the pages the state came through would stay cached beside it while it is decoded
+                    connection.exec_driver_sql("PRAGMA shrink_memory")
                 found = self._factory(
                     projection=projection,
                     stream=stream,
@@ -98,8 +101,7 @@ class SnapshotRecorder:
                     day=date.fromisoformat(snapshot_day),
                     state=state,  # JSON text (or its bytes): the projection decodes its own states, in one typed pass
                 )
-                # a long-lived process (the server) asks from the same snapshot again: keep it decoded
-                self._recent = {_cache_key(projection, stream, version, position, snapshot_day): found}
+                # not kept: undecoded, the text would only spare a read, and at a million events weigh 50 MB
                 return found
         return None
 

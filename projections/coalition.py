@@ -40,7 +40,8 @@ __all__ = [
 # The order stances are counted and listed in, most committed first.
 
 # Version 4: actors, claims (by subject) and meetings as arrays, which msgspec decodes straight into claims
-# and meetings; an actor's facts name their events by index into its touched ids. Bump on any change.
+# and meetings; the actors' touched ids numbered in one list, their facts as runs of positions in their touched
+# ids. Bump on any change.
 # (3: actors keep their offers set aside as not standing, and which standing offers are tentative.)
 _SNAPSHOT_VERSION = 4
 
@@ -377,18 +378,29 @@ class _Actor:
         twin.touched, twin.prune_at = list(self.touched), self.prune_at
         return twin
 
-    def to_row(self, code: str) -> list[Any]:
+    def to_row(self, code: str, numbers: dict[str, int]) -> list[Any]:
         """Return a copy of the accumulator as a JSON array (see `from_row`); ordered mappings become lists of pairs.
 
-        Pruned first, `touched` holds every id behind a fact, so the facts name theirs by
-        index into it: a snapshot read back shares one string per id, as the fold does
-        (at a million events, a million talks would otherwise each bring a copy).
+        The ids an actor touched are numbered in `numbers`, shared by every actor of a
+        snapshot (a meeting reaches each participant): read back, each id is one string,
+        as in the fold. Pruned first, `touched` holds every id behind a fact, in fold
+        order, and so does each fact: a fact names its ids as runs of positions in
+        `touched` (start, stop), with no number per id (at a million events, a million talks).
         """
         self.prune()
         where = {event_id: number for number, event_id in enumerate(self.touched)}
 
-        def refs(event_ids: list[str]) -> list[int | str]:
-            return [where.get(event_id, event_id) for event_id in event_ids]
+        def runs(event_ids: list[str]) -> list[int | str]:
+            found: list[int | str] = []
+            for event_id in event_ids:
+                number = where.get(event_id)
+                if number is None:  # not touched: kept as itself
+                    found.append(event_id)
+                elif found and found[-1] == number:  # the run so far stops right before it
+                    found[-1] = number + 1
+                else:
+                    found += (number, number + 1)
+            return found
 
         return [
             code,
@@ -396,33 +408,42 @@ class _Actor:
             self.since,
             self.stance_event,
             self.position,
-            list(self.touched),
-            refs(self.position_events),
-            refs(self.talks),
-            [[key, refs(ids)] for key, ids in self.offers.items()],
-            [[key, refs(ids)] for key, ids in self.ruled_out.items()],
-            [[key, refs(ids)] for key, ids in self.conditions.items()],
-            [[key, refs(ids)] for key, ids in self.earlier.items()],
+            [numbers.setdefault(event_id, len(numbers)) for event_id in self.touched],
+            runs(self.position_events),
+            runs(self.talks),
+            [[key, runs(ids)] for key, ids in self.offers.items()],
+            [[key, runs(ids)] for key, ids in self.ruled_out.items()],
+            [[key, runs(ids)] for key, ids in self.conditions.items()],
+            [[key, runs(ids)] for key, ids in self.earlier.items()],
             [key for key in self.offers if key in self.tentative],  # in offer order: the same fold, the same row
         ]
 
     @classmethod
-    def from_row(cls, row: list[Any]) -> tuple[str, _Actor]:
-        """Return the actor code and accumulator that `to_row` described."""
+    def from_row(cls, row: list[Any], ids: list[str]) -> tuple[str, _Actor]:
+        """Return the actor code and accumulator that `to_row` described, its touched ids numbered in `ids`."""
         code, actor = row[0], cls()
         actor.stance, actor.since, actor.stance_event, actor.position = row[1:5]
-        touched, position_events, talks, offers, ruled_out, conditions, earlier, tentative = row[5:]
-        touched = list(touched)  # a copy: the fold goes on changing its lists, and the row may be read again
+        numbers, position_events, talks, offers, ruled_out, conditions, earlier, tentative = row[5:]
+        touched = [ids[number] for number in numbers]
 
-        def ids(refs: list[int | str]) -> list[str]:
-            return [touched[ref] if ref.__class__ is int else ref for ref in refs]  # type: ignore[misc]
+        def named(runs: list[int | str]) -> list[str]:
+            found: list[str] = []
+            items = iter(runs)
+            for item in items:
+                if isinstance(item, str):
+                    found.append(item)
+                else:
+                    stop = next(items)
+                    assert isinstance(stop, int), "a run is two positions"
+                    found += touched[item:stop]
+            return found
 
-        actor.touched, actor.position_events, actor.talks = touched, ids(position_events), ids(talks)
+        actor.touched, actor.position_events, actor.talks = touched, named(position_events), named(talks)
         actor.prune_at = max(_PRUNE_AFTER, 2 * len(touched))
-        actor.offers = {key: ids(refs) for key, refs in offers}
-        actor.ruled_out = {key: ids(refs) for key, refs in ruled_out}
-        actor.conditions = {key: ids(refs) for key, refs in conditions}
-        actor.earlier = {key: ids(refs) for key, refs in earlier}
+        actor.offers = {key: named(runs) for key, runs in offers}
+        actor.ruled_out = {key: named(runs) for key, runs in ruled_out}
+        actor.conditions = {key: named(runs) for key, runs in conditions}
+        actor.earlier = {key: named(runs) for key, runs in earlier}
         actor.tentative = set(tentative)
         return code, actor
 
@@ -455,9 +476,12 @@ class FoldCapture:
     def to_snapshot(self) -> dict[str, Any]:
         """Return the captured accumulator ready for JSON (see CoalitionFold.to_snapshot)."""
         claims = self._claims
+        numbers: dict[str, int] = {}  # every id the actors touched, numbered once
+        actors = [actor.to_row(code, numbers) for code, actor in self._actors.items()]
         return {
             "version": _SNAPSHOT_VERSION,
-            "actors": [actor.to_row(code) for code, actor in self._actors.items()],
+            "ids": list(numbers),
+            "actors": actors,
             "claims": {subject: claims[subject][:count] for subject, count in self._claim_counts.items()},
             "held": self._held[: self._held_count],
             "scheduled": list(self._scheduled),
@@ -468,13 +492,15 @@ class _SnapshotState(msgspec.Struct):
     """What a snapshot holds (FoldCapture.to_snapshot), decoded and checked in one pass."""
 
     version: int
-    actors: list[list[Any]]
+    ids: list[str]
+    actors: list[msgspec.Raw]  # decoded one by one: a row's numbers go as soon as it is read
     claims: dict[str, list[Claim]]
     held: list[Meeting]
     scheduled: list[Meeting]
 
 
 _SNAPSHOT_DECODER = msgspec.json.Decoder(_SnapshotState)
+_ACTOR_DECODER = msgspec.json.Decoder(list[Any])
 
 
 class CoalitionFold:
@@ -614,10 +640,8 @@ class CoalitionFold:
         if state.version != _SNAPSHOT_VERSION:
             raise ValueError(f"unsupported coalition snapshot version {state.version!r}")
         fold = cls()
-        rows = state.actors
-        rows.reverse()
-        while rows:  # each row goes as soon as it is read: a million ids are not held twice
-            code, actor = _Actor.from_row(rows.pop())
+        for row in state.actors:
+            code, actor = _Actor.from_row(_ACTOR_DECODER.decode(row), state.ids)
             fold._actors[code] = actor
         for subject, claims in state.claims.items():
             fold._claims[subject].extend(claims)

@@ -766,9 +766,28 @@ def test_snapshot_leaves_out_events_that_can_never_be_behind_a_fact_again():
         ),
         END,
     )
-    [italy] = fold.to_snapshot()["actors"]
+    snapshot = fold.to_snapshot()
+    [italy] = snapshot["actors"]
     assert italy[0] == "IT"
-    assert italy[5] == ["b"]  # touched
+    assert [snapshot["ids"][number] for number in italy[5]] == ["b"]  # touched
+
+
+def test_an_actor_row_names_its_facts_by_runs_of_touched_ids_and_keeps_any_other_id_as_itself():
+    from projections.coalition import _Actor
+
+    actor = _Actor()
+    actor.stance, actor.stance_event = "in_talks", "a"
+    actor.touched = ["a", "b", "c", "d"]
+    actor.talks = ["a", "x", "b", "c"]  # "x" never touched the actor: kept as itself, not lost
+    actor.conditions = {"UN mandate": ["b", "d"]}
+    numbers = {"z": 0}  # numbering shared with the actors before this one
+    row = actor.to_row("IT", numbers)
+    assert row[5] == [1, 2, 3, 4]  # touched, by number
+    assert row[7] == [0, 1, "x", 1, 3]  # talks: touched[0:1], "x", touched[1:3]
+    assert row[10] == [["UN mandate", [1, 2, 3, 4]]]
+    code, back = _Actor.from_row(json.loads(json.dumps(row)), list(numbers))
+    assert code == "IT"
+    assert (back.touched, back.talks, back.conditions) == (actor.touched, actor.talks, actor.conditions)
 
 
 def test_snapshot_on_a_day_keeps_past_meetings_never_reported_held_they_may_still_be():

@@ -342,7 +342,7 @@ class _Actor:
             tuple(self.ruled_out),
             tuple(self.conditions),
             self.since,
-            tuple(event_id for event_id in self.touched if event_id in behind),
+            tuple(filter(behind.__contains__, self.touched)),
         )
 
     def fact_events(self) -> FactEvents:
@@ -424,7 +424,7 @@ class _Actor:
         code, actor = row[0], cls()
         actor.stance, actor.since, actor.stance_event, actor.position = row[1:5]
         numbers, position_events, talks, offers, ruled_out, conditions, earlier, tentative = row[5:]
-        touched = [ids[number] for number in numbers]
+        touched = list(map(ids.__getitem__, numbers))
 
         def named(runs: list[int | str]) -> list[str]:
             found: list[str] = []

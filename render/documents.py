@@ -33,18 +33,17 @@ def _escaped(match: re.Match[str]) -> str:
     return f"\\u{ord(match.group()):04x}"
 
 
-def _struct_fields(value: Any) -> dict[str, Any]:
-    """Return a msgspec struct as the object of its fields (orjson's `default`: it writes dataclasses itself)."""
-    if isinstance(value, msgspec.Struct):
-        return msgspec.structs.asdict(value)
-    raise TypeError(f"{type(value).__name__} is not JSON")
+# orjson's `default`, for msgspec structs (it writes dataclasses itself); anything else raises TypeError in it
+_struct_fields = msgspec.structs.asdict
 
 
 def _fields(value: Any) -> dict[str, Any]:
     """Return a struct or a dataclass as the object orjson makes of it (what `json.dumps` cannot take otherwise)."""
     if is_dataclass(value) and not isinstance(value, type):
         return {field.name: getattr(value, field.name) for field in fields(value) if not field.name.startswith("_")}
-    return _struct_fields(value)
+    if isinstance(value, msgspec.Struct):
+        return msgspec.structs.asdict(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def _json_dumps(document: Any, indent: int | None) -> str:
@@ -75,20 +74,31 @@ def json_indented_parts(document: Any, *, items: int = 4096) -> Iterator[bytes]:
     key; everything else is encoded whole. Each part is indented as where it sits: JSON puts no raw line
     break inside a string, so shifting every line of a part shifts exactly its structure.
     """
-    yield from _parts(document, b"", items)
+    seen: dict[int, int] = {}
+    _count_long(document, items, seen)
+    # an array met twice (the state's participants claims) is encoded once, its parts shifted for each place
+    encoded: dict[int, list[bytes]] = {key: [] for key, count in seen.items() if count > 1}
+    yield from _parts(document, b"", items, encoded)
 
 
-def _parts(value: Any, indent: bytes, items: int) -> Iterator[bytes]:
+def _parts(value: Any, indent: bytes, items: int, encoded: dict[int, list[bytes]]) -> Iterator[bytes]:
     inner = indent + b"  "
     if isinstance(value, list | tuple) and len(value) > items:
-        for start in range(0, len(value), items):
-            part = _indented(list(value[start : start + items]), indent)  # [\n  item,\n  item\n]
-            yield (b"[" if start == 0 else b",") + part[1 : -len(indent) - 2]
+        kept = encoded.get(id(value))
+        for number, start in enumerate(range(0, len(value), items)):
+            if kept is not None and number < len(kept):
+                part = kept[number]
+            else:
+                part = _indented(list(value[start : start + items]), b"")  # [\n  item,\n  item\n]
+                if kept is not None:
+                    kept.append(part)
+            shifted = part.replace(b"\n", b"\n" + indent) if indent else part
+            yield (b"[" if start == 0 else b",") + shifted[1 : -len(indent) - 2]
         yield b"\n" + indent + b"]"
     elif isinstance(value, dict) and any(_is_long(item, items) for item in value.values()):
         for number, (key, item) in enumerate(value.items()):
             yield (b"{\n" if number == 0 else b",\n") + inner + _indented(key, b"") + b": "
-            yield from _parts(item, inner, items)
+            yield from _parts(item, inner, items, encoded)
         yield b"\n" + indent + b"}"
     else:
         yield _indented(value, indent)
@@ -98,6 +108,16 @@ def _is_long(value: Any, items: int) -> bool:
     if isinstance(value, list | tuple):
         return len(value) > items
     return isinstance(value, dict) and any(_is_long(item, items) for item in value.values())
+
+
+def _count_long(value: Any, items: int, seen: dict[int, int]) -> None:
+    """Count, by identity, the long arrays `_parts` will go through in parts."""
+    if isinstance(value, list | tuple):
+        if len(value) > items:
+            seen[id(value)] = seen.get(id(value), 0) + 1
+    elif isinstance(value, dict):
+        for item in value.values():
+            _count_long(item, items, seen)
 
 
 def _indented(value: Any, indent: bytes) -> bytes:

@@ -47,6 +47,13 @@ def test_long_arrays_go_out_in_parts_each_indented_where_it_sits():
     assert b"".join(parts) == expected(document)
 
 
+def test_an_array_met_twice_is_written_at_each_depth_from_one_encoding():
+    claims = tuple({"amount": number, "sources": ["a", "b"]} for number in range(9))
+    document = {"reported_size": {"claims": claims}, "reported_sizes": {"participants": {"claims": claims}}}
+    for items in (1, 2, 4, 8):
+        assert b"".join(json_indented_parts(document, items=items)) == expected(document)
+
+
 class Row(msgspec.Struct, frozen=True, array_like=True):
     name: str
     codes: tuple[str, ...]

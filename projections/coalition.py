@@ -15,9 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import date
+from itertools import accumulate, pairwise
 from sys import intern
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 
@@ -40,8 +41,8 @@ __all__ = [
 # The order stances are counted and listed in, most committed first.
 
 # Version 4: actors, claims (by subject) and meetings as arrays, which msgspec decodes straight into claims
-# and meetings; the actors' touched ids numbered in one list, their facts as runs of positions in their touched
-# ids. Bump on any change.
+# and meetings; the actors' touched ids numbered in one list, their facts as steps between positions in their
+# touched ids. Bump on any change.
 # (3: actors keep their offers set aside as not standing, and which standing offers are tentative.)
 _SNAPSHOT_VERSION = 4
 
@@ -383,24 +384,19 @@ class _Actor:
 
         The ids an actor touched are numbered in `numbers`, shared by every actor of a
         snapshot (a meeting reaches each participant): read back, each id is one string,
-        as in the fold. Pruned first, `touched` holds every id behind a fact, in fold
-        order, and so does each fact: a fact names its ids as runs of positions in
-        `touched` (start, stop), with no number per id (at a million events, a million talks).
+        as in the fold. Pruned first, `touched` holds every id behind a fact, so a fact
+        lists where its ids sit in `touched`, as the steps from one to the next (small
+        numbers, mostly 1, which Python and msgspec never allocate): at a million events,
+        a million talks read back with no string and no number of their own.
         """
         self.prune()
         where = {event_id: number for number, event_id in enumerate(self.touched)}
 
-        def runs(event_ids: list[str]) -> list[int | str]:
-            found: list[int | str] = []
-            for event_id in event_ids:
-                number = where.get(event_id)
-                if number is None:  # not touched: kept as itself
-                    found.append(event_id)
-                elif found and found[-1] == number:  # the run so far stops right before it
-                    found[-1] = number + 1
-                else:
-                    found += (number, number + 1)
-            return found
+        def steps(event_ids: list[str]) -> list[int] | list[str]:
+            positions = [where[event_id] for event_id in event_ids if event_id in where]
+            if len(positions) < len(event_ids):  # an id the actor never touched (no fold leaves one): ids as they are
+                return list(event_ids)
+            return [after - before for before, after in pairwise([0, *positions])]
 
         return [
             code,
@@ -409,12 +405,12 @@ class _Actor:
             self.stance_event,
             self.position,
             [numbers.setdefault(event_id, len(numbers)) for event_id in self.touched],
-            runs(self.position_events),
-            runs(self.talks),
-            [[key, runs(ids)] for key, ids in self.offers.items()],
-            [[key, runs(ids)] for key, ids in self.ruled_out.items()],
-            [[key, runs(ids)] for key, ids in self.conditions.items()],
-            [[key, runs(ids)] for key, ids in self.earlier.items()],
+            steps(self.position_events),
+            steps(self.talks),
+            [[key, steps(ids)] for key, ids in self.offers.items()],
+            [[key, steps(ids)] for key, ids in self.ruled_out.items()],
+            [[key, steps(ids)] for key, ids in self.conditions.items()],
+            [[key, steps(ids)] for key, ids in self.earlier.items()],
             [key for key in self.offers if key in self.tentative],  # in offer order: the same fold, the same row
         ]
 
@@ -426,24 +422,17 @@ class _Actor:
         numbers, position_events, talks, offers, ruled_out, conditions, earlier, tentative = row[5:]
         touched = list(map(ids.__getitem__, numbers))
 
-        def named(runs: list[int | str]) -> list[str]:
-            found: list[str] = []
-            items = iter(runs)
-            for item in items:
-                if isinstance(item, str):
-                    found.append(item)
-                else:
-                    stop = next(items)
-                    assert isinstance(stop, int), "a run is two positions"
-                    found += touched[item:stop]
-            return found
+        def named(steps: list[int] | list[str]) -> list[str]:
+            if steps and isinstance(steps[0], str):
+                return list(steps)
+            return list(map(touched.__getitem__, accumulate(cast("list[int]", steps))))
 
         actor.touched, actor.position_events, actor.talks = touched, named(position_events), named(talks)
         actor.prune_at = max(_PRUNE_AFTER, 2 * len(touched))
-        actor.offers = {key: named(runs) for key, runs in offers}
-        actor.ruled_out = {key: named(runs) for key, runs in ruled_out}
-        actor.conditions = {key: named(runs) for key, runs in conditions}
-        actor.earlier = {key: named(runs) for key, runs in earlier}
+        actor.offers = {key: named(steps) for key, steps in offers}
+        actor.ruled_out = {key: named(steps) for key, steps in ruled_out}
+        actor.conditions = {key: named(steps) for key, steps in conditions}
+        actor.earlier = {key: named(steps) for key, steps in earlier}
         actor.tentative = set(tentative)
         return code, actor
 

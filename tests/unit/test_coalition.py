@@ -772,7 +772,7 @@ def test_snapshot_leaves_out_events_that_can_never_be_behind_a_fact_again():
     assert [snapshot["ids"][number] for number in italy[5]] == ["b"]  # touched
 
 
-def test_an_actor_row_names_its_facts_by_runs_of_touched_ids_and_keeps_any_other_id_as_itself():
+def test_an_actor_row_names_its_facts_by_steps_through_its_touched_ids_or_else_as_they_are():
     from projections.coalition import _Actor
 
     actor = _Actor()
@@ -783,8 +783,8 @@ def test_an_actor_row_names_its_facts_by_runs_of_touched_ids_and_keeps_any_other
     numbers = {"z": 0}  # numbering shared with the actors before this one
     row = actor.to_row("IT", numbers)
     assert row[5] == [1, 2, 3, 4]  # touched, by number
-    assert row[7] == [0, 1, "x", 1, 3]  # talks: touched[0:1], "x", touched[1:3]
-    assert row[10] == [["UN mandate", [1, 2, 3, 4]]]
+    assert row[7] == ["a", "x", "b", "c"]  # talks: an id it never touched, so as they are
+    assert row[10] == [["UN mandate", [1, 2]]]  # the steps to positions 1 and 3 of touched
     code, back = _Actor.from_row(json.loads(json.dumps(row)), list(numbers))
     assert code == "IT"
     assert (back.touched, back.talks, back.conditions) == (actor.touched, actor.talks, actor.conditions)

@@ -160,13 +160,22 @@ class Replayer:
         self.save_snapshots()
         known_position = self._log.known_position(known_at)
         start = self._usable_snapshot(stream, known_position, as_of)
+        if start is not None and start.day == as_of and start.result is not None:
+            return Replay(start.result, known_position, _described(start), 0)  # this process's own answer
+        fold = CoalitionFold()
+        if start is not None:
+            try:
+                fold = CoalitionFold.from_snapshot(start.state)
+            except ValueError:  # a cache that no longer reads (damaged from outside): as if it were not there
+                start = None
         if start is not None and start.day == as_of:
             # still true and taken on the very day: nothing more counts, so the snapshot is the answer
-            return Replay(_answer(start), known_position, _described(start), 0)
-        return self._replay(as_of, stream, known_position, start)
+            return Replay(fold.result(as_of), known_position, _described(start), 0)
+        return self._replay(as_of, stream, known_position, start, fold)
 
-    def _replay(self, as_of: date, stream: str | None, known_position: int, start: Snapshot | None) -> Replay:
-        fold = CoalitionFold() if start is None else CoalitionFold.from_snapshot(start.state)
+    def _replay(
+        self, as_of: date, stream: str | None, known_position: int, start: Snapshot | None, fold: CoalitionFold
+    ) -> Replay:
         after_day = None if start is None else start.day
         # the amendments are not kept past this line: only their targets and the amended events are needed
         amendments = Amendments.collect(self._log.amendment_events(known_position))
@@ -279,13 +288,6 @@ class Replayer:
 def _described(snapshot: Snapshot) -> Snapshot:
     """Return the snapshot without its state: a replay says where it resumed from, and a large state is not kept."""
     return replace(snapshot, state={}, result=None)
-
-
-def _answer(snapshot: Snapshot) -> CoalitionState:
-    """Return the state a snapshot holds as of its own day, decoding it unless this process already has it."""
-    if snapshot.result is not None:
-        return snapshot.result
-    return CoalitionFold.from_snapshot(snapshot.state).result(snapshot.day)
 
 
 @contextmanager

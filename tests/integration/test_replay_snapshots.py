@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from core import EventStore, Located, Location
 from core.schema import snapshots
@@ -280,6 +280,20 @@ def test_a_snapshot_taken_on_the_day_asked_answers_without_reading_the_log(store
     assert warm.folded == 0
     assert log.asked == []
     assert warm.state == full.state
+
+
+@pytest.mark.parametrize("damage", ["{not json", '{"version": 4}', "[]", '{"version": 4, "ids": [1]}'])
+def test_a_snapshot_damaged_from_outside_is_passed_over_and_the_log_replayed(store: EventStore, damage: str) -> None:
+    day = date(2025, 3, 17)
+    _example_store(store).state(as_of=day, stream="ukraine-coalition")
+    assert _saved(store) > 0
+    store.database.writing(lambda connection: connection.execute(update(snapshots).values(state=damage)))
+    # a new recorder, as in a new process: the snapshot is read from the table
+    replayer = Replayer(store, SnapshotRecorder(store.database, Snapshot))
+    for asked in (day, day + timedelta(days=3)):  # the day it was taken on, and one after
+        again = replayer.state(as_of=asked, stream="ukraine-coalition")
+        assert again.resumed_from is None
+        assert again.state == Replayer(store).state(as_of=asked, stream="ukraine-coalition").state
 
 
 def test_clearing_snapshots_also_forgets_the_ones_kept_in_memory(store: EventStore) -> None:

@@ -202,6 +202,12 @@ def _parse_line(raw: bytes, file: str, number: int, default_stream: str) -> Loca
     location = Location(file, number)
     if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]  # a UTF-8 byte-order mark, as some editors write
+    # the fast decoder first: a line it accepts is valid UTF-8, one JSON object, with no NUL (msgspec refuses
+    # raw control characters); what it does not accept, the checks below, the JSON layer and the pydantic
+    # models judge and explain, as they would have without it
+    event = _fast_decoder()(raw, default_stream)
+    if event is not None:
+        return Located(event, location)
     try:
         line = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -210,10 +216,6 @@ def _parse_line(raw: bytes, file: str, number: int, default_stream: str) -> Loca
         return None
     if "\x00" in line:
         raise InputError("the line contains a NUL character", location)
-    # the fast decoder first; what it does not accept, the JSON layer and the pydantic models judge and explain
-    event = _fast_decoder()(raw, default_stream)
-    if event is not None:
-        return Located(event, location)
     return event_from_object(parse_json(line, location), location, default_stream)
 
 

@@ -164,22 +164,24 @@ class Bench:
     def measured(self, command: list[str], stdout: Path) -> tuple[float, int]:
         """Run a command with its standard output to a file; return its wall-clock seconds and peak RSS (KB).
 
-        The peak is the child's own (`os.wait4`), not the harness's, and the output goes to a file, so a
-        large document is neither held by the harness nor slowed by a pipe.
+        The command is started by a small process (`bench.peak`) that times it and reads its peak: Linux
+        counts in a child's peak what its parent held when it started it, and this harness holds hundreds
+        of megabytes at the 1M tier. The output goes to a file, so a large document is neither held by
+        the harness nor slowed by a pipe.
         """
         errors = stdout.with_name(stdout.name + ".stderr")
+        report = stdout.with_name(stdout.name + ".peak.json")
+        wrapped = [sys.executable, "-m", "bench.peak", str(report), *command]
         with stdout.open("wb") as out, errors.open("wb") as err:
-            started = time.perf_counter()
-            process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=err, env=_environment())
-            _, status, usage = os.wait4(process.pid, 0)
-            seconds = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait for it again
+            process = subprocess.run(wrapped, cwd=ROOT, stdout=out, stderr=err, env=_environment(), check=False)
         if process.returncode != 0:
             shown = " ".join(command)[:300]
             message = errors.read_text(encoding="utf-8", errors="replace")[-3000:]
             raise SystemExit(f"benchmark step failed (exit {process.returncode}): {shown}\n{message}")
         errors.unlink()
-        return seconds, usage.ru_maxrss  # kilobytes on Linux
+        measured = json.loads(report.read_text(encoding="utf-8"))
+        report.unlink()
+        return measured["seconds"], measured["max_rss_kb"]  # kilobytes on Linux
 
     @staticmethod
     def dtl(url: str, *arguments: str) -> list[str]:

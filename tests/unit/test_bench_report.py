@@ -57,10 +57,39 @@ def test_the_cold_state_process_is_judged_by_the_peer_process_time_over_ours() -
         "≥ 5× peer process; counts at 100k",
         "yes",
     )
-    beside_warm = _row(rows, "`dtl state`", "100k", "warm: snapshots present")
-    assert beside_warm[5] == ""  # shown for reading, not compared
-    assert beside_warm[6:] == ("≤ 1,500 ms; counts at 1M", "(yes)")
+    warm = _row(rows, "`dtl state`", "100k", "cold: no snapshots")
+    assert warm[2:5] == ("300 ms", "cold: no snapshots", "500 ms")  # the warm run judged, the cold beside it
+    assert warm[5] == ""  # shown for reading, not compared
+    assert warm[6:] == ("≤ 1,500 ms; counts at 1M", "(yes)")
     assert (len(tally.met), tally.missed) == (1, [])
+
+
+def test_the_state_process_at_1m_is_judged_warm_in_time_and_memory() -> None:
+    results = {
+        ("state.sqlite.cold", M1): Sample("time", [14.0]),
+        ("state.sqlite.warm", M1): Sample("time", [1.4]),
+        ("memory.state.sqlite.cold", M1): Sample("memory", [900 * 1024]),
+        ("memory.state.sqlite.warm", M1): Sample("memory", [350 * 1024]),
+    }
+    rows, tally = table(_bench(results))
+
+    assert _row(rows, "`dtl state`", "1M", "cold: no snapshots")[2:] == (
+        "1,400 ms",
+        "cold: no snapshots",
+        "14,000 ms",
+        "",
+        "≤ 1,500 ms; counts at 1M",
+        "yes",
+    )
+    assert _row(rows, "peak memory of that warm", "1M", "cold: no snapshots")[2:] == (
+        "350 MB",
+        "cold: no snapshots",
+        "900 MB",
+        "",
+        "≤ 400 MB; counts at 1M",
+        "yes",
+    )
+    assert len(tally.met) == 2
 
 
 def test_the_import_counts_at_100k_as_well_as_at_1m() -> None:

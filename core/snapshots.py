@@ -60,7 +60,7 @@ class SnapshotRecorder:
         # SQLite hands the text over as its UTF-8 bytes, which the projection decodes as they are: read as a
         # str (not all ASCII), tens of megabytes at a million events would be held twice, once more in UTF-8
         self._state_column = cast(snapshots.c.state, LargeBinary) if database.dialect == "sqlite" else snapshots.c.state
-        # the latest snapshot this recorder saved or read, by its identity in the table: the same state, decoded
+        # the latest snapshot this recorder saved, by its identity in the table, with the answer of its day
         self._recent: dict[tuple[str, ...], Any] = {}
 
     def find_snapshot(

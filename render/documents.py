@@ -95,7 +95,7 @@ def _parts(value: Any, indent: bytes, items: int, encoded: dict[int, list[bytes]
             shifted = part.replace(b"\n", b"\n" + indent) if indent else part
             yield (b"[" if start == 0 else b",") + shifted[1 : -len(indent) - 2]
         yield b"\n" + indent + b"]"
-    elif isinstance(value, dict) and any(_is_long(item, items) for item in value.values()):
+    elif isinstance(value, dict) and _is_long(value, items) and all(isinstance(key, str) for key in value):
         for number, (key, item) in enumerate(value.items()):
             yield (b"{\n" if number == 0 else b",\n") + inner + _indented(key, b"") + b": "
             yield from _parts(item, inner, items, encoded)

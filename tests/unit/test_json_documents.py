@@ -47,6 +47,11 @@ def test_long_arrays_go_out_in_parts_each_indented_where_it_sits():
     assert b"".join(parts) == expected(document)
 
 
+def test_an_object_with_keys_other_than_strings_is_written_whole_as_json_dumps_writes_it():
+    document = {1: list(range(6)), None: [True], "a": {2.5: list(range(3))}}
+    assert b"".join(json_indented_parts(document, items=2)) == expected(document)
+
+
 def test_an_array_met_twice_is_written_at_each_depth_from_one_encoding():
     claims = tuple({"amount": number, "sources": ["a", "b"]} for number in range(9))
     document = {"reported_size": {"claims": claims}, "reported_sizes": {"participants": {"claims": claims}}}

@@ -91,6 +91,41 @@ def speed_up(unit: str, ours: float, peer: float) -> float | None:
 _ES = "eventsourcing"
 _ES_PROCESS = "eventsourcing replay, a new process"
 _INDICATIVE = ()  # shown, never counted: the issue names no backend for it, and SQLite is the one that counts
+
+
+def _state_rows(backend: str, name: str, *, counted_at: tuple[int, ...], against_peer_at: tuple[int, ...]) -> list[Row]:
+    """The `dtl state` process on one backend: cold beside the peer's process, warm in time and in memory."""
+    process = "`dtl state` over the whole log (one stream), {}, a new process, " + name
+    return [
+        Row(
+            process.format("cold (no snapshots)"),
+            f"state.{backend}.cold",
+            "ms",
+            f"state.{backend}.eventsourcing",
+            _ES_PROCESS,
+            Target("≥ 5× peer process", ratio_at_least=5, counted_at=against_peer_at),
+        ),
+        Row(
+            process.format("warm (the snapshots it keeps)"),
+            f"state.{backend}.warm",
+            "ms",
+            f"state.{backend}.cold",
+            "cold: no snapshots",
+            Target("≤ 1,500 ms", at_most=1500, counted_at=counted_at),
+            ratio=False,
+        ),
+        Row(
+            f"peak memory of that warm `dtl state` process, {name}",
+            f"memory.state.{backend}.warm",
+            "MB",
+            f"memory.state.{backend}.cold",
+            "cold: no snapshots",
+            Target("≤ 400 MB", at_most=400, counted_at=counted_at),
+            ratio=False,
+        ),
+    ]
+
+
 ROWS = (
     Row(
         "bulk import (`dtl import`), SQLite",
@@ -128,58 +163,8 @@ ROWS = (
         f"{_ES} reconstruction",
         Target("≥ 5× peer", ratio_at_least=5, counted_at=_INDICATIVE),
     ),
-    Row(
-        "`dtl state` over the whole log (one stream), cold (no snapshots), a new process, SQLite",
-        "state.sqlite.cold",
-        "ms",
-        "state.sqlite.eventsourcing",
-        _ES_PROCESS,
-        Target("≥ 5× peer process", ratio_at_least=5, counted_at=AT_100K),
-    ),
-    Row(
-        "`dtl state` over the whole log (one stream), warm (the snapshots it keeps), a new process, SQLite",
-        "state.sqlite.warm",
-        "ms",
-        "state.sqlite.cold",
-        "cold: no snapshots",
-        Target("≤ 1,500 ms", at_most=1500, counted_at=AT_1M),
-        ratio=False,
-    ),
-    Row(
-        "peak memory of that warm `dtl state` process, SQLite",
-        "memory.state.sqlite.warm",
-        "MB",
-        "memory.state.sqlite.cold",
-        "cold: no snapshots",
-        Target("≤ 400 MB", at_most=400, counted_at=AT_1M),
-        ratio=False,
-    ),
-    Row(
-        "`dtl state` over the whole log (one stream), cold (no snapshots), a new process, PostgreSQL",
-        "state.postgres.cold",
-        "ms",
-        "state.postgres.eventsourcing",
-        _ES_PROCESS,
-        Target("≥ 5× peer process", ratio_at_least=5, counted_at=_INDICATIVE),
-    ),
-    Row(
-        "`dtl state` over the whole log (one stream), warm (the snapshots it keeps), a new process, PostgreSQL",
-        "state.postgres.warm",
-        "ms",
-        "state.postgres.cold",
-        "cold: no snapshots",
-        Target("≤ 1,500 ms", at_most=1500, counted_at=_INDICATIVE),
-        ratio=False,
-    ),
-    Row(
-        "peak memory of that warm `dtl state` process, PostgreSQL",
-        "memory.state.postgres.warm",
-        "MB",
-        "memory.state.postgres.cold",
-        "cold: no snapshots",
-        Target("≤ 400 MB", at_most=400, counted_at=_INDICATIVE),
-        ratio=False,
-    ),
+    *_state_rows("sqlite", "SQLite", counted_at=AT_1M, against_peer_at=AT_100K),
+    *_state_rows("postgres", "PostgreSQL", counted_at=_INDICATIVE, against_peer_at=_INDICATIVE),
     Row(
         "as-of query, warm (same process, caches in use), SQLite",
         "asof.sqlite.warm",

@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# the fold compiled with mypyc, beside its source (tools/build_native.py); rebuilt when the source changes
+NATIVE := $(VENV)/.native
 DEMO_DIR ?= $(shell mktemp -d -t dtl-demo-XXXXXX)
 
 .PHONY: demo test lint bench install browser clean eval
@@ -14,12 +16,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,postgres]'
 	touch $(STAMP)
 
-install: $(STAMP)
+$(NATIVE): $(STAMP) projections/coalition.py tools/build_native.py
+	$(BIN)/python tools/build_native.py
+	touch $(NATIVE)
 
-demo: $(STAMP)
+install: $(STAMP) $(NATIVE)
+
+demo: install
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash examples/coalition-of-the-willing/demo.sh "$(DEMO_DIR)"
 
-lint: $(STAMP)
+lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -34,13 +40,14 @@ browser:
 	command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 # Not part of `make test`: logs of 10k, 100k and 1M events; writes bench/RESULTS.md. BENCH_ARGS="--tiers 10k --quick"
-bench: $(STAMP)
+bench: install
 	$(BIN)/python -m pip install --quiet -e '.[dev,postgres,bench]'
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # Not part of `make test`: precision and recall of `dtl draft` on the founding articles (../shared/seeds)
-eval: $(STAMP)
+eval: install
 	$(BIN)/python -m bench.evaluate_drafts -v
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build
+	rm -f projections/*.so projections/*.built

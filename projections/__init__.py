@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from projections.native import prefer_fresh
+
+prefer_fresh("projections.coalition")  # its mypyc build, unless the source has changed since (projections/native.py)
+
 from projections.changes import diff, event_document, history, timeline, touches
 from projections.coalition import (
     STANCE_ORDER,

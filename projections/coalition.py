@@ -16,13 +16,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import date
 from itertools import accumulate, pairwise
-from sys import intern
 from types import MappingProxyType
 from typing import Any, cast
 
 import msgspec
 
 from events import STANCE_ORDER, SUBJECTS, RecordedEvent, edtf_bounds
+from projections.structs import Claim, Meeting, decode_actor_row, decode_snapshot
 
 __all__ = [
     "STANCE_ORDER",
@@ -48,15 +48,6 @@ _SNAPSHOT_VERSION = 4
 
 # An actor's `touched` list is pruned of ids no fact can rest on again once it doubles past this size.
 _PRUNE_AFTER = 64
-
-
-def _shared(text: str | None) -> str | None:
-    """Return the one shared copy of a string many facts repeat (codes, dates, vocabulary); None as it is.
-
-    Each parsed event brings its own copies, and a fold keeps every meeting
-    and claim: at a million events, sharing them saves about 100 MB.
-    """
-    return None if text is None else intern(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,48 +95,6 @@ class FactEvents:
     conditions: Mapping[str, tuple[str, ...]]
 
 
-class Claim(msgspec.Struct, frozen=True, array_like=True, gc=False):
-    """One source's claim about a quantity, kept beside the claims that disagree with it.
-
-    Like a meeting, a msgspec struct: a snapshot keeps it as a JSON array that msgspec
-    decodes straight back into it; holding strings only, the collector need not track it.
-    """
-
-    comparator: str
-    amount: int
-    occurred: str
-    attributed_to: str | None
-    raw: str | None
-    event: str
-    sources: tuple[str, ...]
-
-    @classmethod
-    def from_event(cls, event: RecordedEvent) -> Claim:
-        """Return the claim a count.reported event makes."""
-        data = event.data
-        return cls(
-            intern(data["comparator"]),
-            data["amount"],
-            intern(event.occurred),
-            _shared(data.get("attributed_to")),
-            _shared(data.get("raw")),
-            event.id,
-            tuple(map(intern, event.source_ids)),
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """Return the claim as the state document shows it (the subject is implied by where it sits)."""
-        return {
-            "comparator": self.comparator,
-            "amount": self.amount,
-            "occurred": self.occurred,
-            "attributed_to": self.attributed_to,
-            "raw": self.raw,
-            "event": self.event,
-            "sources": list(self.sources),
-        }
-
-
 @dataclass(frozen=True, slots=True)
 class ReportedSize:
     """Every claim about one subject counted as of a day, oldest first, and the floor the named members set."""
@@ -163,51 +112,6 @@ class ReportedSize:
         """Return the `reported_size` object of the state document."""
         size: dict[str, Any] = _plain(_size_view(self))
         return size
-
-
-class Meeting(msgspec.Struct, frozen=True, array_like=True, gc=False):
-    """A meeting held or announced; `occurred` is when it was held or announced, `scheduled_for` when it is due."""
-
-    meeting_id: str | None
-    host: str | None
-    occurred: str
-    scheduled_for: str | None
-    format: str | None
-    location: str | None
-    participants: tuple[str, ...] | None
-    topic: str | None
-    event: str
-
-    @classmethod
-    def from_event(cls, event: RecordedEvent) -> Meeting:
-        """Return the meeting a meeting.convened or meeting.scheduled event describes."""
-        data = event.data
-        participants = data.get("participants")
-        return cls(
-            data.get("meeting_id"),
-            _shared(event.actor),
-            intern(event.occurred),
-            _shared(data.get("scheduled_for")),
-            _shared(data.get("format")),
-            _shared(data.get("location")),
-            None if participants is None else tuple(map(intern, participants)),
-            _shared(data.get("topic")),
-            event.id,
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """Return the meeting as the state document lists it, absent fields as null."""
-        return {
-            "meeting_id": self.meeting_id,
-            "host": self.host,
-            "occurred": self.occurred,
-            "scheduled_for": self.scheduled_for,
-            "format": self.format,
-            "location": self.location,
-            "participants": None if self.participants is None else list(self.participants),
-            "topic": self.topic,
-            "event": self.event,
-        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -477,21 +381,6 @@ class FoldCapture:
         }
 
 
-class _SnapshotState(msgspec.Struct):
-    """What a snapshot holds (FoldCapture.to_snapshot), decoded and checked in one pass."""
-
-    version: int
-    ids: list[str]
-    actors: list[msgspec.Raw]  # decoded one by one: a row's numbers go as soon as it is read
-    claims: dict[str, list[Claim]]
-    held: list[Meeting]
-    scheduled: list[Meeting]
-
-
-_SNAPSHOT_DECODER = msgspec.json.Decoder(_SnapshotState)
-_ACTOR_DECODER = msgspec.json.Decoder(list[Any])
-
-
 class CoalitionFold:
     """Accumulates effective events, in fold order, into what `result` turns into a CoalitionState."""
 
@@ -623,14 +512,14 @@ class CoalitionFold:
                 raise ValueError(f"unsupported coalition snapshot version {data.get('version')!r}")
             data = msgspec.json.encode(data)
         try:
-            state = _SNAPSHOT_DECODER.decode(data)
+            state = decode_snapshot(data)
         except msgspec.ValidationError as error:
             raise ValueError(f"unsupported coalition snapshot version or shape ({error})") from None
         if state.version != _SNAPSHOT_VERSION:
             raise ValueError(f"unsupported coalition snapshot version {state.version!r}")
         fold = cls()
         for row in state.actors:
-            code, actor = _Actor.from_row(_ACTOR_DECODER.decode(row), state.ids)
+            code, actor = _Actor.from_row(decode_actor_row(row), state.ids)
             fold._actors[code] = actor
         for subject, claims in state.claims.items():
             fold._claims[subject].extend(claims)

@@ -1,0 +1,139 @@
+"""The fold's msgspec structs: claims and meetings as it keeps them, and what a snapshot of it holds.
+
+They live apart from the fold (projections.coalition) because the fold is compiled
+with mypyc (tools/build_native.py), which keeps of a class's annotations only the
+outer type (`list`, not `list[Meeting]`), while msgspec reads them to decode: a
+snapshot's claims would come back as plain lists. This module stays Python.
+"""
+
+from __future__ import annotations
+
+from sys import intern
+from typing import Any
+
+import msgspec
+
+from events import RecordedEvent
+
+__all__ = ["Claim", "Meeting", "SnapshotState", "decode_actor_row", "decode_snapshot"]
+
+
+def _shared(text: str | None) -> str | None:
+    """Return the one shared copy of a string many facts repeat (codes, dates, vocabulary); None as it is.
+
+    Each parsed event brings its own copies, and a fold keeps every meeting
+    and claim: at a million events, sharing them saves about 100 MB.
+    """
+    return None if text is None else intern(text)
+
+
+class Claim(msgspec.Struct, frozen=True, array_like=True, gc=False):
+    """One source's claim about a quantity, kept beside the claims that disagree with it.
+
+    Like a meeting, a msgspec struct: a snapshot keeps it as a JSON array that msgspec
+    decodes straight back into it; holding strings only, the collector need not track it.
+    """
+
+    comparator: str
+    amount: int
+    occurred: str
+    attributed_to: str | None
+    raw: str | None
+    event: str
+    sources: tuple[str, ...]
+
+    @classmethod
+    def from_event(cls, event: RecordedEvent) -> Claim:
+        """Return the claim a count.reported event makes."""
+        data = event.data
+        return cls(
+            intern(data["comparator"]),
+            data["amount"],
+            intern(event.occurred),
+            _shared(data.get("attributed_to")),
+            _shared(data.get("raw")),
+            event.id,
+            tuple(map(intern, event.source_ids)),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the claim as the state document shows it (the subject is implied by where it sits)."""
+        return {
+            "comparator": self.comparator,
+            "amount": self.amount,
+            "occurred": self.occurred,
+            "attributed_to": self.attributed_to,
+            "raw": self.raw,
+            "event": self.event,
+            "sources": list(self.sources),
+        }
+
+
+class Meeting(msgspec.Struct, frozen=True, array_like=True, gc=False):
+    """A meeting held or announced; `occurred` is when it was held or announced, `scheduled_for` when it is due."""
+
+    meeting_id: str | None
+    host: str | None
+    occurred: str
+    scheduled_for: str | None
+    format: str | None
+    location: str | None
+    participants: tuple[str, ...] | None
+    topic: str | None
+    event: str
+
+    @classmethod
+    def from_event(cls, event: RecordedEvent) -> Meeting:
+        """Return the meeting a meeting.convened or meeting.scheduled event describes."""
+        data = event.data
+        participants = data.get("participants")
+        return cls(
+            data.get("meeting_id"),
+            _shared(event.actor),
+            intern(event.occurred),
+            _shared(data.get("scheduled_for")),
+            _shared(data.get("format")),
+            _shared(data.get("location")),
+            None if participants is None else tuple(map(intern, participants)),
+            _shared(data.get("topic")),
+            event.id,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the meeting as the state document lists it, absent fields as null."""
+        return {
+            "meeting_id": self.meeting_id,
+            "host": self.host,
+            "occurred": self.occurred,
+            "scheduled_for": self.scheduled_for,
+            "format": self.format,
+            "location": self.location,
+            "participants": None if self.participants is None else list(self.participants),
+            "topic": self.topic,
+            "event": self.event,
+        }
+
+
+class SnapshotState(msgspec.Struct):
+    """What a snapshot holds (FoldCapture.to_snapshot), decoded and checked in one pass."""
+
+    version: int
+    ids: list[str]
+    actors: list[msgspec.Raw]  # decoded one by one: a row's numbers go as soon as it is read
+    claims: dict[str, list[Claim]]
+    held: list[Meeting]
+    scheduled: list[Meeting]
+
+
+_SNAPSHOT_DECODER = msgspec.json.Decoder(SnapshotState)
+_ACTOR_DECODER = msgspec.json.Decoder(list[Any])
+
+
+def decode_snapshot(data: str | bytes) -> SnapshotState:
+    """Return what a snapshot's JSON holds, claims and meetings decoded (msgspec.ValidationError: another shape)."""
+    return _SNAPSHOT_DECODER.decode(data)
+
+
+def decode_actor_row(row: msgspec.Raw) -> list[Any]:
+    """Return one actor's row of a snapshot (see `projections.coalition._Actor.to_row`)."""
+    return _ACTOR_DECODER.decode(row)

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from events import RecordedEvent, edtf_bounds
-from projections.coalition import Claim, CoalitionFold
+from projections.coalition import Claim, CoalitionFold, claim_of
 
 __all__ = ["count_series"]
 
@@ -37,7 +37,7 @@ def count_series(events: Iterable[RecordedEvent], subject: str, *, as_of: date |
             flush()
         fold.apply(event)
         if event.type == "count.reported" and event.data["subject"] == subject:
-            pending.append(Claim.from_event(event))
+            pending.append(claim_of(event))
             pending_day = latest
     flush()
     return series

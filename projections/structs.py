@@ -3,28 +3,17 @@
 They live apart from the fold (projections.coalition) because the fold is compiled
 with mypyc (tools/build_native.py), which keeps of a class's annotations only the
 outer type (`list`, not `list[Meeting]`), while msgspec reads them to decode: a
-snapshot's claims would come back as plain lists. This module stays Python.
+snapshot's claims would come back as plain lists. This module stays Python; the fold
+makes its claims and meetings itself (`claim_of`, `meeting_of`), compiled.
 """
 
 from __future__ import annotations
 
-from sys import intern
 from typing import Any
 
 import msgspec
 
-from events import RecordedEvent
-
 __all__ = ["Claim", "Meeting", "SnapshotState", "decode_actor_row", "decode_snapshot"]
-
-
-def _shared(text: str | None) -> str | None:
-    """Return the one shared copy of a string many facts repeat (codes, dates, vocabulary); None as it is.
-
-    Each parsed event brings its own copies, and a fold keeps every meeting
-    and claim: at a million events, sharing them saves about 100 MB.
-    """
-    return None if text is None else intern(text)
 
 
 class Claim(msgspec.Struct, frozen=True, array_like=True, gc=False):
@@ -41,20 +30,6 @@ class Claim(msgspec.Struct, frozen=True, array_like=True, gc=False):
     raw: str | None
     event: str
     sources: tuple[str, ...]
-
-    @classmethod
-    def from_event(cls, event: RecordedEvent) -> Claim:
-        """Return the claim a count.reported event makes."""
-        data = event.data
-        return cls(
-            intern(data["comparator"]),
-            data["amount"],
-            intern(event.occurred),
-            _shared(data.get("attributed_to")),
-            _shared(data.get("raw")),
-            event.id,
-            tuple(map(intern, event.source_ids)),
-        )
 
     def to_json(self) -> dict[str, Any]:
         """Return the claim as the state document shows it (the subject is implied by where it sits)."""
@@ -81,23 +56,6 @@ class Meeting(msgspec.Struct, frozen=True, array_like=True, gc=False):
     participants: tuple[str, ...] | None
     topic: str | None
     event: str
-
-    @classmethod
-    def from_event(cls, event: RecordedEvent) -> Meeting:
-        """Return the meeting a meeting.convened or meeting.scheduled event describes."""
-        data = event.data
-        participants = data.get("participants")
-        return cls(
-            data.get("meeting_id"),
-            _shared(event.actor),
-            intern(event.occurred),
-            _shared(data.get("scheduled_for")),
-            _shared(data.get("format")),
-            _shared(data.get("location")),
-            None if participants is None else tuple(map(intern, participants)),
-            _shared(data.get("topic")),
-            event.id,
-        )
 
     def to_json(self) -> dict[str, Any]:
         """Return the meeting as the state document lists it, absent fields as null."""

@@ -262,7 +262,16 @@ def _checked_amendment(
 
 
 def _corrected_data(target_type: str, changes: Mapping[str, Any], location: Location) -> dict[str, Any]:
-    """Return a correction's new data validated for its target's type (normalised: actors as codes)."""
+    """Return a correction's new data validated for its target's type (normalised: actors as codes).
+
+    The fast decoder first (what it accepts, the models accept alike: tests/unit/test_fast_decoder.py),
+    so an import of corrections need not load pydantic (about 60 ms); the models judge and explain the rest.
+    """
+    from core.fast_decoder import decode_payload  # msgspec's structs, loaded by writes alone
+
+    fast = decode_payload(target_type, changes["data"])
+    if fast is not None:
+        return fast
     from events import EventValidationError, validate_payload  # validation (pydantic) only where writing
 
     try:

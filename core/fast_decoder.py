@@ -29,7 +29,7 @@ from events.kinds import KINDS
 from events.records import NewEvent
 from events.words import Capability, Comparator, Subject
 
-__all__ = ["decode_event"]
+__all__ = ["decode_event", "decode_payload"]
 
 # `\Z`, not `$`: pydantic's regex engine ends `$` at the end of the text, Python's also before a last newline
 _Identifier = Annotated[str, Meta(min_length=1, max_length=128)]
@@ -272,6 +272,26 @@ def decode_event(line: bytes, default_stream: str) -> NewEvent | None:
             envelope.speaker,
         )
     except Exception:  # any refusal is judged again, and explained, by parse_event
+        return None
+
+
+def decode_payload(type_name: str, data: object) -> dict[str, Any] | None:
+    """Return one event type's data validated and normalised as `events.validate_payload` would, or None.
+
+    A correction's new data is checked against its target's type this way: through
+    JSON, with the structs a line's data is decoded with, so an accepted value is one
+    a line would have been accepted with. None, as for a line, means "not accepted
+    here": the caller asks the pydantic models, which accept it or say what is wrong.
+    """
+    payload_type = _PAYLOADS.get(type_name)
+    if payload_type is None or not isinstance(data, dict) or not _plain(data, _ANY_DEPTH):
+        return None
+    try:
+        encoded = msgspec.json.encode(data)
+        if b"\\u0000" in encoded:
+            return None  # the JSON layer names the field a NUL is in
+        return _dumped(msgspec.json.decode(encoded, type=payload_type))
+    except Exception:  # any refusal is judged again, and explained, by the pydantic models
         return None
 
 

@@ -208,6 +208,46 @@ def test_reading_and_replaying_the_log_loads_no_validation_library(tmp_path: Pat
     assert result.returncode == 0, result.stderr
 
 
+def test_importing_a_correction_of_an_events_data_loads_no_validation_library(tmp_path: Path) -> None:
+    """A correction's new data is checked by the fast decoder: an import of valid lines never loads pydantic (60 ms)."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.support import FIXTURES
+
+    correction = {
+        "id": "fix-gb-offers",
+        "type": "event.corrected",
+        "stream": "ukraine-coalition",
+        "occurred": "2025-03-17",
+        "data": {
+            "target": "nc-0310-gb-troops",
+            "changes": {"data": {"offers": ["troops", "air_cover", "troops"], "firmness": "firm"}},
+            "reason": "the later article names air cover too",
+        },
+        "sources": [{"source": "nc-2025-03-17"}],
+    }
+    lines = tmp_path / "correction.jsonl"
+    lines.write_text(json.dumps(correction) + "\n", encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 'log.db'}"
+    script = (
+        "import sys\n"
+        "from service.timeline import Timeline\n"
+        f"timeline = Timeline({url!r})\n"
+        "timeline.init()\n"
+        f"for path in ({str(FIXTURES / 'sources.jsonl')!r}, {str(FIXTURES / 'events.jsonl')!r}, {str(lines)!r}):\n"
+        "    with open(path, 'rb') as handle:\n"
+        "        timeline.import_lines(handle, path)\n"
+        "stored = [item for item in timeline.log() if item.event.id == 'fix-gb-offers']\n"
+        "print(stored[0].event.data['changes']['data'])\n"
+        "assert 'pydantic' not in sys.modules, sorted(m for m in sys.modules if 'pydantic' in m)[:3]\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "{'firmness': 'firm', 'offers': ['troops', 'air_cover']}"  # de-duplicated
+
+
 def test_the_two_doors_never_import_each_other_serve_names_the_web_app_by_its_import_string() -> None:
     import importlib
 

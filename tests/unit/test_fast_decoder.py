@@ -17,10 +17,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.fast_decoder import decode_event
+from core.fast_decoder import decode_event, decode_payload
 from core.interchange import parse_json
 from errors import InputError, Location
-from events import NewEvent, parse_event
+from events import EventValidationError, NewEvent, parse_event, validate_payload
 from events.kinds import KINDS
 from events.words import CAPABILITIES, COMPARATORS, SUBJECTS
 
@@ -45,17 +45,18 @@ def _ordered(value: Any) -> Any:
     return value
 
 
+def _beyond(value: Any, depth: int) -> bool:
+    """Whether a JSON value holds an integer past 64 bits or nests deeper than `depth` (orjson's to judge)."""
+    if isinstance(value, dict | list):
+        items = value.values() if isinstance(value, dict) else value
+        return depth == 0 or any(_beyond(item, depth - 1) for item in items)
+    return isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**64
+
+
 def _left_to_the_json_layer(line: bytes) -> bool:
     """Whether a correction's free-form data holds an integer past 64 bits or nests deeply (orjson's to judge)."""
-
-    def beyond(value: Any, depth: int) -> bool:
-        if isinstance(value, dict | list):
-            items = value.values() if isinstance(value, dict) else value
-            return depth == 0 or any(beyond(item, depth - 1) for item in items)
-        return isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**64
-
     event = json.loads(line)
-    return event["type"] == "event.corrected" and beyond(event["data"]["changes"].get("data"), 24)
+    return event["type"] == "event.corrected" and _beyond(event["data"]["changes"].get("data"), 24)
 
 
 def _assert_same(line: bytes) -> NewEvent | None:
@@ -292,6 +293,29 @@ def test_mutated_events_are_refused_alike(data: st.DataObject) -> None:
 @given(_ANY_JSON)
 def test_any_json_value_is_refused_alike(value: Any) -> None:
     _assert_same(json.dumps(value).encode("utf-8"))
+
+
+def _assert_same_payload(type_name: str, data: Any) -> None:
+    """A correction's new data for a target of this type: the fast decoder accepts it as the models do, or declines."""
+    fast = decode_payload(type_name, data)
+    try:
+        reference: dict[str, Any] | None = validate_payload(type_name, data)
+    except EventValidationError:
+        reference = None
+    if fast is None:
+        if reference is not None:  # only what the JSON layer judges before any check may be declined
+            assert "\\u0000" in json.dumps(data) or _beyond(data, 24), f"declined what pydantic accepts: {data!r}"
+        return
+    assert reference is not None, f"the fast decoder accepted data pydantic refuses for {type_name}: {data!r}"
+    assert _ordered(fast) == _ordered(reference)
+
+
+@_SETTINGS
+@given(st.data())
+def test_a_corrections_new_data_is_judged_alike_for_its_targets_type(data: st.DataObject) -> None:
+    event = data.draw(st.one_of(_events(), _mutated()))
+    type_name = event["type"] if isinstance(event.get("type"), str) else "pledge.made"
+    _assert_same_payload(type_name, json.loads(json.dumps(event.get("data", {}))))  # as a line's JSON gives it
 
 
 # one valid event's data per type (a correction's changes included), each field of which is tried with every near miss

@@ -177,10 +177,21 @@ def test_every_name_of_the_events_package_loads_from_the_module_it_names() -> No
     assert checked == events._HOME_OF
 
 
-def test_reading_and_replaying_the_log_loads_no_validation_library(tmp_path: Path) -> None:
-    """`dtl state` starts faster without pydantic, or on SQLite without the PostgreSQL dialect (50 ms together)."""
+_NO_PYDANTIC = "assert 'pydantic' not in sys.modules, sorted(m for m in sys.modules if 'pydantic' in m)[:3]\n"
+
+
+def _run_python(script: str) -> str:
+    """Run a script in a new interpreter (at the root, where the packages are); return what it printed."""
     import subprocess
     import sys
+
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_reading_and_replaying_the_log_loads_no_validation_library(tmp_path: Path) -> None:
+    """`dtl state` starts faster without pydantic, or on SQLite without the PostgreSQL dialect (50 ms together)."""
 
     from service.timeline import Timeline
     from tests.support import EXAMPLE
@@ -200,19 +211,16 @@ def test_reading_and_replaying_the_log_loads_no_validation_library(tmp_path: Pat
         "timeline.state(Query('ukraine-coalition', date(2025, 3, 17))).to_json()\n"
         "[item.to_json() for item in timeline.log()]\n"
         "timeline.verify()\n"
-        "assert 'pydantic' not in sys.modules, sorted(m for m in sys.modules if 'pydantic' in m)[:3]\n"
+        f"{_NO_PYDANTIC}"
         "postgres = sorted(m for m in sys.modules if 'dialects.postgresql' in m or m.startswith('psycopg'))\n"
         "assert not postgres, postgres[:3]\n"
     )
-    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stderr
+    _run_python(script)
 
 
 def test_importing_a_correction_of_an_events_data_loads_no_validation_library(tmp_path: Path) -> None:
     """A correction's new data is checked by the fast decoder: an import of valid lines never loads pydantic (60 ms)."""
     import json
-    import subprocess
-    import sys
 
     from tests.support import FIXTURES
 
@@ -241,11 +249,9 @@ def test_importing_a_correction_of_an_events_data_loads_no_validation_library(tm
         "        timeline.import_lines(handle, path)\n"
         "stored = [item for item in timeline.log() if item.event.id == 'fix-gb-offers']\n"
         "print(stored[0].event.data['changes']['data'])\n"
-        "assert 'pydantic' not in sys.modules, sorted(m for m in sys.modules if 'pydantic' in m)[:3]\n"
+        f"{_NO_PYDANTIC}"
     )
-    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "{'firmness': 'firm', 'offers': ['troops', 'air_cover']}"  # de-duplicated
+    assert _run_python(script) == "{'firmness': 'firm', 'offers': ['troops', 'air_cover']}"  # de-duplicated
 
 
 def test_the_two_doors_never_import_each_other_serve_names_the_web_app_by_its_import_string() -> None:

@@ -153,6 +153,7 @@ class Bench:
 
     def timed(self, command: list[str]) -> tuple[float, str]:
         """Run a command, returning its wall-clock seconds and standard output; fail loudly if it fails."""
+        _settle()
         started = time.perf_counter()
         process = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=_environment(), check=False)
         seconds = time.perf_counter() - started
@@ -172,6 +173,7 @@ class Bench:
         errors = stdout.with_name(stdout.name + ".stderr")
         report = stdout.with_name(stdout.name + ".peak.json")
         wrapped = [sys.executable, "-m", "bench.peak", str(report), *command]
+        _settle()
         with stdout.open("wb") as out, errors.open("wb") as err:
             process = subprocess.run(wrapped, cwd=ROOT, stdout=out, stderr=err, env=_environment(), check=False)
         if process.returncode != 0:
@@ -523,6 +525,15 @@ class Bench:
             self.add(metric, None, sample)
             self.log(f"cold start {' '.join(command[-3:])}: {sample.value:.0f} ms")
         self.databases.drop(url)
+
+
+def _settle() -> None:
+    """Flush the writes of the steps before to disk, so that no step is timed while the kernel writes them.
+
+    A step at 1M leaves a gigabyte or more to write back (an import, the raw sqlite3 floor's copies);
+    written back during the next step, it takes one of the two cores from whichever side runs next.
+    """
+    os.sync()
 
 
 def _environment() -> dict[str, str]:

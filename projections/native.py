@@ -24,8 +24,9 @@ def prefer_fresh(name: str) -> None:
     if name in sys.modules:
         return
     spec = importlib.util.find_spec(name)
-    if spec is None or spec.origin is None or not spec.origin.endswith(tuple(EXTENSION_SUFFIXES)):
+    if spec is None or not _is_extension(spec.origin):
         return  # no compiled form: the usual import reads the source
+    assert spec.origin is not None
     source = Path(spec.origin).parent / f"{name.rpartition('.')[2]}.py"
     if not os.environ.get("DTL_PURE_PYTHON") and _built_from(source):
         return
@@ -43,8 +44,11 @@ def prefer_fresh(name: str) -> None:
 
 def is_compiled(module: object) -> bool:
     """Say whether a loaded module is a compiled extension (not its Python source)."""
-    origin = getattr(getattr(module, "__spec__", None), "origin", None) or ""
-    return origin.endswith(tuple(EXTENSION_SUFFIXES))
+    return _is_extension(getattr(getattr(module, "__spec__", None), "origin", None))
+
+
+def _is_extension(origin: str | None) -> bool:
+    return origin is not None and origin.endswith(tuple(EXTENSION_SUFFIXES))
 
 
 def _built_from(source: Path) -> bool:

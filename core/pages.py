@@ -1,22 +1,23 @@
-"""Replay pages: the log's plain events in fold order, already decoded, kept beside the log as a cache.
+"""Replay pages: the log's effective events in fold order, already decoded, kept beside the log as a cache.
 
-A replay reads the plain (not amendment) events of a window in fold order — latest
-day, earliest day, position. From the events table that costs, per event, a place
-in SQLite's sort and a JSON body to parse and turn into a `RecordedEvent` (about
-5 µs together on the bench's logs). The pages hold the same events, every field
-but the hashes (which a replay leaves out too), as msgpack arrays that msgspec
-turns straight into `RecordedEvent`s, PAGE_EVENTS events to a row (about 1.3 µs
-an event). Read this way, a replay gives exactly the events the bodies give
-(tests/integration/test_replay_pages.py compares them, and the states, on random logs).
+A replay reads the effective events of a window in fold order (latest day, earliest
+day, position): the plain events with every correction and retraction known applied.
+From the events table that costs, per event, a place in SQLite's sort, a JSON body to
+parse and turn into a `RecordedEvent` (about 5 µs together on the bench's logs), and
+the amendments known to read and apply. The pages hold the effective events as known
+at their generation's `through_position`, every field but the hashes (which a replay
+leaves out too), as msgpack arrays that msgspec turns straight into `RecordedEvent`s,
+PAGE_EVENTS events to a row (about 1.3 µs an event). The store (EventStore.effective_batches)
+reads them for a window that knows at least that much, applying only the amendments
+recorded since and slotting in the events recorded since, read from their bodies;
+tests/integration/test_replay_pages.py compares what it gives, and the states, with an
+independent reading of the whole log on random logs.
 
 Like the snapshots, the pages are a cache: never hashed, never copied, safe to
-delete, rebuilt from the log. A *generation* holds every plain event at or before
-its `through_position`; events recorded after it (the tail) are read from their
-bodies and slotted in by fold key, so the pages never go stale, they only cover
-less. A generation is written in several short transactions (it may be large),
-its page 0 last: a generation without page 0 is not whole and is never read. A
-rebuild happens after an answer has gone out (see `Timeline.save_snapshots`), once
-the tail is long enough to be worth it; pages written by other code (another
+delete, rebuilt from the log. A generation is written in several short transactions
+(it may be large), its page 0 last: a generation without page 0 is not whole and is
+never read. A rebuild happens after an answer has gone out (see `Timeline.save_caches`),
+once the tail is long enough to be worth it; pages written by other code (another
 `RecordedEvent` or other schema versions) are ignored.
 """
 
@@ -43,7 +44,7 @@ PAGE_EVENTS = 4096
 def _format() -> str:
     """Return a fingerprint of what a page holds: RecordedEvent's fields in order, and the schema versions."""
     versions = sorted(f"{name}={kind.schema_version}" for name, kind in KINDS.items())
-    described = ["replay-pages/1", *RecordedEvent._fields, *versions]
+    described = ["replay-pages/2 effective", *RecordedEvent._fields, *versions]
     return hashlib.sha256("\n".join(described).encode()).hexdigest()[:16]
 
 
@@ -58,7 +59,6 @@ class PageWindow:
     """Which events of the pages a replay wants (the engine's ReplayWindow, days as ISO text)."""
 
     stream: str | None
-    known_position: int
     after_day: str | None
     until_day: str | None
     excluded: Collection[str]
@@ -79,55 +79,54 @@ def covered_through(connection: Connection) -> int:
 
 
 @contextmanager
-def paged(connection: Connection, window: PageWindow) -> Iterator[tuple[int, Iterator[list[RecordedEvent]]] | None]:
-    """Yield None when no whole generation is kept, else (its through_position, the window's events in batches).
+def paged(
+    connection: Connection, window: PageWindow, through_position: int
+) -> Iterator[Iterator[list[RecordedEvent]] | None]:
+    """Yield the window's events from the generation that holds the log through a position, in batches.
 
-    One statement reads the newest whole generation's header and pages (one consistent view: a
-    rebuild that deletes the generation meanwhile cannot take pages from under it); a page is
-    decoded only when the replay reaches it.
+    None when that generation is not kept whole (a rebuild may have replaced it since its
+    position was read). One statement reads its header and pages (one consistent view: a
+    rebuild that deletes it meanwhile cannot take pages from under it); a page is decoded
+    only when the replay reaches it.
     """
     column = replay_pages.c
-    newest = _newest_whole_generation()
+    generation = (
+        select(func.max(column.generation))
+        .where(column.page == 0, column.format == FORMAT, column.through_position == through_position)
+        .scalar_subquery()
+    )
     wanted = column.page > 0
     if window.after_day is not None:
         wanted = wanted & (column.last_latest > window.after_day)
     if window.until_day is not None:
         wanted = wanted & (column.first_latest <= window.until_day)
     query = (
-        select(column.through_position, column.first_latest, column.last_latest, column.body)
-        .where(column.generation == newest, or_(column.page == 0, wanted))
+        select(column.first_latest, column.last_latest, column.body)
+        .where(column.generation == generation, or_(column.page == 0, wanted))
         .order_by(column.page)
     )
     result = connection.execution_options(yield_per=4).execute(query)
     with closing(result):
         header = next(iter(result), None)
-        if header is None:
-            yield None
-            return
-        yield header.through_position, _batches(result, header.through_position, window)
+        yield None if header is None else _batches(result, window)
 
 
-def _batches(rows: Iterable[Any], through_position: int, window: PageWindow) -> Iterator[list[RecordedEvent]]:
+def _batches(rows: Iterable[Any], window: PageWindow) -> Iterator[list[RecordedEvent]]:
     """Yield each page's events the window wants, a list per page, in fold order."""
-    every_position = window.known_position >= through_position
-    for _, first_latest, last_latest, body in rows:
+    for first_latest, last_latest, body in rows:
         events = _decode_page(body)
         within_days = (window.after_day is None or first_latest > window.after_day) and (
             window.until_day is None or last_latest <= window.until_day
         )
-        if within_days and every_position and window.stream is None and not window.excluded:
+        if within_days and window.stream is None and not window.excluded:
             yield events  # the usual case of a whole-log replay: every event of the page
         elif kept := _kept(events, window, within_days):
             yield kept
 
 
 def _kept(events: list[RecordedEvent], window: PageWindow, within_days: bool) -> list[RecordedEvent]:
-    stream, known, excluded = window.stream, window.known_position, window.excluded
-    kept = [
-        event
-        for event in events
-        if event.position <= known and (stream is None or event.stream == stream) and event.id not in excluded
-    ]
+    stream, excluded = window.stream, window.excluded
+    kept = [event for event in events if (stream is None or event.stream == stream) and event.id not in excluded]
     if within_days:
         return kept
     after, until = window.after_day, window.until_day

@@ -86,11 +86,6 @@ class ReplayWindow(Protocol):
         """Only events whose latest day is on or before this one, or None."""
         ...
 
-    @property
-    def exclude_ids(self) -> Collection[str]:
-        """Ids of events the replay leaves out."""
-        ...
-
 
 # Statements every write transaction runs, built once (SQLAlchemy then reuses their compiled form).
 _HEAD = select(events.c.position, events.c.hash, events.c.recorded_at).order_by(events.c.position.desc()).limit(1)
@@ -226,13 +221,15 @@ class Recorder:
             ).scalar_one_or_none()
         return int(position or 0)
 
-    def amendment_rows(self, known_position: int) -> list[RowMapping]:
-        """Return the rows (body, prev_hash, hash) of every correction and retraction at or before a position."""
+    def amendment_rows(self, known_position: int, *, after_position: int = 0) -> list[RowMapping]:
+        """Return the rows (body, prev_hash, hash) of the corrections and retractions at positions after..known."""
         query = (
             select(events.c.body, events.c.prev_hash, events.c.hash)
             .where(text(RARE_TYPES), events.c.type.in_(AMENDMENT_TYPES), events.c.position <= known_position)
             .order_by(events.c.position)
         )
+        if after_position:
+            query = query.where(events.c.position > after_position)
         with self.database.reading() as connection:
             return list(connection.execute(query).mappings())
 

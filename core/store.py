@@ -42,7 +42,8 @@ from core.sources import (
 from core.tokens import IssuedToken, Token
 from core.workers import worker_processes
 from errors import ConcurrencyError, IntegrityViolation, Location, StoreBusy
-from events import NewEvent, RecordedEvent, Source, SourceText, slotted_batches, source_text
+from events import NewEvent, RecordedEvent, Source, SourceText, fold_key, slotted_batches, source_text
+from events.amendments import Amendments, amended
 
 __all__ = [
     "AppendResult",
@@ -170,15 +171,25 @@ _ID, _BODY, _PREV_HASH, _HASH = (COLUMNS.index(name) for name in ("event_id", "b
 _PAGES_AT_LEAST = 20_000
 
 
+def _page_window(window: ReplayWindow, excluded: Collection[str]) -> PageWindow:
+    """Return what a window asks of the replay pages, days as ISO text, leaving out the excluded ids."""
+    after, until = window.after_day, window.until_day
+    return PageWindow(
+        window.stream,
+        None if after is None else after.isoformat(),
+        None if until is None else until.isoformat(),
+        excluded,
+    )
+
+
 @dataclass(frozen=True)
 class _Everything:
-    """The replay window of every plain event up to a position: what the replay pages hold."""
+    """The replay window of every effective event known at a position: what the replay pages hold."""
 
     known_position: int
     stream: None = None
     after_day: None = None
     until_day: None = None
-    exclude_ids: tuple[str, ...] = ()
 
 
 class _WriteBatch:
@@ -709,9 +720,10 @@ class EventStore:
             return min(known_at, head)
         return self._recorder.position_recorded_by(known_at)
 
-    def amendment_events(self, known_position: int) -> list[RecordedEvent]:
-        """Return every correction and retraction at or before a position, in any stream."""
-        return [from_row(row) for row in self._recorder.amendment_rows(known_position)]
+    def amendment_events(self, known_position: int, *, after_position: int = 0) -> list[RecordedEvent]:
+        """Return every correction and retraction in any stream at positions after_position..known_position."""
+        rows = self._recorder.amendment_rows(known_position, after_position=after_position)
+        return [from_row(row) for row in rows]
 
     def landed(self, result: AppendResult) -> list[tuple[str, int, int, str]]:
         """Return where each event of an append is, as (id, position, stream version, hash).
@@ -728,35 +740,60 @@ class EventStore:
         found = [from_row(row) for row in self._recorder.rows_by_id(ids)]
         return sorted(found, key=lambda event: event.position)
 
-    def replay_window(self, window: ReplayWindow) -> Iterator[RecordedEvent]:
-        """Yield a window's plain events, streamed, sorted by (latest day, earliest day, position)."""
-        return itertools.chain.from_iterable(self.replay_batches(window))
+    def effective_events(self, window: ReplayWindow) -> Iterator[RecordedEvent]:
+        """Yield a window's effective events (see effective_batches), streamed."""
+        return itertools.chain.from_iterable(self.effective_batches(window))
 
-    def replay_batches(self, window: ReplayWindow) -> Iterator[Sequence[RecordedEvent]]:
-        """Yield a window's plain events in fold order, streamed, in batches (lists of a few thousand).
+    def effective_batches(self, window: ReplayWindow) -> Iterator[Sequence[RecordedEvent]]:
+        """Yield a window's effective events in fold order, streamed, in batches (lists of a few thousand).
 
-        From the replay pages (core.pages) where they hold the events, the rest from their bodies:
-        batches let a replay fold each one in a tight loop, with no generator between per event.
+        Effective: every correction and retraction known at the window's position applied
+        (events.amendments), the amendments themselves left out; the window's days and
+        stream are those of the events as amended. The replay pages (core.pages) hold the
+        effective events as known at their through_position: a window that knows that much
+        reads them, with only the amendments recorded since to apply (their targets' copies
+        left out, the amended forms slotted in) and the events recorded since read from their
+        bodies. A window that knows less, or a log with no pages, reads every body it knows.
+        Batches let a replay fold each one in a tight loop, with no generator between per event.
         """
         self.database.require_schema()
-        excluded = set(window.exclude_ids)
-        wanted = PageWindow(
-            window.stream,
-            window.known_position,
-            None if window.after_day is None else window.after_day.isoformat(),
-            None if window.until_day is None else window.until_day.isoformat(),
-            excluded,
-        )
-        with self.database.reading() as connection, paged(connection, wanted) as pages:
-            if pages is None:
-                yield from self._body_batches(window, excluded)
-                return
-            through_position, kept = pages
-            if window.known_position <= through_position:
-                yield from kept
-            else:
-                tail = self._body_batches(window, excluded, after_position=through_position)
-                yield from slotted_batches(kept, itertools.chain.from_iterable(tail))
+        known = window.known_position
+        with self.database.reading() as connection:
+            through = covered_through(connection)  # the header alone: no page is read to learn it
+            if 0 < through <= known:
+                since = Amendments.collect(self.amendment_events(known, after_position=through))
+                targets = since.targets()
+                amendments = Amendments.collect(self.amendment_events(known)) if targets else since
+                with paged(connection, _page_window(window, targets), through) as pages:
+                    if pages is not None:  # else replaced by a rebuild since `through` was read: the bodies
+                        tail = self._body_batches(window, targets, after_position=through) if known > through else ()
+                        plain = slotted_batches(pages, itertools.chain.from_iterable(tail))
+                        yield from self._amended_slotted(plain, window, amendments, targets)
+                        return
+            amendments = Amendments.collect(self.amendment_events(known))
+            targets = amendments.targets()
+            yield from self._amended_slotted(self._body_batches(window, targets), window, amendments, targets)
+
+    def _amended_slotted(
+        self,
+        plain: Iterable[Sequence[RecordedEvent]],
+        window: ReplayWindow,
+        amendments: Amendments,
+        targets: Collection[str],
+    ) -> Iterable[Sequence[RecordedEvent]]:
+        """Return batches with the targets' amended forms (those the window wants) slotted in by fold key."""
+        if not targets:
+            return plain
+        stream, after_day, until_day = window.stream, window.after_day, window.until_day
+        moved = [
+            event
+            for event in amended(self.events_by_id(targets), amendments)
+            if (stream is None or event.stream == stream)
+            and event.position <= window.known_position
+            and (after_day is None or event.latest > after_day)
+            and (until_day is None or event.latest <= until_day)
+        ]
+        return slotted_batches(plain, sorted(moved, key=fold_key))
 
     def _body_batches(
         self, window: ReplayWindow, excluded: Collection[str], *, after_position: int = 0
@@ -783,7 +820,7 @@ class EventStore:
             covered = covered_through(connection)  # the header alone: no page is read to learn it
         if head - covered < (max(_PAGES_AT_LEAST, covered // 4) if at_least is None else at_least):
             return False
-        everything = self.replay_window(_Everything(head))
+        everything = self.effective_events(_Everything(head))
         try:
             written_pages(lambda work: self.database.writing(work, wait=0.2), everything, through_position=head)
         except StoreBusy:

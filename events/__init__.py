@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the names as type checkers and readers see them
     from events.actors import ORGANISATIONS, UnknownActorError, actor_name, normalise_actor
+    from events.amendments import AMENDMENT_TYPES, Amendments, amended
     from events.dates import EdtfError, edtf_bounds, normalise_edtf, parse_day
     from events.envelope import EventValidationError, FieldProblem, SourceRef, parse_event, validate_payload
     from events.kinds import KINDS, EventKind, UnknownEventTypeError, kind_of, upcast
@@ -23,6 +24,7 @@ if TYPE_CHECKING:  # the names as type checkers and readers see them
     from events.words import CAPABILITIES, COMPARATORS, STANCE_ORDER, STANCES, SUBJECTS
 
 __all__ = [
+    "AMENDMENT_TYPES",
     "CAPABILITIES",
     "COMPARATORS",
     "KINDS",
@@ -31,6 +33,7 @@ __all__ = [
     "STANCES",
     "STANCE_ORDER",
     "SUBJECTS",
+    "Amendments",
     "EdtfError",
     "EventKind",
     "EventSpec",
@@ -44,6 +47,7 @@ __all__ = [
     "UnknownActorError",
     "UnknownEventTypeError",
     "actor_name",
+    "amended",
     "edtf_bounds",
     "fold_key",
     "interchange",
@@ -62,6 +66,7 @@ __all__ = [
 ]
 
 _HOMES = {
+    "events.amendments": ("AMENDMENT_TYPES", "Amendments", "amended"),
     "events.actors": ("ORGANISATIONS", "UnknownActorError", "actor_name", "normalise_actor"),
     "events.dates": ("EdtfError", "edtf_bounds", "normalise_edtf", "parse_day"),
     "events.envelope": ("EventValidationError", "FieldProblem", "SourceRef", "parse_event", "validate_payload"),

@@ -6,8 +6,8 @@ position K >= P) exactly when nothing recorded in (P, K] could have changed
 that prefix: no amendment (they apply at every date) and no event of the
 stream dated on or before d (a back-dated event). The store checks that in one
 indexed query; otherwise the next candidate, or a full replay, is used. The
-engine then folds only events dated in (d, D], merging amended events (whose
-dates may have moved) from memory.
+engine then folds only the effective events dated in (d, D], which the log
+hands out with the amendments known at K applied (their dates may have moved).
 
 The engine reaches the log through two small protocols that `core` satisfies
 structurally; it never imports `core`.
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -26,10 +26,9 @@ from itertools import chain, islice
 from pathlib import Path
 from typing import Any, Protocol
 
-from events import RecordedEvent, edtf_bounds, slotted_batches
+from events import RecordedEvent, edtf_bounds
 from projections import coalition, replay
 from projections.coalition import CoalitionFold, CoalitionState, FoldCapture
-from projections.replay import Amendments, amended, fold_key
 
 __all__ = ["Replay", "ReplayLog", "ReplayWindow", "Replayer", "Snapshot", "SnapshotStore", "fold_version"]
 
@@ -41,13 +40,12 @@ _WORTH_SAVING = 10_000
 
 @dataclass(frozen=True)
 class ReplayWindow:
-    """Which plain (non-amendment) events to read, in fold order by their stored dates."""
+    """Which effective events to read, in fold order: a stream (None for all), what is known, a span of days."""
 
     stream: str | None
     known_position: int
     after_day: date | None = None
     until_day: date | None = None
-    exclude_ids: Collection[str] = ()
 
 
 class ReplayLog(Protocol):
@@ -57,16 +55,8 @@ class ReplayLog(Protocol):
         """Return the last position known at a timestamp or position (the head for None)."""
         ...
 
-    def amendment_events(self, known_position: int) -> Iterable[RecordedEvent]:
-        """Return every correction and retraction at or before a position, in any stream."""
-        ...
-
-    def events_by_id(self, ids: Collection[str]) -> Iterable[RecordedEvent]:
-        """Return the events with these ids."""
-        ...
-
-    def replay_batches(self, window: ReplayWindow) -> Iterable[Sequence[RecordedEvent]]:
-        """Return the window's events sorted by (stored latest day, earliest day, position), in batches."""
+    def effective_batches(self, window: ReplayWindow) -> Iterable[Sequence[RecordedEvent]]:
+        """Return the window's events, amendments known applied, in fold order, in batches."""
         ...
 
 
@@ -177,10 +167,7 @@ class Replayer:
         self, as_of: date, stream: str | None, known_position: int, start: Snapshot | None, fold: CoalitionFold
     ) -> Replay:
         after_day = None if start is None else start.day
-        # the amendments are not kept past this line: only their targets and the amended events are needed
-        amendments = Amendments.collect(self._log.amendment_events(known_position))
-        batches = self._effective(stream, known_position, amendments, after_day=after_day, until_day=as_of)
-        del amendments
+        batches = self._log.effective_batches(ReplayWindow(stream, known_position, after_day, as_of))
         taken: list[tuple[date, FoldCapture]] = []
         if self._snapshots is None:
             folded = sum(fold.apply_all(batch)[0] for batch in batches)
@@ -239,39 +226,13 @@ class Replayer:
         self, *, stream: str | None = None, known_at: int | str | None = None, until_day: date | None = None
     ) -> Iterator[RecordedEvent]:
         """Yield every effective event known at K, amendments applied, in fold order."""
-        known_position = self._log.known_position(known_at)
-        amendments = Amendments.collect(self._log.amendment_events(known_position))
-        batches = self._effective(stream, known_position, amendments, after_day=None, until_day=until_day)
-        return chain.from_iterable(batches)
+        window = ReplayWindow(stream, self._log.known_position(known_at), until_day=until_day)
+        return chain.from_iterable(self._log.effective_batches(window))
 
     def _usable_snapshot(self, stream: str | None, known_position: int, as_of: date) -> Snapshot | None:
         if self._snapshots is None:
             return None
         return self._snapshots.find_snapshot(PROJECTION, stream, fold_version(), known_position, as_of)
-
-    def _effective(
-        self,
-        stream: str | None,
-        known_position: int,
-        amendments: Amendments,
-        *,
-        after_day: date | None,
-        until_day: date | None,
-    ) -> Iterator[Sequence[RecordedEvent]]:
-        targets = amendments.targets()
-        window = ReplayWindow(stream, known_position, after_day, until_day, exclude_ids=targets)
-        plain = self._log.replay_batches(window)
-        if not targets:
-            return iter(plain)
-        moved = [
-            event
-            for event in amended(self._log.events_by_id(targets), amendments)
-            if (stream is None or event.stream == stream)
-            and event.position <= known_position
-            and (after_day is None or event.latest > after_day)
-            and (until_day is None or event.latest <= until_day)
-        ]
-        return slotted_batches(plain, sorted(moved, key=fold_key))
 
     @staticmethod
     def _snapshot(

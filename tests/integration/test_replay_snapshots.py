@@ -256,17 +256,9 @@ class _CountingLog:
     def known_position(self, known_at: int | str | None) -> int:
         return self.store.known_position(known_at)
 
-    def amendment_events(self, known_position: int) -> list[Any]:
-        self.asked.append("amendment_events")
-        return self.store.amendment_events(known_position)
-
-    def events_by_id(self, ids: Any) -> list[Any]:
-        self.asked.append("events_by_id")
-        return self.store.events_by_id(ids)
-
-    def replay_batches(self, window: Any) -> Any:
-        self.asked.append("replay_batches")
-        return self.store.replay_batches(window)
+    def effective_batches(self, window: Any) -> Any:
+        self.asked.append("effective_batches")
+        return self.store.effective_batches(window)
 
 
 def test_a_snapshot_taken_on_the_day_asked_answers_without_reading_the_log(store: EventStore) -> None:

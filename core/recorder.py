@@ -86,6 +86,11 @@ class ReplayWindow(Protocol):
         """Only events whose latest day is on or before this one, or None."""
         ...
 
+    @property
+    def fold_fields_only(self) -> bool:
+        """Whether the events need only the fields a fold reads (core.pages._fold_fields), the rest left empty."""
+        ...
+
 
 # Statements every write transaction runs, built once (SQLAlchemy then reuses their compiled form).
 _HEAD = select(events.c.position, events.c.hash, events.c.recorded_at).order_by(events.c.position.desc()).limit(1)

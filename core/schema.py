@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 # The Alembic revision the code expects; a test checks it is the migrations' head.
-HEAD_REVISION = "0006"
+HEAD_REVISION = "0007"
 
 # The only types looked up by type; a partial index keeps them cheap to find and cheap to insert.
 # Queries repeat this exact text so SQLite knows the partial index applies. Comparisons, not an IN list:
@@ -115,4 +115,5 @@ replay_pages = Table(
     Column("last_latest", String(10), nullable=False),
     Column("events", Integer, nullable=False),
     Column("body", LargeBinary, nullable=False),
+    Column("fold", LargeBinary, nullable=False),
 )

@@ -179,6 +179,7 @@ def _page_window(window: ReplayWindow, excluded: Collection[str]) -> PageWindow:
         None if after is None else after.isoformat(),
         None if until is None else until.isoformat(),
         excluded,
+        window.fold_fields_only,
     )
 
 
@@ -190,6 +191,7 @@ class _Everything:
     stream: None = None
     after_day: None = None
     until_day: None = None
+    fold_fields_only: bool = False
 
 
 class _WriteBatch:

@@ -46,6 +46,8 @@ class ReplayWindow:
     known_position: int
     after_day: date | None = None
     until_day: date | None = None
+    # for a fold: the events may come with only the fields a fold reads (quotes, recording details left empty)
+    fold_fields_only: bool = False
 
 
 class ReplayLog(Protocol):
@@ -167,7 +169,7 @@ class Replayer:
         self, as_of: date, stream: str | None, known_position: int, start: Snapshot | None, fold: CoalitionFold
     ) -> Replay:
         after_day = None if start is None else start.day
-        batches = self._log.effective_batches(ReplayWindow(stream, known_position, after_day, as_of))
+        batches = self._log.effective_batches(ReplayWindow(stream, known_position, after_day, as_of, True))
         taken: list[tuple[date, FoldCapture]] = []
         if self._snapshots is None:
             folded = sum(fold.apply_all(batch)[0] for batch in batches)

@@ -114,6 +114,7 @@ replay_pages = Table(
     Column("first_latest", String(10), nullable=False),
     Column("last_latest", String(10), nullable=False),
     Column("events", Integer, nullable=False),
-    Column("body", LargeBinary, nullable=False),
+    # before the body: SQLite reaches a column past a large value by walking that value's overflow pages
     Column("fold", LargeBinary, nullable=False),
+    Column("body", LargeBinary, nullable=False),
 )

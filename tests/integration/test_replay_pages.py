@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, inspect, select, update
 
 from core import EventStore, Located, Location
 from core.pages import FORMAT
@@ -253,3 +253,11 @@ def test_pages_replaced_after_their_position_was_read_are_passed_over(
     window = ReplayWindow(None, head)
     assert _effective(store, window) == _expected_window(store, window)
     assert _state(store) == full_state_at(store, head)
+
+
+def test_the_fold_column_comes_before_the_body(store: EventStore) -> None:
+    # SQLite reaches a column past a large value only by walking its overflow pages: a fold reading
+    # its column after the body read both (measured: 178 ms of a cold `dtl state` over 100k events, not 17)
+    columns = [column["name"] for column in inspect(store.database.engine).get_columns("replay_pages")]
+    assert columns.index("fold") < columns.index("body")
+    assert list(replay_pages.c.keys()) == columns, "the table as migrated is the table the code declares"

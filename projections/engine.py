@@ -26,7 +26,7 @@ from itertools import chain, islice
 from pathlib import Path
 from typing import Any, Protocol
 
-from events import RecordedEvent, edtf_bounds
+from events import RecordedEvent, amendments, edtf_bounds, order
 from projections import coalition, replay
 from projections.coalition import CoalitionFold, CoalitionState, FoldCapture
 
@@ -99,9 +99,22 @@ class SnapshotStore(Protocol):
 def fold_version() -> str:
     """Return a fingerprint of the fold's code: snapshots from other code are never reused."""
     digest = hashlib.sha256()
-    for module in (coalition, replay):
-        digest.update(Path(module.__file__ or "").read_bytes())
+    for path in fold_sources():
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+def fold_sources() -> list[Path]:
+    """Return the source files whose code decides a fold's state: the fold, the amendments, the fold order.
+
+    The sources, also for a fold compiled from its source (projections.native loads the
+    compiled module only while its source is the one it was compiled from): both forms
+    give the same snapshots (tests/unit/test_native_fold.py), so either reuses the other's.
+    """
+    return [
+        Path(module.__file__ or "").with_suffix("").with_suffix(".py")
+        for module in (coalition, replay, amendments, order)
+    ]
 
 
 @dataclass(frozen=True)

@@ -141,3 +141,23 @@ def test_dtl_pure_python_rules_the_compiled_fold_out(tmp_path):
     _require_compiled()
     shutil.copytree(SOURCE.parent, tmp_path / "projections", ignore=shutil.ignore_patterns("__pycache__"))
     assert _loaded_form(tmp_path, {**os.environ, "DTL_PURE_PYTHON": "1"}) == "False"
+
+
+def _fold_version(environment: dict[str, str]) -> str:
+    probe = "from projections.engine import fold_version; print(fold_version())"
+    done = subprocess.run([sys.executable, "-c", probe], env=environment, capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+def test_both_forms_fingerprint_the_same_sources_so_either_reuses_the_others_snapshots():
+    _require_compiled()
+    from projections.engine import fold_sources
+
+    compiled = {key: value for key, value in os.environ.items() if key != "DTL_PURE_PYTHON"}
+    assert _fold_version(compiled) == _fold_version({**os.environ, "DTL_PURE_PYTHON": "1"})
+    # the amendments decide the effective events a fold sees: a change to them must not reuse old snapshots
+    assert {path.relative_to(SOURCE.parent.parent).as_posix() for path in fold_sources()} >= {
+        "projections/coalition.py",
+        "events/amendments.py",
+        "events/order.py",
+    }

@@ -29,6 +29,7 @@ from typing import Any, Protocol
 from events import RecordedEvent, amendments, edtf_bounds, order
 from projections import coalition, replay
 from projections.coalition import CoalitionFold, CoalitionState, FoldCapture
+from projections.native import source_beside
 
 __all__ = ["Replay", "ReplayLog", "ReplayWindow", "Replayer", "Snapshot", "SnapshotStore", "fold_version"]
 
@@ -111,10 +112,7 @@ def fold_sources() -> list[Path]:
     compiled module only while its source is the one it was compiled from): both forms
     give the same snapshots (tests/unit/test_native_fold.py), so either reuses the other's.
     """
-    return [
-        Path(module.__file__ or "").with_suffix("").with_suffix(".py")
-        for module in (coalition, replay, amendments, order)
-    ]
+    return [source_beside(module.__file__ or "", module.__name__) for module in (coalition, replay, amendments, order)]
 
 
 @dataclass(frozen=True)

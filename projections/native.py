@@ -16,7 +16,7 @@ import sys
 from importlib.machinery import EXTENSION_SUFFIXES
 from pathlib import Path
 
-__all__ = ["is_compiled", "prefer_fresh"]
+__all__ = ["is_compiled", "prefer_fresh", "source_beside"]
 
 
 def prefer_fresh(name: str) -> None:
@@ -27,7 +27,7 @@ def prefer_fresh(name: str) -> None:
     if spec is None or not _is_extension(spec.origin):
         return  # no compiled form: the usual import reads the source
     assert spec.origin is not None
-    source = Path(spec.origin).parent / f"{name.rpartition('.')[2]}.py"
+    source = source_beside(spec.origin, name)
     if not os.environ.get("DTL_PURE_PYTHON") and _built_from(source):
         return
     pure = importlib.util.spec_from_file_location(name, source)
@@ -45,6 +45,11 @@ def prefer_fresh(name: str) -> None:
 def is_compiled(module: object) -> bool:
     """Say whether a loaded module is a compiled extension (not its Python source)."""
     return _is_extension(getattr(getattr(module, "__spec__", None), "origin", None))
+
+
+def source_beside(origin: str, name: str) -> Path:
+    """Return the Python source of a module, beside the file it was loaded from (compiled or not)."""
+    return Path(origin).parent / f"{name.rpartition('.')[2]}.py"
 
 
 def _is_extension(origin: str | None) -> bool:

@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from sys import intern
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import msgspec
 import orjson
@@ -368,13 +368,16 @@ def _nested_data(depth: int) -> Any:
 # What msgspec must read of a stored body for verify to trust it: every field the store writes, typed, and
 # nothing else. msgspec checks neither the UTF-8 nor the size of the numbers of the content it skips, where
 # orjson refuses bad UTF-8 and a number beyond a double: so nothing is skipped, and data's numbers are read as
-# floats, which msgspec refuses beyond a double as orjson does. An integer field read larger than a column can
-# hold only disagrees with its column (and row_mismatch, reading with orjson, judges). Data nested deeper than
+# floats, which msgspec refuses beyond a double as orjson does. The integer fields are bounded to 64 bits
+# (orjson reads no integer beyond an unsigned 64-bit one; one between is refused here and judged by
+# row_mismatch): a larger one under a key the body repeats passed, the later value read, where orjson
+# refuses the whole body. Data nested deeper than
 # any event's (an event.corrected's offers: four) is refused here and judged by row_mismatch.
 if TYPE_CHECKING:
     _DataValue = Any
 else:
     _DataValue = _nested_data(5)
+_Integer = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
 
 
 class _CheckedSource(msgspec.Struct, forbid_unknown_fields=True, gc=False):
@@ -383,12 +386,12 @@ class _CheckedSource(msgspec.Struct, forbid_unknown_fields=True, gc=False):
 
 
 class _CheckedBody(msgspec.Struct, forbid_unknown_fields=True, gc=False):
-    position: int
+    position: _Integer
     id: str
     stream: str
-    stream_version: int
+    stream_version: _Integer
     type: str
-    schema_version: int
+    schema_version: _Integer
     occurred: str
     recorded_at: str
     data: dict[str, _DataValue]

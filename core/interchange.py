@@ -241,8 +241,10 @@ def event_from_object(obj: object, location: Location, default_stream: str) -> L
 
 # Lines parsed here before workers are started: a short input is done before they would be ready.
 PARALLEL_AFTER = 5_000
-# Lines a worker parses per task (a worker holds one task at a time, bounding memory on any input).
+# Lines a worker parses per task (a worker holds two tasks at a time, bounding memory on any input).
 CHUNK_LINES = 2_000
+# Whether this process parses chunks too when the workers are behind (rather than wait for them).
+HELP_WORKERS = True
 
 _Numbered = tuple[int, bytes]
 _Chunk = tuple[list[_Numbered], str, str, bool]  # numbered lines, file, default stream, whether to prepare
@@ -272,9 +274,10 @@ def read_jsonl(
     pieces: the input's bytes in pieces of any size (lines, or blocks of a file; see split_lines),
     lines at most DTL_MAX_LINE bytes long. Past the first PARALLEL_AFTER lines, `workers` processes
     (default: one per usable core but this one, at most four) parse the rest while this one checks
-    and stores. With `prepare`, the workers also cut each ordinary event's canonical body and look
-    for its quotes in the texts `quote_texts()` gives by source id (the stored texts, read when the
-    workers start): those lines come as PreparedEvent, for the store to splice, hash and insert.
+    and stores (parsing a chunk itself, too, whenever it would otherwise wait for them). With
+    `prepare`, the workers also cut each ordinary event's canonical body and look for its quotes
+    in the texts `quote_texts()` gives by source id (the stored texts, read when the workers
+    start): those lines come as PreparedEvent, for the store to splice, hash and insert.
     """
     too_long: list[InputError] = []
     numbered = enumerate(_until_refused(split_lines(pieces, file, limit=resolve_max_line()), too_long), start=1)
@@ -321,7 +324,8 @@ def _parsed_by_workers(
     try:
         # leaving the block (done, refused, or the consumer gave up) stops the workers
         with worker_pool(workers, _know_texts, (texts,)) as pool:
-            for result in pool.imap(_parse_chunk, _tasks(), _described):
+            here = functools.partial(_parse_chunk_with, texts=texts) if HELP_WORKERS else None
+            for result in pool.imap(_parse_chunk, _tasks(), _described, here=here):
                 yield from _unpacked(result, sent.popleft(), file, reparse)
     except WorkerDied as died:
         raise WorkerDied(f"{died}; nothing was written") from None
@@ -353,6 +357,13 @@ def _described(task: _Chunk) -> str:
 
 def _parse_chunk(task: _Chunk) -> tuple[list[_ParsedLine], _Refusal | None]:
     """Parse numbered lines in a worker (preparing the ordinary events when asked); stop at the first bad one."""
+    return _parse_chunk_with(task, _quote_texts)
+
+
+def _parse_chunk_with(
+    task: _Chunk, texts: dict[str, tuple[str, SourceText]]
+) -> tuple[list[_ParsedLine], _Refusal | None]:
+    """Parse numbered lines, looking for quotes in these texts; stop at the first bad one."""
     chunk, file, default_stream, prepare = task
     parsed: list[_ParsedLine] = []
     for number, raw in chunk:
@@ -364,7 +375,7 @@ def _parse_chunk(task: _Chunk) -> tuple[list[_ParsedLine], _Refusal | None]:
             continue
         event = located.event
         if prepare and event.type not in _UNPREPARED:
-            prepared = _prepared(event, number)
+            prepared = _prepared(event, number, texts)
             if prepared is not None:
                 parsed.append(prepared)
                 continue
@@ -372,14 +383,13 @@ def _parse_chunk(task: _Chunk) -> tuple[list[_ParsedLine], _Refusal | None]:
     return parsed, None
 
 
-def _prepared(event: NewEvent, number: int) -> _ParsedLine | None:
+def _prepared(event: NewEvent, number: int, texts: dict[str, tuple[str, SourceText]]) -> _ParsedLine | None:
     """Return an ordinary event's PreparedEvent fields (but `raw` and `reparse`), or None for the full checks."""
     if event.id is None:
         event = event._replace(id=str(uuid.uuid4()))  # as the checks would give it
     elif event.id.startswith(REGISTRATION_PREFIX) or "\x00" in event.id:
         return None  # refused by the full checks, which say why
     earliest, latest = iso_bounds(event.occurred)
-    texts = _quote_texts
     sources = []
     for source_id, quote in event.sources:
         found_in = None

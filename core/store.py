@@ -232,6 +232,7 @@ class _WriteBatch:
     def prefetch(self, chunk: Sequence[Located | PreparedEvent]) -> None:
         """Load the stored events whose ids a chunk of input reuses (staged ones included), in one query."""
         ids = [event_id for event_id in map(_id_of, chunk) if event_id is not None]
+        targets = []  # what the checks of the amendments read
         for item in chunk:
             if type(item) is Located:
                 event = item.event
@@ -239,8 +240,16 @@ class _WriteBatch:
                     # a registration given no id takes its source's (`source:ID`): it may be the one stored
                     ids.append(registration_id(event.data["source_id"]))
                 elif event.type in AMENDMENT_TYPES:
-                    ids.append(event.data["target"])  # what the checks of an amendment read
+                    targets.append(event.data["target"])
+        ids += targets
         self.existing = {event.id: event for event in self._stored_with_ids(ids)} if ids else {}
+        # the previous chunk's rows go in after the query above: a target among them is read from them, not
+        # asked for later on its own (on PostgreSQL, each time ending the COPY and waiting for the server)
+        unstored = {target for target in targets if target in self.staged and target not in self.existing}
+        if unstored:
+            for row in self.rows:
+                if row[_ID] in unstored:
+                    self.existing[row[_ID]] = from_body(row[_BODY], prev_hash=row[_PREV_HASH], hash=row[_HASH])
 
     def staged_event(self, event_id: str) -> RecordedEvent:
         """Return an event staged earlier in this transaction, as stored."""

@@ -8,7 +8,7 @@ the same line, field and words as an import without workers, and writes nothing.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ import pytest
 from core import DEFAULT_STREAM, EventFilter, EventStore, InputError, PreparedEvent, interchange, read_jsonl
 from core import store as store_module
 from core.mapper import canonical_json
+from core.recorder import Transaction
 from tests.conftest import initialised_store
 
 TEXT = (
@@ -196,3 +197,25 @@ def test_unverified_quotes_repeated_lines_and_stored_ids_are_handled_as_without_
         assert _stored(log) == _stored(sequential)
     assert (result.count, result.unchanged) == (expected.count, expected.unchanged)
     assert result.unchanged == ["e1", "e2", "e3", "e4", "e2", "e34"]
+
+
+def test_an_amendment_of_an_event_in_the_chunk_before_is_read_from_its_row_not_asked_for_alone(
+    log: EventStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the chunk before is inserted after the chunk's one query: a separate query for the target would
+    # end the COPY on PostgreSQL and wait for the server, once per such amendment
+    asked: list[list[str]] = []
+    rows_with_ids = Transaction.rows_with_ids
+
+    def noting(transaction: Transaction, ids: Sequence[str]) -> Iterator[tuple[str, str, str]]:
+        asked.append(list(ids))
+        return rows_with_ids(transaction, ids)
+
+    monkeypatch.setattr(Transaction, "rows_with_ids", noting)
+    objects = _objects()
+    log.append_many(_prepared(log, _lines(objects)))
+    assert len(asked) == len(objects) // 6  # one query a chunk of six, the amendments' targets among its ids
+    assert any("e40" in ids for ids in asked)
+    corrected = log.get("a45")
+    assert corrected is not None
+    assert corrected.data["target"] == "e40"

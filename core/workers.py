@@ -3,7 +3,7 @@
 Each worker holds up to two tasks: the one it runs and the next, which a thread of the worker
 reads as soon as it is sent, while another thread sends the answers back as they are ready. A
 worker thus never waits for this process between tasks (with one task at a time, a worker that
-finished first sat idle until this process had taken in the answer before, about a quarter of
+finished first sat idle until this process had taken in the answer before, about a fifth of
 a long import's time).
 
 A worker that dies (killed from outside, out of memory) can never leave this process waiting:

@@ -3,7 +3,8 @@
 Every row of every table of the log is copied as stored — positions, recorded
 times, bodies, hashes, source texts — so the copy's chain is the same chain,
 with the same head hash; only the caches (snapshots, replay pages) are left
-behind (the copy rebuilds them). The source is read in one read transaction (one consistent
+behind (the copy rebuilds them), and each stream's version is made again from
+the events. The source is read in one read transaction (one consistent
 moment, appends may go on meanwhile) and the destination is written in one
 write transaction: a copy that fails for any reason leaves the destination
 empty. Each row is checked against the chain as it passes, so a tampered log
@@ -20,8 +21,8 @@ from sqlalchemy import Connection, Table, func, insert, select
 
 from core.database import Database
 from core.mapper import COLUMNS, GENESIS_HASH, chain_hash, row_mismatch
-from core.recorder import recorder_for
-from core.schema import events, metadata, replay_pages, snapshots
+from core.recorder import Transaction, recorder_for
+from core.schema import events, metadata, replay_pages, snapshots, streams
 from errors import InputError, IntegrityViolation, Location
 
 __all__ = ["CopyReport", "copy_log"]
@@ -30,8 +31,11 @@ Progress = Callable[[int], None]
 
 # Rows per batch read from the source and written to the destination.
 _BATCH = 5_000
-# Every table of the log but the events (copied through the recorder's bulk insert) and the caches.
-_OTHER_TABLES = tuple(table for table in metadata.sorted_tables if table not in (events, snapshots, replay_pages))
+# Every table of the log but the events (copied through the recorder's bulk insert), the caches, and each
+# stream's version (made again from the events copied).
+_OTHER_TABLES = tuple(
+    table for table in metadata.sorted_tables if table not in (events, snapshots, replay_pages, streams)
+)
 _POSITION, _BODY, _PREV_HASH, _HASH = (COLUMNS.index(name) for name in ("position", "body", "prev_hash", "hash"))
 
 
@@ -61,6 +65,10 @@ def copy_log(source: Database, destination: Database, *, on_progress: Progress |
         _refuse_unless_empty(destination, target)
         with source.reading() as reader:
             count, head_hash = _copy_events(reader, target, destination, on_progress)
+            transaction = Transaction(recorder_for(destination), target)
+            head = transaction.head()
+            if head is not None:
+                transaction.take_in_streams(head)
             rows = {table.name: _copy_table(table, reader, target) for table in _OTHER_TABLES}
         return CopyReport(count, rows, count, head_hash)
 

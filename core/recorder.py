@@ -16,11 +16,12 @@ from datetime import date, datetime
 from typing import Any, NamedTuple, Protocol, TypeVar
 
 import orjson
-from sqlalchemy import BigInteger, Connection, Integer, RowMapping, bindparam, func, insert, select, text
+from sqlalchemy import BigInteger, Connection, Integer, RowMapping, bindparam, func, insert, select, text, update
 
 from core.database import Database
 from core.mapper import COLUMNS
-from core.schema import RARE_TYPES, events, source_texts
+from core.schema import RARE_TYPES, events, source_texts, streams
+from errors import ConcurrencyError
 
 __all__ = [
     "AMENDMENT_TYPES",
@@ -61,6 +62,7 @@ class Head(NamedTuple):
     position: int
     hash: str
     recorded_at: str
+    streams_through: int  # the greatest head the streams table was written at (see take_in_streams)
 
 
 class ReplayWindow(Protocol):
@@ -93,10 +95,43 @@ class ReplayWindow(Protocol):
 
 
 # Statements every write transaction runs, built once (SQLAlchemy then reuses their compiled form).
-_HEAD = select(events.c.position, events.c.hash, events.c.recorded_at).order_by(events.c.position.desc()).limit(1)
 # the last registration, correction or retraction: what the registered sources, as corrected, depend on
 _LAST_RARE = select(func.max(events.c.position)).where(text(RARE_TYPES))
-_STREAM_VERSION = select(func.max(events.c.stream_version)).where(events.c.stream == bindparam("stream"))
+# the streams table (migration 0008): each stream's version, and the head when it was written
+_STREAMS_THROUGH = select(func.coalesce(func.max(streams.c.through_position), 0))
+_HEAD = (
+    select(events.c.position, events.c.hash, events.c.recorded_at, _STREAMS_THROUGH.scalar_subquery())
+    .order_by(events.c.position.desc())
+    .limit(1)
+)
+_STREAM_VERSION = select(streams.c.version).where(streams.c.stream == bindparam("stream"))
+_VERSION_PAST = select(func.max(events.c.stream_version)).where(
+    events.c.position > bindparam("through"), events.c.stream == bindparam("stream")
+)
+_VERSIONS_PAST = (
+    select(events.c.stream, func.max(events.c.stream_version))
+    .where(events.c.position > bindparam("through"))
+    .group_by(events.c.stream)
+)
+_ADVANCE_STREAM = (
+    update(streams)
+    .where(streams.c.stream == bindparam("name"), streams.c.version == bindparam("before"))
+    .values(version=bindparam("after"), through_position=bindparam("through"))
+)
+
+
+def _stream_version(connection: Connection, stream: str) -> int:
+    """Return the version a stream is at (0 when it has no events), rows past the streams table's head included.
+
+    Rows written other than by the writer (a log copied in row by row) are not in the streams table until
+    the next write takes them in: they are past its head, and read from the events (by position, the key).
+    """
+    through = connection.execute(_STREAMS_THROUGH).scalar_one()
+    kept = connection.execute(_STREAM_VERSION, {"stream": stream}).scalar_one_or_none()
+    past = connection.execute(_VERSION_PAST, {"through": through, "stream": stream}).scalar_one_or_none()
+    return max(kept or 0, past or 0)
+
+
 _STORED_TEXT = select(source_texts.c.text).where(source_texts.c.sha256 == bindparam("sha256"))
 _TYPE_OF = select(events.c.type).where(events.c.event_id == bindparam("event_id"))
 
@@ -208,10 +243,7 @@ class Recorder:
     def stream_version(self, stream: str) -> int:
         """Return the version a stream is at (0 when it has no events)."""
         with self.database.reading() as connection:
-            current = connection.execute(
-                select(func.max(events.c.stream_version)).where(events.c.stream == stream)
-            ).scalar_one_or_none()
-        return int(current or 0)
+            return _stream_version(connection, stream)
 
     def streams(self) -> list[str]:
         """Return the name of every stream that holds events, sorted."""
@@ -435,9 +467,35 @@ class Transaction:
         return None if row is None else Head(*row)
 
     def stream_version(self, stream: str) -> int:
-        """Return the version a stream is at (0 when it has no events)."""
-        current = self.connection.execute(_STREAM_VERSION, {"stream": stream}).scalar_one_or_none()
-        return current or 0
+        """Return the version a stream is at (0 when it has no events), once take_in_streams has run."""
+        return self.connection.execute(_STREAM_VERSION, {"stream": stream}).scalar_one_or_none() or 0
+
+    def take_in_streams(self, head: Head) -> None:
+        """Bring the streams table up to the head: the versions of rows written other than by the writer."""
+        if head.streams_through >= head.position:
+            return
+        changes = {}
+        found = self.connection.execute(_VERSIONS_PAST, {"through": head.streams_through}).all()
+        for stream, past in found:
+            kept = self.stream_version(stream)
+            changes[stream] = (kept, max(kept, past))
+        self.advance_streams(changes, head.position)
+
+    def advance_streams(self, versions: dict[str, tuple[int, int]], through: int) -> None:
+        """Move each stream from its version before to its version after, the log's head now being `through`.
+
+        A stream not at its version before (another writer moved it: the write lock makes that a bug)
+        fails the write with a ConcurrencyError, as the unique (stream, version) index once did.
+        """
+        connection = self.connection
+        for stream, (before, after) in versions.items():
+            values = {"name": stream, "before": before, "after": after, "through": through}
+            if connection.execute(_ADVANCE_STREAM, values).rowcount == 1:
+                continue
+            if before == 0 and connection.execute(_STREAM_VERSION, {"stream": stream}).first() is None:
+                connection.execute(insert(streams).values(stream=stream, version=after, through_position=through))
+                continue
+            raise ConcurrencyError(stream, before, _stream_version(connection, stream))
 
     def type_of(self, event_id: str) -> str | None:
         """Return the type of the stored event with this id, or None."""

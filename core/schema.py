@@ -12,7 +12,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    UniqueConstraint,
 )
 
 __all__ = [
@@ -23,11 +22,12 @@ __all__ = [
     "replay_pages",
     "snapshots",
     "source_texts",
+    "streams",
     "tokens",
 ]
 
 # The Alembic revision the code expects; a test checks it is the migrations' head.
-HEAD_REVISION = "0007"
+HEAD_REVISION = "0008"
 
 # The only types looked up by type; a partial index keeps them cheap to find and cheap to insert.
 # Queries repeat this exact text so SQLite knows the partial index applies. Comparisons, not an IN list:
@@ -40,7 +40,8 @@ metadata = MetaData()
 events = Table(
     "events",
     metadata,
-    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    # on SQLite an INTEGER primary key is the rowid: the table is kept in position order, with no index beside it
+    Column("position", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=False),
     Column("event_id", String(128), nullable=False, unique=True),
     Column("stream", String(128), nullable=False),
     Column("stream_version", Integer, nullable=False),
@@ -57,12 +58,23 @@ events = Table(
     Column("body", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
-    UniqueConstraint("stream", "stream_version", name="uq_events_stream_version"),
     Index("ix_events_recorded_at", "recorded_at"),
     Index("ix_events_stream_fold", "stream", "occurred_latest", "occurred_earliest", "position"),
     # partial: WHERE RARE_TYPES, as migration 0005 creates it. The metadata only names it (it creates no table):
     # a `postgresql_where` here would load SQLAlchemy's PostgreSQL dialect at every start, 20 ms of `dtl state`
     Index("ix_events_rare_types", "type", "position"),
+)
+
+# Each stream's version, kept by the writer under the write lock (migration 0008): a unique index on
+# (stream, stream_version) cost every row of a bulk import one more B-tree. `through_position` is the
+# head of the log when the row was written: rows past the greatest (written by other means, as a log
+# copied in row by row) are read from the events themselves, and taken in by the next write.
+streams = Table(
+    "streams",
+    metadata,
+    Column("stream", String(128), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("through_position", BigInteger, nullable=False),
 )
 
 source_texts = Table(

@@ -207,6 +207,8 @@ class _WriteBatch:
         head = transaction.head()
         self.position: int = head.position if head else 0
         self.hash: str = head.hash if head else GENESIS_HASH
+        if head is not None:
+            transaction.take_in_streams(head)
         # recorded_at never goes back along the positions, so "known at a time" is a prefix of the log
         if head is not None and head.recorded_at > recorded_at:
             self.recorded_at = head.recorded_at
@@ -220,6 +222,7 @@ class _WriteBatch:
         self.staged: dict[str, str] = {}
         self.existing: dict[str, RecordedEvent] = {}
         self.stream_versions: dict[str, int] = {}
+        self.versions_before: dict[str, int] = {}  # each stream's version as read, before this transaction
         self.sources: dict[str, Source] | None = None
         self.texts_absent: set[str] = set()  # sha256s with no stored text (yet)
         # every stored text by sha256, once a long write has asked for one (texts are attached outside imports)
@@ -270,8 +273,15 @@ class _WriteBatch:
 
     def stream_version(self, stream: str) -> int:
         if stream not in self.stream_versions:
-            self.stream_versions[stream] = self.transaction.stream_version(stream)
+            self.stream_versions[stream] = self.versions_before[stream] = self.transaction.stream_version(stream)
         return self.stream_versions[stream]
+
+    def advance_streams(self) -> None:
+        """Write each stream's version after this transaction's events (once, at its end)."""
+        before = self.versions_before
+        moved = {name: (before[name], after) for name, after in self.stream_versions.items() if after != before[name]}
+        if moved:
+            self.transaction.advance_streams(moved, self.position)
 
     def known_sources(self) -> dict[str, Source]:
         if self.sources is None:
@@ -598,6 +608,7 @@ class EventStore:
                 if on_progress is not None:
                     on_progress(len(chunk))
             state.flush()
+            state.advance_streams()
             if also is not None:
                 also(transaction, state.recorded_at)
             first, last = state.first_staged, state.last_staged

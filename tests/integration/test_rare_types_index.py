@@ -2,32 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import text
 
 from core import EventStore
-from core.database import Database
 from core.recorder import _LAST_RARE
 from core.schema import HEAD_REVISION, RARE_TYPES
 from events import parse_event
 from tests.conftest import initialised_store
-from tests.support import TEST_SOURCE, cited, register_test_source
-
-
-def _migrated(url: str, revision: str, *, down: bool = False) -> None:
-    database = Database(url, create=True)
-    config = Config()
-    config.set_main_option("script_location", str(Path(__file__).parents[2] / "core" / "migrations"))
-
-    def _migrate(connection: object) -> None:
-        config.attributes["connection"] = connection
-        (command.downgrade if down else command.upgrade)(config, revision)
-
-    database.writing(_migrate)  # type: ignore[arg-type]
-    database.dispose()
+from tests.support import TEST_SOURCE, cited, migrated, register_test_source
 
 
 def _rare_types_index(store: EventStore) -> str:
@@ -63,7 +45,7 @@ def test_a_log_at_revision_0004_upgrades_and_its_rare_types_are_found_through_th
                                         "actor": "PL"}), "s"))  # fmt: skip
         store.append(parse_event(cited({"id": "r1", "type": "event.retracted", "occurred": "2025-03-10",
                                         "data": {"target": "e1", "reason": "misread"}}), "s"))  # fmt: skip
-    _migrated(database_url, "0004", down=True)  # the rows stay; the index is as revision 0004 made it
+    migrated(database_url, "0004", down=True)  # the rows stay; the index is as revision 0004 made it
     store = EventStore.open(database_url)
     try:
         assert " OR " not in _rare_types_index(store).upper()  # an IN list (PostgreSQL: = ANY of an array)

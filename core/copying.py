@@ -66,9 +66,7 @@ def copy_log(source: Database, destination: Database, *, on_progress: Progress |
         with source.reading() as reader:
             count, head_hash = _copy_events(reader, target, destination, on_progress)
             transaction = Transaction(recorder_for(destination), target)
-            head = transaction.head()
-            if head is not None:
-                transaction.take_in_streams(head)
+            transaction.take_in_streams(transaction.head())
             rows = {table.name: _copy_table(table, reader, target) for table in _OTHER_TABLES}
         return CopyReport(count, rows, count, head_hash)
 

@@ -95,9 +95,7 @@ class ReplayWindow(Protocol):
 
 
 # Statements every write transaction runs, built once (SQLAlchemy then reuses their compiled form).
-# the last registration, correction or retraction: what the registered sources, as corrected, depend on
-_LAST_RARE = select(func.max(events.c.position)).where(text(RARE_TYPES))
-# the streams table (migration 0008): each stream's version, and the head when it was written
+# The streams table (migration 0008): each stream's version, and the head when it was written.
 _STREAMS_THROUGH = select(func.coalesce(func.max(streams.c.through_position), 0))
 _HEAD = (
     select(events.c.position, events.c.hash, events.c.recorded_at, _STREAMS_THROUGH.scalar_subquery())
@@ -132,6 +130,8 @@ def _stream_version(connection: Connection, stream: str) -> int:
     return max(kept or 0, past or 0)
 
 
+# the last registration, correction or retraction: what the registered sources, as corrected, depend on
+_LAST_RARE = select(func.max(events.c.position)).where(text(RARE_TYPES))
 _STORED_TEXT = select(source_texts.c.text).where(source_texts.c.sha256 == bindparam("sha256"))
 _TYPE_OF = select(events.c.type).where(events.c.event_id == bindparam("event_id"))
 
@@ -470,9 +470,9 @@ class Transaction:
         """Return the version a stream is at (0 when it has no events), once take_in_streams has run."""
         return self.connection.execute(_STREAM_VERSION, {"stream": stream}).scalar_one_or_none() or 0
 
-    def take_in_streams(self, head: Head) -> None:
-        """Bring the streams table up to the head: the versions of rows written other than by the writer."""
-        if head.streams_through >= head.position:
+    def take_in_streams(self, head: Head | None) -> None:
+        """Bring the streams table up to the head (None: an empty log): the versions of rows written otherwise."""
+        if head is None or head.streams_through >= head.position:
             return
         changes = {}
         found = self.connection.execute(_VERSIONS_PAST, {"through": head.streams_through}).all()

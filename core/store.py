@@ -207,8 +207,7 @@ class _WriteBatch:
         head = transaction.head()
         self.position: int = head.position if head else 0
         self.hash: str = head.hash if head else GENESIS_HASH
-        if head is not None:
-            transaction.take_in_streams(head)
+        transaction.take_in_streams(head)
         # recorded_at never goes back along the positions, so "known at a time" is a prefix of the log
         if head is not None and head.recorded_at > recorded_at:
             self.recorded_at = head.recorded_at

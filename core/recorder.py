@@ -111,6 +111,7 @@ _VERSIONS_PAST = (
     .where(events.c.position > bindparam("through"))
     .group_by(events.c.stream)
 )
+_IDS_THROUGH = select(events.c.event_id).where(events.c.position <= bindparam("through"))
 _ADVANCE_STREAM = (
     update(streams)
     .where(streams.c.stream == bindparam("name"), streams.c.version == bindparam("before"))
@@ -500,6 +501,10 @@ class Transaction:
     def type_of(self, event_id: str) -> str | None:
         """Return the type of the stored event with this id, or None."""
         return self.connection.execute(_TYPE_OF, {"event_id": event_id}).scalar_one_or_none()
+
+    def ids_through(self, position: int) -> set[str]:
+        """Return the id of every stored event up to a position."""
+        return set(self.connection.execute(_IDS_THROUGH, {"through": position}).scalars())
 
     def rows_with_ids(self, ids: Sequence[str]) -> Iterator[tuple[str, str, str]]:
         """Yield (body, prev_hash, hash) of the stored rows among these ids (rows inserted in this transaction too)."""

@@ -14,6 +14,7 @@ import functools
 import gc
 import hashlib
 import itertools
+from collections import deque
 from collections.abc import Callable, Collection, Generator, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -65,6 +66,12 @@ _TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 _INSERT_CHUNK = 1000
 # events staged before a write reads every stored text at once rather than each as first cited
 _TEXTS_AT_ONCE_AFTER = 100
+# A long write reads the ids of the events stored before it at once, rather than look up each chunk's ids,
+# when they number at most this many times the events it has staged so far, and at most the cap (memory).
+_IDS_AT_ONCE_PER_STAGED = 4
+_IDS_AT_ONCE_CAP = 500_000
+# Chunks of rows a write keeps at hand once inserted, by id: the events amendments mostly amend are recent ones.
+_RECENT_CHUNKS_KEPT = 8
 
 
 def utc_timestamp(moment: datetime) -> str:
@@ -206,6 +213,9 @@ class _WriteBatch:
         self.source_cache = source_cache
         head = transaction.head()
         self.position: int = head.position if head else 0
+        self.position_before = self.position
+        # the ids of the events stored before this transaction, once a long write has read them (see prefetch)
+        self.stored_ids: set[str] | None = None
         self.hash: str = head.hash if head else GENESIS_HASH
         transaction.take_in_streams(head)
         # recorded_at never goes back along the positions, so "known at a time" is a prefix of the log
@@ -217,6 +227,9 @@ class _WriteBatch:
         self.first_staged: tuple[str, int, str, int] | None = None
         self.last_staged: tuple[str, int, str, int] | None = None
         self.rows: list[tuple[Any, ...]] = []
+        # the rows staged last, by id: those not inserted yet, and the last chunks inserted (_RECENT_CHUNKS_KEPT)
+        self.recent: dict[str, tuple[Any, ...]] = {}
+        self.inserted: deque[list[tuple[Any, ...]]] = deque()
         # the type of each event staged in this transaction, by id
         self.staged: dict[str, str] = {}
         self.existing: dict[str, RecordedEvent] = {}
@@ -243,15 +256,28 @@ class _WriteBatch:
                     ids.append(registration_id(event.data["source_id"]))
                 elif event.type in AMENDMENT_TYPES:
                     targets.append(event.data["target"])
-        ids += targets
+        # an amendment of an event staged lately is checked against its row at hand, with no query
+        recent = self.recent
+        ids += [target for target in targets if target not in recent]
+        stored = self._ids_stored_before()
+        if stored is not None:  # only ids stored before, or staged by this write and no longer at hand, can be found
+            staged = self.staged
+            ids = [
+                event_id for event_id in ids if event_id in stored or (event_id in staged and event_id not in recent)
+            ]
         self.existing = {event.id: event for event in self._stored_with_ids(ids)} if ids else {}
-        # the previous chunk's rows go in after the query above: a target among them is read from them, not
-        # asked for later on its own (on PostgreSQL, each time ending the COPY and waiting for the server)
-        unstored = {target for target in targets if target in self.staged and target not in self.existing}
-        if unstored:
-            for row in self.rows:
-                if row[_ID] in unstored:
-                    self.existing[row[_ID]] = from_body(row[_BODY], prev_hash=row[_PREV_HASH], hash=row[_HASH])
+
+    def _ids_stored_before(self) -> set[str] | None:
+        """Return the ids stored before this transaction once a long write into a small enough log has read them.
+
+        A chunk's ids are then looked up only when one was stored before (or staged by this write): in a
+        long import of new events, one query in all rather than one a chunk (on PostgreSQL, each of which
+        ends the COPY and waits for the server). Nobody else writes meanwhile: the write lock is held.
+        """
+        before = self.position_before
+        if self.stored_ids is None and before <= min(_IDS_AT_ONCE_CAP, _IDS_AT_ONCE_PER_STAGED * self.count):
+            self.stored_ids = self.transaction.ids_through(before)
+        return self.stored_ids
 
     def staged_event(self, event_id: str) -> RecordedEvent:
         """Return an event staged earlier in this transaction, as stored."""
@@ -259,12 +285,10 @@ class _WriteBatch:
         assert found is not None  # it was staged
         return found
 
-    def _pending(self, event_id: str) -> RecordedEvent | None:
-        """Return the event with this id among the rows staged and not inserted yet, or None (a scan: rare)."""
-        for row in reversed(self.rows):
-            if row[_ID] == event_id:
-                return from_body(row[_BODY], prev_hash=row[_PREV_HASH], hash=row[_HASH])
-        return None
+    def _at_hand(self, event_id: str) -> RecordedEvent | None:
+        """Return the event with this id among the rows staged lately (inserted or not), or None."""
+        row = self.recent.get(event_id)
+        return None if row is None else from_body(row[_BODY], prev_hash=row[_PREV_HASH], hash=row[_HASH])
 
     def _stored_with_ids(self, ids: Sequence[str]) -> Iterator[RecordedEvent]:
         for body, prev_hash, hash_ in self.transaction.rows_with_ids(ids):
@@ -323,7 +347,7 @@ class _WriteBatch:
         Looked up without inserting the rows staged so far: on PostgreSQL each insert ends a COPY and
         waits for the server, and an import of corrections would otherwise wait once per correction.
         """
-        found = self.existing.get(event_id) or self._pending(event_id)
+        found = self.existing.get(event_id) or self._at_hand(event_id)
         if found is not None:
             return found
         return next(self._stored_with_ids([event_id]), None)
@@ -369,6 +393,7 @@ class _WriteBatch:
         self.hash = row[-1]
         self.stream_versions[event.stream] = version
         self.rows.append(row)
+        self.recent[event.id] = row
         self.staged[event.id] = event.type
         self.count += 1
         self.last_staged = (event.id, self.position, event.stream, version)
@@ -424,25 +449,25 @@ class _WriteBatch:
         prev_hash = self.hash
         body = b'%s"position":%d%s%s%d%s' % (head, position, self.landing, middle, version, tail)
         self.hash = hashlib.sha256(prev_hash.encode("ascii") + body).hexdigest()
-        self.rows.append(
-            (
-                position,
-                event_id,
-                stream,
-                version,
-                kind,
-                schema_version,
-                occurred,
-                earliest,
-                latest,
-                actor,
-                self.recorded_at,
-                self.recorded_by,
-                body.decode("utf-8"),
-                prev_hash,
-                self.hash,
-            )
+        row = (
+            position,
+            event_id,
+            stream,
+            version,
+            kind,
+            schema_version,
+            occurred,
+            earliest,
+            latest,
+            actor,
+            self.recorded_at,
+            self.recorded_by,
+            body.decode("utf-8"),
+            prev_hash,
+            self.hash,
         )
+        self.rows.append(row)
+        self.recent[event_id] = row
         self.staged[event_id] = kind
         self.count += 1
         self.last_staged = (event_id, position, stream, version)
@@ -465,6 +490,11 @@ class _WriteBatch:
     def flush(self) -> None:
         if self.rows:
             self.transaction.insert(self.rows)
+            self.inserted.append(self.rows)
+            if len(self.inserted) > _RECENT_CHUNKS_KEPT:
+                recent = self.recent
+                for row in self.inserted.popleft():
+                    del recent[row[_ID]]
             self.rows = []
 
 

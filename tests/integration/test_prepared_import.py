@@ -199,11 +199,8 @@ def test_unverified_quotes_repeated_lines_and_stored_ids_are_handled_as_without_
     assert result.unchanged == ["e1", "e2", "e3", "e4", "e2", "e34"]
 
 
-def test_an_amendment_of_an_event_in_the_chunk_before_is_read_from_its_row_not_asked_for_alone(
-    log: EventStore, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # the chunk before is inserted after the chunk's one query: a separate query for the target would
-    # end the COPY on PostgreSQL and wait for the server, once per such amendment
+def _noting_queries(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """Return the ids of each lookup a write makes by id, as it makes them."""
     asked: list[list[str]] = []
     rows_with_ids = Transaction.rows_with_ids
 
@@ -212,10 +209,48 @@ def test_an_amendment_of_an_event_in_the_chunk_before_is_read_from_its_row_not_a
         return rows_with_ids(transaction, ids)
 
     monkeypatch.setattr(Transaction, "rows_with_ids", noting)
+    return asked
+
+
+def test_a_long_import_into_a_small_log_reads_its_ids_once_and_amends_recent_rows_with_no_query(
+    log: EventStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a query by id would end the COPY on PostgreSQL and wait for the server: a long import asks the ids of
+    # its first chunk, then reads the two ids stored before it once, and amends the events it staged lately
+    # (the last two chunks inserted, kept at hand) from their rows
+    monkeypatch.setattr(store_module, "_RECENT_CHUNKS_KEPT", 2)
+    asked = _noting_queries(monkeypatch)
     objects = _objects()
-    log.append_many(_prepared(log, _lines(objects)))
-    assert len(asked) == len(objects) // 6  # one query a chunk of six, the amendments' targets among its ids
-    assert any("e40" in ids for ids in asked)
-    corrected = log.get("a45")
-    assert corrected is not None
-    assert corrected.data["target"] == "e40"
+    objects[50] = {**objects[51], "id": "e-late"}
+    objects[58] = {**objects[50]}  # the same event again, eight lines on: the one at hand is compared with it
+    result = log.append_many(_prepared(log, _lines(objects)))
+    assert asked == [["e1", "e2", "e3", "e4", "e5"], ["e2"]]  # a26 retracts e2: four chunks before, not at hand
+    assert result.unchanged == ["e-late"]
+    assert log.get("a45") is not None  # amends e40, in the chunk before
+    assert log.get("a56") is not None  # amends e54, in its own chunk (not inserted yet)
+
+
+@pytest.mark.parametrize("kept", [0, 8])
+def test_a_long_import_finds_what_it_staged_whether_still_at_hand_or_not(
+    log: EventStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kept: int
+) -> None:
+    # kept 0: only the rows not inserted yet are at hand, so every earlier target and repeated id is asked for
+    monkeypatch.setattr(store_module, "_RECENT_CHUNKS_KEPT", kept)
+    objects = _objects()
+    objects[52] = objects[3]  # staged eight chunks before: left alone, as the same event
+    objects[53] = {**objects[9], "occurred": "2025-03-01"}  # staged seven chunks before, with other content
+    lines = _lines(objects)
+    with pytest.raises(InputError) as prepared:
+        log.append_many(_prepared(log, lines))
+    with pytest.raises(InputError) as sequential:
+        log.append_many(read_jsonl(lines, "events.jsonl", DEFAULT_STREAM, workers=0))
+    assert prepared.value.location == sequential.value.location
+    assert prepared.value.location.line == 54
+    assert str(prepared.value) == str(sequential.value)
+    del objects[53]
+    result = log.append_many(_prepared(log, _lines(objects)))
+    assert "e3" in result.unchanged
+    with initialised_store(f"sqlite:///{tmp_path / 'sequential.db'}") as other:
+        _with_sources(other)
+        other.append_many(read_jsonl(_lines(objects), "events.jsonl", DEFAULT_STREAM, workers=0))
+        assert _stored(log) == _stored(other)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from core.config import DEFAULT_STREAM, DEFAULT_URL, mask_url, mask_urls, resolve_database_url
 from core.database import Database
-from core.interchange import read_jsonl
 from core.store import (
     Appended,
     AppendResult,
@@ -28,6 +29,9 @@ from errors import (
     StoreUnavailable,
     TimelineError,
 )
+
+if TYPE_CHECKING:
+    from core.interchange import read_jsonl
 
 __all__ = [
     "DEFAULT_STREAM",
@@ -57,3 +61,12 @@ __all__ = [
     "resolve_database_url",
     "utc_timestamp",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Load the reader of interchange lines (and its worker processes) on first use: reads never need it (PEP 562)."""
+    if name != "read_jsonl":
+        raise AttributeError(f"module 'core' has no attribute {name!r}")
+    from core.interchange import read_jsonl
+
+    return read_jsonl

@@ -24,7 +24,6 @@ from typing import Any, NamedTuple, Protocol
 import orjson
 
 from core import tokens
-from core.chain import check_chain
 from core.checks import checked, checked_name
 from core.database import Database
 from core.mapper import COLUMNS, GENESIS_HASH, from_body, from_row, landing, row_values
@@ -41,7 +40,6 @@ from core.sources import (
     texts_by_source,
 )
 from core.tokens import IssuedToken, Token
-from core.workers import worker_processes
 from errors import ConcurrencyError, IntegrityViolation, Location, StoreBusy
 from events import NewEvent, RecordedEvent, Source, SourceText, fold_key, slotted_batches, source_text
 from events.amendments import Amendments, amended
@@ -889,6 +887,9 @@ class EventStore:
         some position: otherwise history was truncated or rewritten since. A
         long log is checked by `workers` processes (default: one per usable core).
         """
+        from core.chain import check_chain  # with its worker processes, loaded by verify alone
+        from core.workers import worker_processes
+
         self.database.require_schema()
         head, _ = self.head()
         if workers is None:

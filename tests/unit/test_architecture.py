@@ -191,7 +191,8 @@ def _run_python(script: str) -> str:
 
 
 def test_reading_and_replaying_the_log_loads_no_validation_library(tmp_path: Path) -> None:
-    """`dtl state` starts faster without pydantic, or on SQLite without the PostgreSQL dialect (50 ms together)."""
+    """`dtl state` starts faster without pydantic, on SQLite without the PostgreSQL dialect (50 ms together), and
+    without the import reader and worker processes."""
 
     from service.timeline import Timeline
     from tests.support import EXAMPLE
@@ -209,6 +210,9 @@ def test_reading_and_replaying_the_log_loads_no_validation_library(tmp_path: Pat
         "from service import Query\nfrom service.timeline import Timeline\n"
         f"timeline = Timeline({url!r})\n"
         "timeline.state(Query('ukraine-coalition', date(2025, 3, 17))).to_json()\n"
+        # nor the reader of imports and the worker processes (about 35 ms of a `dtl state`): verify alone loads them
+        "machinery = sorted(m for m in ('core.interchange', 'core.chain', 'multiprocessing') if m in sys.modules)\n"
+        "assert not machinery, machinery\n"
         "[item.to_json() for item in timeline.log()]\n"
         "timeline.verify()\n"
         f"{_NO_PYDANTIC}"

@@ -169,7 +169,7 @@ class VerifyReport:
 
 _Item = Located | PreparedEvent
 # where a staged row (values in COLUMNS order) holds what event_as_recorded reads back
-_ID, _BODY, _PREV_HASH, _HASH = (COLUMNS.index(name) for name in ("event_id", "body", "prev_hash", "hash"))
+_BODY, _PREV_HASH, _HASH = (COLUMNS.index(name) for name in ("body", "prev_hash", "hash"))
 
 
 # replay pages are rebuilt once they miss this many events (and a quarter of those they hold)
@@ -225,9 +225,10 @@ class _WriteBatch:
         self.first_staged: tuple[str, int, str, int] | None = None
         self.last_staged: tuple[str, int, str, int] | None = None
         self.rows: list[tuple[Any, ...]] = []
-        # the rows staged last, by id: those not inserted yet, and the last chunks inserted (_RECENT_CHUNKS_KEPT)
-        self.recent: dict[str, tuple[Any, ...]] = {}
-        self.inserted: deque[list[tuple[Any, ...]]] = deque()
+        # the rows staged lately by id, a mapping a chunk, oldest first: the last chunks inserted
+        # (_RECENT_CHUNKS_KEPT), then those not inserted yet (`pending`, where staging puts each row)
+        self.pending: dict[str, tuple[Any, ...]] = {}
+        self.at_hand: deque[dict[str, tuple[Any, ...]]] = deque([self.pending])
         # the type of each event staged in this transaction, by id
         self.staged: dict[str, str] = {}
         self.existing: dict[str, RecordedEvent] = {}
@@ -255,14 +256,14 @@ class _WriteBatch:
                 elif event.type in AMENDMENT_TYPES:
                     targets.append(event.data["target"])
         # an amendment of an event staged lately is checked against its row at hand, with no query
-        recent = self.recent
-        ids += [target for target in targets if target not in recent]
+        targets = [target for target in targets if self._row_at_hand(target) is None]
         stored = self._ids_stored_before()
-        if stored is not None:  # only ids stored before, or staged by this write and no longer at hand, can be found
+        if stored is None:
+            ids += targets
+        else:  # only ids stored before can be found; an id this write staged is looked up by its checks (rare)
             staged = self.staged
-            ids = [
-                event_id for event_id in ids if event_id in stored or (event_id in staged and event_id not in recent)
-            ]
+            ids = [event_id for event_id in ids if event_id in stored]
+            ids += [target for target in targets if target in stored or target in staged]
         self.existing = {event.id: event for event in self._stored_with_ids(ids)} if ids else {}
 
     def _ids_stored_before(self) -> set[str] | None:
@@ -283,9 +284,17 @@ class _WriteBatch:
         assert found is not None  # it was staged
         return found
 
+    def _row_at_hand(self, event_id: str) -> tuple[Any, ...] | None:
+        """Return the row staged lately (inserted or not) with this id, or None."""
+        for rows in self.at_hand:
+            row = rows.get(event_id)
+            if row is not None:
+                return row
+        return None
+
     def _at_hand(self, event_id: str) -> RecordedEvent | None:
         """Return the event with this id among the rows staged lately (inserted or not), or None."""
-        row = self.recent.get(event_id)
+        row = self._row_at_hand(event_id)
         return None if row is None else from_body(row[_BODY], prev_hash=row[_PREV_HASH], hash=row[_HASH])
 
     def _stored_with_ids(self, ids: Sequence[str]) -> Iterator[RecordedEvent]:
@@ -391,7 +400,7 @@ class _WriteBatch:
         self.hash = row[-1]
         self.stream_versions[event.stream] = version
         self.rows.append(row)
-        self.recent[event.id] = row
+        self.pending[event.id] = row
         self.staged[event.id] = event.type
         self.count += 1
         self.last_staged = (event.id, self.position, event.stream, version)
@@ -465,7 +474,7 @@ class _WriteBatch:
             self.hash,
         )
         self.rows.append(row)
-        self.recent[event_id] = row
+        self.pending[event_id] = row
         self.staged[event_id] = kind
         self.count += 1
         self.last_staged = (event_id, position, stream, version)
@@ -488,12 +497,10 @@ class _WriteBatch:
     def flush(self) -> None:
         if self.rows:
             self.transaction.insert(self.rows)
-            self.inserted.append(self.rows)
-            if len(self.inserted) > _RECENT_CHUNKS_KEPT:
-                recent = self.recent
-                for row in self.inserted.popleft():
-                    del recent[row[_ID]]
-            self.rows = []
+            self.rows, self.pending = [], {}
+            self.at_hand.append(self.pending)
+            if len(self.at_hand) > _RECENT_CHUNKS_KEPT + 1:
+                self.at_hand.popleft()  # a whole chunk's rows at once
 
 
 def _chunks(items: Iterable[_Item], size: int) -> Iterator[tuple[_Item, ...]]:

@@ -269,9 +269,10 @@ class _WriteBatch:
     def _ids_stored_before(self) -> set[str] | None:
         """Return the ids stored before this transaction once a long write into a small enough log has read them.
 
-        A chunk's ids are then looked up only when one was stored before (or staged by this write): in a
-        long import of new events, one query in all rather than one a chunk (on PostgreSQL, each of which
-        ends the COPY and waits for the server). Nobody else writes meanwhile: the write lock is held.
+        A chunk's ids are then asked for only when stored before (an amendment's target also when this
+        write staged it and holds its row no longer): in a long import of new events, one query in all
+        rather than one a chunk (on PostgreSQL, each of which ends the COPY and waits for the server).
+        Nobody else writes meanwhile: the write lock is held.
         """
         before = self.position_before
         if self.stored_ids is None and before <= min(_IDS_AT_ONCE_CAP, _IDS_AT_ONCE_PER_STAGED * self.count):

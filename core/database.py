@@ -295,22 +295,26 @@ class Database:
             raise NotInitialised(f"the database {self.masked_url} {state}")
         self._schema_current = True
 
-    def migrate(self) -> tuple[str | None, str]:
-        """Bring the schema to head with Alembic; return the revisions before and after."""
+    def migrate(self, revision: str = "head", *, down: bool = False) -> tuple[str | None, str]:
+        """Bring the schema to head (or up to `revision`; with `down`, back to it) with Alembic.
+
+        Returns the revisions before and after. The rows stay: each migration carries them over.
+        """
         from alembic import command
         from alembic.config import Config
 
         before = self.revision()
         config = Config()
         config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+        step = command.downgrade if down else command.upgrade
 
-        def _upgrade(connection: Connection) -> None:
+        def _migrate(connection: Connection) -> None:
             # one serialised transaction: two migrations at once cannot both create the tables
             config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            step(config, revision)
 
-        self.writing(_upgrade)
-        return before, HEAD_REVISION
+        self.writing(_migrate)
+        return before, HEAD_REVISION if revision == "head" else revision
 
     def dispose(self) -> None:
         """Close every pooled connection, the readers first.

@@ -170,18 +170,10 @@ def execute_sql(store: Any, statement: str, **params: Any) -> None:
 
 def migrated(url: str, revision: str, *, down: bool = False) -> None:
     """Upgrade (or with `down`, downgrade) the log at a URL to an Alembic revision, its rows kept."""
-    from alembic import command
-    from alembic.config import Config
-
     from core.database import Database
 
     database = Database(url, create=True)
-    config = Config()
-    config.set_main_option("script_location", str(Path(__file__).parents[1] / "core" / "migrations"))
-
-    def _migrate(connection: object) -> None:
-        config.attributes["connection"] = connection
-        (command.downgrade if down else command.upgrade)(config, revision)
-
-    database.writing(_migrate)  # type: ignore[arg-type]
-    database.dispose()
+    try:
+        database.migrate(revision, down=down)
+    finally:
+        database.dispose()

@@ -17,6 +17,7 @@ use no third-party library but pydantic and pycountry (tests/unit/test_architect
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Annotated, Any, ClassVar, Literal, Union
 
@@ -240,6 +241,13 @@ _TYPE_OF: dict[type[_Envelope], str] = {variant: variant.__struct_config__.tag f
 # orjson reads a larger integer as a float; leave such values to the path that reads them with it
 _INT_MIN, _INT_MAX = -(2**63), 2**64 - 1
 _ANY_DEPTH = 24  # the JSON layer refuses 32 levels in all; changes.data begins 4 levels down
+# a NUL escape: \u0000 whose backslash is not itself escaped (an even number of backslashes before it)
+_NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
+def _has_nul_escape(json_bytes: bytes) -> bool:
+    """Whether JSON text escapes a NUL (one scan for the letters first: they are rare)."""
+    return b"\\u0000" in json_bytes and _NUL_ESCAPE.search(json_bytes) is not None
 
 
 def decode_event(line: bytes, default_stream: str) -> NewEvent | None:
@@ -248,7 +256,7 @@ def decode_event(line: bytes, default_stream: str) -> NewEvent | None:
     None means "not accepted here", never "invalid": the caller then runs the JSON
     layer and `parse_event`, which accept it or say what is wrong.
     """
-    if b"\\u0000" in line:
+    if _has_nul_escape(line):
         return None  # the JSON layer names the field a NUL is in
     try:
         envelope = _DECODER.decode(line)
@@ -288,7 +296,7 @@ def decode_payload(type_name: str, data: object) -> dict[str, Any] | None:
         return None
     try:
         encoded = msgspec.json.encode(data)
-        if b"\\u0000" in encoded:
+        if _has_nul_escape(encoded):
             return None  # the JSON layer names the field a NUL is in
         return _dumped(msgspec.json.decode(encoded, type=payload_type))
     except Exception:  # any refusal is judged again, and explained, by the pydantic models

@@ -441,6 +441,25 @@ def test_what_the_json_layer_judges_is_left_to_it(line: bytes) -> None:
     _assert_same(line)
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        # a backslash written out, then the letters u0000: text, not a NUL (found by the hypothesis test above)
+        rb'{"type":"condition.stated","occurred":"2025","actor":"uk","data":{"condition":"\\u0000"}}',
+        # three backslashes: one written out, then a NUL escape, which the JSON layer judges
+        rb'{"type":"condition.stated","occurred":"2025","actor":"uk","data":{"condition":"\\\u0000"}}',
+    ],
+)
+def test_the_text_of_a_nul_escape_is_told_from_the_escape(line: bytes) -> None:
+    _assert_same(line)
+
+
+def test_a_corrections_new_data_holding_the_text_of_a_nul_escape_is_decoded_fast() -> None:
+    written_out = {"condition": "\\u0000"}  # a backslash, then the letters u0000
+    assert decode_payload("condition.stated", written_out) == validate_payload("condition.stated", written_out)
+    assert decode_payload("condition.stated", {"condition": "a\x00b"}) is None  # a NUL: the models judge it
+
+
 def _lines(*patterns: str) -> list[bytes]:
     found = [path for pattern in patterns for path in sorted(ROOT.glob(pattern))]
     assert found

@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from core.config import DEFAULT_STREAM, DEFAULT_URL, mask_url, mask_urls, resolve_database_url
-from core.database import Database
-from core.store import (
-    Appended,
-    AppendResult,
-    EventFilter,
-    EventStore,
-    Located,
-    PreparedEvent,
-    Source,
-    VerifyReport,
-    utc_timestamp,
-)
 from errors import (
     ConcurrencyError,
     ConflictError,
@@ -31,7 +20,19 @@ from errors import (
 )
 
 if TYPE_CHECKING:
+    from core.database import Database
     from core.interchange import read_jsonl
+    from core.store import (
+        Appended,
+        AppendResult,
+        EventFilter,
+        EventStore,
+        Located,
+        PreparedEvent,
+        Source,
+        VerifyReport,
+        utc_timestamp,
+    )
 
 __all__ = [
     "DEFAULT_STREAM",
@@ -63,10 +64,31 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """Load the reader of interchange lines (and its worker processes) on first use: reads never need it (PEP 562)."""
-    if name != "read_jsonl":
-        raise AttributeError(f"module 'core' has no attribute {name!r}")
-    from core.interchange import read_jsonl
+# Loaded on first use (PEP 562): the store and its database bring SQLAlchemy (130 ms), which a replay of a
+# SQLite log never needs (core.sqlite_reads); the reader of interchange lines brings its worker processes.
+_LAZY = {
+    "Database": "core.database",
+    "read_jsonl": "core.interchange",
+    **dict.fromkeys(
+        (
+            "Appended",
+            "AppendResult",
+            "EventFilter",
+            "EventStore",
+            "Located",
+            "PreparedEvent",
+            "Source",
+            "VerifyReport",
+            "utc_timestamp",
+        ),
+        "core.store",
+    ),
+}
 
-    return read_jsonl
+
+def __getattr__(name: str) -> Any:
+    """Load a name of the store, its database or the interchange reader from its module when first asked for."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'core' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

@@ -18,7 +18,6 @@ which is what read-only media are.
 from __future__ import annotations
 
 import os
-import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,15 +29,15 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import QueuePool
 
 from core.config import mask_url, mask_urls, resolve_lock_timeout
-from core.schema import HEAD_REVISION
-from errors import InputError, Location, NotInitialised, StoreBusy, StoreUnavailable, TimelineError
+from core.failures import SQLITE_HINT, is_locked, refusal
+from core.schema_facts import HEAD_REVISION
+from core.sqlite_reads import connect_read_only, writable
+from errors import InputError, Location, NotInitialised, StoreUnavailable, TimelineError
 
 __all__ = ["Database"]
 
 _T = TypeVar("_T")
 _ADVISORY_LOCK_CLASS = 0x64746C  # "dtl"; the second key is the schema's, so each log in a database has its own lock
-_LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE when lock_timeout expires
-_SQLITE_HINT = "check that the path in the database URL names a SQLite file you may read and write"
 
 
 _URL_FORMS = (
@@ -69,19 +68,6 @@ def _parse(url: str, masked: str) -> URL:
     return parsed
 
 
-def _open_read_only(uri: str, timeout: float) -> sqlite3.Connection:
-    """Open a read-only SQLite connection by URI, reading the file once so that a file it cannot read fails here."""
-    connection = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None, check_same_thread=False)
-    try:
-        connection.execute("PRAGMA query_only=ON")
-        connection.execute("PRAGMA cache_size=-65536")
-        connection.execute("PRAGMA schema_version").fetchone()
-    except sqlite3.Error:
-        connection.close()
-        raise
-    return connection
-
-
 def _begin_explicitly(engine: Engine) -> None:
     """Make a SQLite engine begin its transactions itself: BEGIN IMMEDIATE for writers, so they queue for the lock."""
 
@@ -92,10 +78,7 @@ def _begin_explicitly(engine: Engine) -> None:
 
 
 def _is_locked(error: exc.DBAPIError) -> bool:
-    if getattr(error.orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE:
-        return True
-    message = str(error.orig if error.orig is not None else error).lower()
-    return "database is locked" in message or "database is busy" in message
+    return is_locked(str(error.orig if error.orig is not None else error), getattr(error.orig, "sqlstate", None))
 
 
 class Database:
@@ -133,7 +116,7 @@ class Database:
                     os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
                 except OSError as error:
                     raise StoreUnavailable(
-                        f"cannot create the database file {path}: {error.strerror}", hint=_SQLITE_HINT
+                        f"cannot create the database file {path}: {error.strerror}", hint=SQLITE_HINT
                     ) from None
         # the driver's busy handler waits for the lock up to the lock timeout (readers too, rarely)
         engine = create_engine(
@@ -157,30 +140,22 @@ class Database:
 
     def _sqlite_reader(self) -> Engine:
         """Return an engine whose connections open the SQLite file read-only (immutable on read-only media)."""
-        assert self._path is not None
-        location = self._path.absolute().as_uri()
-        timeout = self.lock_timeout
-
-        def _connect() -> sqlite3.Connection:
-            try:
-                return _open_read_only(f"{location}?mode=ro", timeout)
-            except sqlite3.OperationalError:
-                if self.writable:
-                    raise
-            # read-only media: SQLite cannot create the shared-memory file a WAL reader needs, and nobody
-            # can write the file, so it is read as immutable (no locks, no shared memory)
-            return _open_read_only(f"{location}?immutable=1", timeout)
-
-        engine = create_engine("sqlite://", creator=_connect, poolclass=QueuePool, pool_size=2, max_overflow=4)
+        path, timeout = self._path, self.lock_timeout
+        assert path is not None
+        engine = create_engine(
+            "sqlite://",
+            creator=lambda: connect_read_only(path, timeout),
+            poolclass=QueuePool,
+            pool_size=2,
+            max_overflow=4,
+        )
         _begin_explicitly(engine)
         return engine
 
     @property
     def writable(self) -> bool:
         """Whether this process may write the log (a SQLite file on read-only media or without permission may not)."""
-        if self._path is None:
-            return True
-        return os.access(self._path, os.W_OK) and os.access(self._path.absolute().parent, os.W_OK)
+        return self._path is None or writable(self._path)
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
@@ -251,27 +226,15 @@ class Database:
 
     def _translate(self, error: exc.DBAPIError) -> TimelineError:
         message = mask_urls(str(error.orig) if error.orig is not None else str(error)).strip().splitlines()[0]
-        if _is_locked(error):
-            return StoreBusy(
-                f"the database {self.masked_url} stayed locked by another writer for {self.lock_timeout:g} seconds",
-                hint="another process is writing; try again in a moment, "
-                f"or let writers wait longer with DTL_LOCK_TIMEOUT=SECONDS (now {self.lock_timeout:g})",
-            )
-        lowered = message.lower()
-        if "no such table" in lowered or ("relation" in lowered and "does not exist" in lowered):
-            return NotInitialised(f"the database {self.masked_url} has no timeline schema")
-        if isinstance(error, exc.OperationalError) and self.dialect == "postgresql":
-            return StoreUnavailable(
-                f"cannot reach {self.masked_url}: {message}",
-                hint="check that PostgreSQL is running and the database URL is right",
-            )
-        if self.dialect == "sqlite" and not self.writable:
-            return StoreUnavailable(
-                f"the database {self.masked_url} is read-only here: it can be read and verified, not written",
-                hint="write to a copy on writable storage, or ask for write permission on the file and its folder",
-            )
-        hint = _SQLITE_HINT if self.dialect == "sqlite" else None
-        return StoreUnavailable(f"the database {self.masked_url} refused the operation: {message}", hint=hint)
+        return refusal(
+            message,
+            locked=_is_locked(error),
+            unreachable=isinstance(error, exc.OperationalError),
+            dialect=self.dialect,
+            masked_url=self.masked_url,
+            lock_timeout=self.lock_timeout,
+            writable=self.writable,
+        )
 
     def revision(self) -> str | None:
         """Return the schema revision the database is at, or None when it has none."""

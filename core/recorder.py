@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, NamedTuple, Protocol, TypeVar
 
 import orjson
@@ -20,6 +20,7 @@ from sqlalchemy import BigInteger, Connection, Integer, RowMapping, bindparam, f
 
 from core.database import Database
 from core.mapper import COLUMNS
+from core.replay_reads import ReplayWindow
 from core.schema import RARE_TYPES, events, source_texts, streams
 from errors import ConcurrencyError
 
@@ -63,35 +64,6 @@ class Head(NamedTuple):
     hash: str
     recorded_at: str
     streams_through: int  # the greatest head the streams table was written at (see take_in_streams)
-
-
-class ReplayWindow(Protocol):
-    """The part of a replay query the store answers (the projections' ReplayWindow fits it)."""
-
-    @property
-    def stream(self) -> str | None:
-        """The stream replayed, or None for every stream."""
-        ...
-
-    @property
-    def known_position(self) -> int:
-        """The last position the replay knows."""
-        ...
-
-    @property
-    def after_day(self) -> date | None:
-        """Only events whose latest day is after this one, or None."""
-        ...
-
-    @property
-    def until_day(self) -> date | None:
-        """Only events whose latest day is on or before this one, or None."""
-        ...
-
-    @property
-    def fold_fields_only(self) -> bool:
-        """Whether the events need only the fields a fold reads (core.pages._fold_fields), the rest left empty."""
-        ...
 
 
 # Statements every write transaction runs, built once (SQLAlchemy then reuses their compiled form).

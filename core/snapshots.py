@@ -9,46 +9,19 @@ whether they exist and are valid).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime
-from typing import Any, Protocol
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
 
-import msgspec
 from sqlalchemy import Connection, LargeBinary, cast, delete, insert, or_, select
 
 from core.database import Database
 from core.recorder import AMENDMENT_TYPES
+from core.replay_reads import SNAPSHOT_CANDIDATES, SnapshotLike, snapshot_key, snapshot_rows, stream_key
 from core.schema import events, snapshots
-from core.store import utc_timestamp
 from errors import StoreBusy
 
 __all__ = ["SnapshotRecorder"]
-
-_ALL_STREAMS = "*"
-_CANDIDATES = 8
-
-
-class _Snapshot(Protocol):
-    @property
-    def projection(self) -> str: ...
-    @property
-    def stream(self) -> str | None: ...
-    @property
-    def version(self) -> str: ...
-    @property
-    def position(self) -> int: ...
-    @property
-    def day(self) -> date: ...
-    @property
-    def state(self) -> Mapping[str, Any] | str | bytes: ...
-
-
-def _stream_key(stream: str | None) -> str:
-    return _ALL_STREAMS if stream is None else stream
-
-
-def _cache_key(projection: str, stream: str | None, version: str, position: int, day: str) -> tuple[str, ...]:
-    return (projection, _stream_key(stream), version, str(position), day)
 
 
 class SnapshotRecorder:
@@ -71,19 +44,19 @@ class SnapshotRecorder:
             select(snapshots.c.snapshot_id, snapshots.c.position, snapshots.c.day)
             .where(
                 snapshots.c.projection == projection,
-                snapshots.c.stream == _stream_key(stream),
+                snapshots.c.stream == stream_key(stream),
                 snapshots.c.version == version,
                 snapshots.c.position <= known_position,
                 snapshots.c.day <= day.isoformat(),
             )
             .order_by(snapshots.c.day.desc(), snapshots.c.position.desc())
-            .limit(_CANDIDATES)
+            .limit(SNAPSHOT_CANDIDATES)
         )
         with self._database.reading() as connection:
             for snapshot_id, position, snapshot_day in connection.execute(candidates).all():
                 if not self._still_valid(connection, stream, position, snapshot_day, known_position):
                     continue
-                recent = self._recent.get(_cache_key(projection, stream, version, position, snapshot_day))
+                recent = self._recent.get(snapshot_key(projection, stream, version, position, snapshot_day))
                 if recent is not None:
                     return recent
                 # only the chosen snapshot's state is read and decoded: states can be large
@@ -124,21 +97,9 @@ class SnapshotRecorder:
         )
         return connection.execute(query).first() is None
 
-    def save_snapshots(self, taken: Sequence[_Snapshot]) -> None:
+    def save_snapshots(self, taken: Sequence[SnapshotLike]) -> None:
         """Store snapshots in one transaction; keep the last one in memory too."""
-        created_at = utc_timestamp(datetime.now(UTC))
-        rows = [
-            {
-                "projection": snapshot.projection,
-                "stream": _stream_key(snapshot.stream),
-                "version": snapshot.version,
-                "position": snapshot.position,
-                "day": snapshot.day.isoformat(),
-                "state": msgspec.json.encode(snapshot.state).decode(),  # structs as the projection declared them
-                "created_at": created_at,
-            }
-            for snapshot in taken
-        ]
+        rows = snapshot_rows(taken)
         if not rows or not self._database.writable:
             return  # nothing to keep, or a log on read-only media: the cache is skipped, the answer stands
         try:
@@ -147,7 +108,7 @@ class SnapshotRecorder:
         except StoreBusy:
             return
         last = taken[-1]
-        key = _cache_key(last.projection, last.stream, last.version, last.position, last.day.isoformat())
+        key = snapshot_key(last.projection, last.stream, last.version, last.position, last.day.isoformat())
         self._recent = {key: last}
 
     def clear(self) -> int:

@@ -16,19 +16,29 @@ import hashlib
 import itertools
 from collections import deque
 from collections.abc import Callable, Collection, Generator, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, Protocol
 
 import orjson
+from sqlalchemy import Connection
 
 from core import tokens
 from core.checks import checked, checked_name
 from core.database import Database
 from core.mapper import COLUMNS, GENESIS_HASH, from_body, from_row, landing, row_values
 from core.pages import PageWindow, covered_through, paged, written_pages
-from core.recorder import AMENDMENT_TYPES, EventFilter, ReplayWindow, Transaction, recorder_for
+from core.recorder import AMENDMENT_TYPES, EventFilter, Transaction, recorder_for
+from core.replay_reads import (
+    Everything,
+    ReplayWindow,
+    effective_batches,
+    known_position,
+    pages_due,
+    utc_timestamp,
+)
+from core.snapshots import SnapshotRecorder
 from core.sources import (
     SourceCache,
     StoreText,
@@ -41,8 +51,7 @@ from core.sources import (
 )
 from core.tokens import IssuedToken, Token
 from errors import ConcurrencyError, IntegrityViolation, Location, StoreBusy
-from events import NewEvent, RecordedEvent, Source, SourceText, fold_key, slotted_batches, source_text
-from events.amendments import Amendments, amended
+from events import NewEvent, RecordedEvent, Source, SourceText, source_text
 
 __all__ = [
     "AppendResult",
@@ -59,7 +68,6 @@ __all__ = [
 Clock = Callable[[], datetime]
 Progress = Callable[[int], None]
 
-_TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 # events checked, staged and inserted together
 _INSERT_CHUNK = 1000
 # events staged before a write reads every stored text at once rather than each as first cited
@@ -70,13 +78,6 @@ _IDS_AT_ONCE_PER_STAGED = 4
 _IDS_AT_ONCE_CAP = 500_000
 # Chunks of rows a write keeps at hand once inserted, by id: the events amendments mostly amend are recent ones.
 _RECENT_CHUNKS_KEPT = 8
-
-
-def utc_timestamp(moment: datetime) -> str:
-    """Format a moment as the fixed-width UTC timestamp the log records."""
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
-    return moment.strftime(_TIMESTAMP_FORMAT)
 
 
 def _now() -> datetime:
@@ -173,30 +174,33 @@ _BODY, _PREV_HASH, _HASH = (COLUMNS.index(name) for name in ("body", "prev_hash"
 
 
 # replay pages are rebuilt once they miss this many events (and a quarter of those they hold)
-_PAGES_AT_LEAST = 20_000
+class _StoreReads:
+    """The reads of a replay (core.replay_reads.LogReads) through the store, its pages on one connection."""
 
+    def __init__(self, store: EventStore, connection: Connection) -> None:
+        self._store, self._connection = store, connection
 
-def _page_window(window: ReplayWindow, excluded: Collection[str]) -> PageWindow:
-    """Return what a window asks of the replay pages, days as ISO text, leaving out the excluded ids."""
-    after, until = window.after_day, window.until_day
-    return PageWindow(
-        window.stream,
-        None if after is None else after.isoformat(),
-        None if until is None else until.isoformat(),
-        excluded,
-        window.fold_fields_only,
-    )
+    def covered_through(self) -> int:
+        return covered_through(self._connection)
 
+    def amendment_events(self, known_position: int, *, after_position: int = 0) -> list[RecordedEvent]:
+        return self._store.amendment_events(known_position, after_position=after_position)
 
-@dataclass(frozen=True)
-class _Everything:
-    """The replay window of every effective event known at a position: what the replay pages hold."""
+    def paged(
+        self, window: PageWindow, through_position: int
+    ) -> AbstractContextManager[Iterator[list[RecordedEvent]] | None]:
+        return paged(self._connection, window, through_position)
 
-    known_position: int
-    stream: None = None
-    after_day: None = None
-    until_day: None = None
-    fold_fields_only: bool = False
+    def body_batches(
+        self, window: ReplayWindow, excluded: Collection[str], *, after_position: int = 0
+    ) -> Iterator[list[RecordedEvent]]:
+        with self._store._recorder.replay_bodies(window, after_position=after_position) as partitions:
+            for bodies in partitions:
+                batch = list(map(from_body, bodies))
+                yield [event for event in batch if event.id not in excluded] if excluded else batch
+
+    def events_by_id(self, ids: Collection[str]) -> list[RecordedEvent]:
+        return self._store.events_by_id(ids)
 
 
 class _WriteBatch:
@@ -771,11 +775,7 @@ class EventStore:
     def known_position(self, known_at: int | str | None) -> int:
         """Return the last position known at a timestamp or position (the head for None)."""
         head, _ = self.head()
-        if known_at is None:
-            return head
-        if isinstance(known_at, int):
-            return min(known_at, head)
-        return self._recorder.position_recorded_by(known_at)
+        return known_position(head, known_at, self._recorder.position_recorded_by)
 
     def amendment_events(self, known_position: int, *, after_position: int = 0) -> list[RecordedEvent]:
         """Return every correction and retraction in any stream at positions after_position..known_position."""
@@ -802,63 +802,27 @@ class EventStore:
         return itertools.chain.from_iterable(self.effective_batches(window))
 
     def effective_batches(self, window: ReplayWindow) -> Iterator[Sequence[RecordedEvent]]:
-        """Yield a window's effective events in fold order, streamed, in batches (lists of a few thousand).
-
-        Effective: every correction and retraction known at the window's position applied
-        (events.amendments), the amendments themselves left out; the window's days and
-        stream are those of the events as amended. The replay pages (core.pages) hold the
-        effective events as known at their through_position: a window that knows that much
-        reads them, with only the amendments recorded since to apply (their targets' copies
-        left out, the amended forms slotted in) and the events recorded since read from their
-        bodies. A window that knows less, or a log with no pages, reads every body it knows.
-        Batches let a replay fold each one in a tight loop, with no generator between per event.
-        """
+        """Yield a window's effective events in fold order, streamed, in batches (core.replay_reads)."""
         self.database.require_schema()
-        known = window.known_position
         with self.database.reading() as connection:
-            through = covered_through(connection)  # the header alone: no page is read to learn it
-            if 0 < through <= known:
-                since = Amendments.collect(self.amendment_events(known, after_position=through))
-                targets = since.targets()
-                amendments = Amendments.collect(self.amendment_events(known)) if targets else since
-                with paged(connection, _page_window(window, targets), through) as pages:
-                    if pages is not None:  # else replaced by a rebuild since `through` was read: the bodies
-                        tail = self._body_batches(window, targets, after_position=through) if known > through else ()
-                        plain = slotted_batches(pages, itertools.chain.from_iterable(tail))
-                        yield from self._amended_slotted(plain, window, amendments, targets)
-                        return
-            amendments = Amendments.collect(self.amendment_events(known))
-            targets = amendments.targets()
-            yield from self._amended_slotted(self._body_batches(window, targets), window, amendments, targets)
+            yield from effective_batches(_StoreReads(self, connection), window)
 
-    def _amended_slotted(
-        self,
-        plain: Iterable[Sequence[RecordedEvent]],
-        window: ReplayWindow,
-        amendments: Amendments,
-        targets: Collection[str],
-    ) -> Iterable[Sequence[RecordedEvent]]:
-        """Return batches with the targets' amended forms (those the window wants) slotted in by fold key."""
-        if not targets:
-            return plain
-        stream, after_day, until_day = window.stream, window.after_day, window.until_day
-        moved = [
-            event
-            for event in amended(self.events_by_id(targets), amendments)
-            if (stream is None or event.stream == stream)
-            and event.position <= window.known_position
-            and (after_day is None or event.latest > after_day)
-            and (until_day is None or event.latest <= until_day)
-        ]
-        return slotted_batches(plain, sorted(moved, key=fold_key))
+    def snapshots(self, factory: Any) -> SnapshotRecorder:
+        """Return the snapshots kept beside this log, built with `factory` when read."""
+        return SnapshotRecorder(self.database, factory)
 
-    def _body_batches(
-        self, window: ReplayWindow, excluded: Collection[str], *, after_position: int = 0
-    ) -> Iterator[list[RecordedEvent]]:
-        with self._recorder.replay_bodies(window, after_position=after_position) as partitions:
-            for bodies in partitions:
-                batch = list(map(from_body, bodies))
-                yield [event for event in batch if event.id not in excluded] if excluded else batch
+    def replay_pages_due(self, at_least: int | None = None) -> bool:
+        """Say whether the replay pages miss enough events to be built again (core.replay_reads.pages_due).
+
+        Never on a log this process may not write: the pages are a cache, written after an answer.
+        """
+        if not self.database.writable:
+            return False
+        self.database.require_schema()
+        head, _ = self.head()
+        with self.database.reading() as connection:
+            covered = covered_through(connection)  # the header alone: no page is read to learn it
+        return pages_due(head, covered, at_least)
 
     def refresh_replay_pages(self, *, at_least: int | None = None) -> bool:
         """Rebuild the replay pages when the events they miss number `at_least`; return whether it did.
@@ -869,15 +833,10 @@ class EventStore:
         A cache written after an answer has gone out: skipped on a log this process may not
         write, and abandoned (to be tried again later) when a writer holds the log.
         """
-        if not self.database.writable:
+        if not self.replay_pages_due(at_least):
             return False
-        self.database.require_schema()
         head, _ = self.head()
-        with self.database.reading() as connection:
-            covered = covered_through(connection)  # the header alone: no page is read to learn it
-        if head - covered < (max(_PAGES_AT_LEAST, covered // 4) if at_least is None else at_least):
-            return False
-        everything = self.effective_events(_Everything(head))
+        everything = self.effective_events(Everything(head))
         try:
             written_pages(lambda work: self.database.writing(work, wait=0.2), everything, through_position=head)
         except StoreBusy:

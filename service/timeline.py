@@ -3,7 +3,9 @@
 `Timeline` is the composition root: it resolves the database URL, opens the
 store on first use (so a door that needs no database never connects), and
 builds the snapshot recorder and the replayer once for every question asked
-of it. Its methods take plain values (strings as a door received them, dates,
+of it. Replays read a plain SQLite file through the standard library alone
+(core.sqlite_reads: `dtl state` then never loads SQLAlchemy), any other log
+through the store. Its methods take plain values (strings as a door received them, dates,
 numbers) and return the answers of `service.answers`, whose `to_json` is the
 document DESIGN.md fixes. Errors are the tree of `errors`, naming fields.
 """
@@ -39,6 +41,7 @@ from service.queries import Query, actor_code, parse_anchor, parse_day, parse_kn
 
 if TYPE_CHECKING:
     from core import AppendResult, EventStore
+    from core.sqlite_reads import SQLiteLog
     from core.tokens import IssuedToken, Token
     from events import RecordedEvent, Source
     from projections.audit import ChainBreak, Finding
@@ -86,6 +89,7 @@ class Timeline:
         self.url = resolve_database_url(url)
         self.recorded_by = recorded_by
         self._store: EventStore | None = None
+        self._replay_log: SQLiteLog | EventStore | None = None
         self._replayer: Replayer | None = None
 
     # -- wiring --------------------------------------------------------------------------------
@@ -110,15 +114,23 @@ class Timeline:
         return self._open()
 
     @property
+    def replay_log(self) -> SQLiteLog | EventStore:
+        """The log as replays read it: a plain SQLite file through sqlite3 alone, else the store; opened once."""
+        if self._replay_log is None:
+            from core.sqlite_reads import SQLiteLog
+
+            self._replay_log = SQLiteLog.open(self.url) or self.store
+        return self._replay_log
+
+    @property
     def replayer(self) -> Replayer:
         """The replayer, with snapshots kept beside the log, built once."""
         if self._replayer is None:
-            from core.snapshots import SnapshotRecorder
             from projections.engine import Replayer, Snapshot
 
-            store = self.store
+            log = self.replay_log
             # snapshots wait until the door has given its answer: save_caches() then
-            self._replayer = Replayer(store, SnapshotRecorder(store.database, Snapshot), defer_saves=True)
+            self._replayer = Replayer(log, log.snapshots(Snapshot), defer_saves=True)
         return self._replayer
 
     def save_caches(self) -> None:
@@ -129,13 +141,16 @@ class Timeline:
         """
         if self._replayer is not None:
             self._replayer.save_snapshots()
-            self.store.refresh_replay_pages()
+            if self.replay_log.replay_pages_due():  # the store builds them: a replay read through sqlite3 rarely
+                self.store.refresh_replay_pages()
 
     def close(self) -> None:
         """Save what waits, then release the database connections."""
         try:
             self.save_caches()
         finally:
+            if self._replay_log is not None and self._replay_log is not self._store:
+                self._replay_log.close()
             if self._store is not None:
                 self._store.close()
 
@@ -276,7 +291,7 @@ class Timeline:
 
     def head_position(self) -> int:
         """Return the last position of the log (0 when empty)."""
-        position, _ = self.store.head()
+        position, _ = self.replay_log.head()
         return position
 
     def version(self) -> str:
@@ -502,13 +517,13 @@ class Timeline:
 
     def streams(self) -> list[str]:
         """Return the name of every stream that holds events, sorted."""
-        return self.store.streams()
+        return self.replay_log.streams()
 
     def _require_stream(self, stream: str) -> None:
         """Refuse a stream that holds no events, naming the close matches among those that do."""
-        if self.store.stream_version(stream) > 0:
+        if self.replay_log.stream_version(stream) > 0:
             return
-        streams = self.store.streams()
+        streams = self.replay_log.streams()
         close = difflib.get_close_matches(stream, streams, n=3, cutoff=0.6)
         suggestion = f"; did you mean {', '.join(close)}?" if close else ""
         listed = ", ".join(streams[:10]) + (f" and {len(streams) - 10} more" if len(streams) > 10 else "")
@@ -530,7 +545,7 @@ class Timeline:
                 f"known at {known_at} is read as a log position, past the last one ({head}): the answer holds "
                 "everything recorded; to ask what was recorded by a day, give the day (such as 2025-12-31)",
             )
-        if head == 0 or self.store.known_position(known_at) > 0:
+        if head == 0 or self.replay_log.known_position(known_at) > 0:
             return ()
         return (
             f"nothing had been recorded by {known_at}: every entry of the log was recorded later, so the answer "
@@ -543,7 +558,9 @@ class Timeline:
         """Return a stream's effective events in fold order, and the log position they are known at."""
         self._require_stream(stream)
         bound = parse_known_at(known_at)
-        return list(self.replayer.effective_events(stream=stream, known_at=bound)), self.store.known_position(bound)
+        return list(self.replayer.effective_events(stream=stream, known_at=bound)), self.replay_log.known_position(
+            bound
+        )
 
     def report(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -132,18 +133,20 @@ def test_state_prints_its_answer_before_it_saves_the_snapshots_the_replay_left(
     import sys
 
     from core.snapshots import SnapshotRecorder
+    from core.sqlite_reads import SQLiteSnapshots
     from projections import engine
 
     monkeypatch.setattr(engine, "_WORTH_SAVING", 1)  # the example log is small: save whatever it replays
     printed_before_saving: list[str] = []
-    save = SnapshotRecorder.save_snapshots
+    # the store's snapshots, or those of a SQLite log read through sqlite3 alone (the example's)
+    for kept in (SnapshotRecorder, SQLiteSnapshots):
 
-    def watched(recorder: SnapshotRecorder, taken: list) -> None:
-        sys.stdout.flush()
-        printed_before_saving.append(sys.stdout.buffer.getvalue().decode())  # type: ignore[attr-defined]
-        save(recorder, taken)
+        def watched(recorder: Any, taken: list, save: Any = kept.save_snapshots) -> None:
+            sys.stdout.flush()
+            printed_before_saving.append(sys.stdout.buffer.getvalue().decode())  # type: ignore[attr-defined]
+            save(recorder, taken)
 
-    monkeypatch.setattr(SnapshotRecorder, "save_snapshots", watched)
+        monkeypatch.setattr(kept, "save_snapshots", watched)
     document = state(example, "--as-of", "2025-03-17")
     assert len(printed_before_saving) == 1
     assert json.loads(printed_before_saving[0]) == document

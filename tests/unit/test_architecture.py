@@ -191,8 +191,8 @@ def _run_python(script: str) -> str:
 
 
 def test_reading_and_replaying_the_log_loads_no_validation_library(tmp_path: Path) -> None:
-    """`dtl state` starts faster without pydantic, on SQLite without the PostgreSQL dialect (50 ms together), and
-    without the import reader and worker processes."""
+    """`dtl state` starts faster without pydantic, on SQLite without SQLAlchemy (130 ms) nor the PostgreSQL dialect
+    (50 ms with pydantic), and without the import reader and worker processes."""
 
     from service.timeline import Timeline
     from tests.support import EXAMPLE
@@ -213,6 +213,9 @@ def test_reading_and_replaying_the_log_loads_no_validation_library(tmp_path: Pat
         # nor the reader of imports and the worker processes (about 35 ms of a `dtl state`): verify alone loads them
         "machinery = sorted(m for m in ('core.interchange', 'core.chain', 'multiprocessing') if m in sys.modules)\n"
         "assert not machinery, machinery\n"
+        # nor SQLAlchemy (130 ms): a plain SQLite log is replayed through sqlite3 alone (core.sqlite_reads)
+        "timeline.close()\n"
+        "assert 'sqlalchemy' not in sys.modules, sorted(m for m in sys.modules if m.startswith('sqlalchemy'))[:3]\n"
         "[item.to_json() for item in timeline.log()]\n"
         "timeline.verify()\n"
         f"{_NO_PYDANTIC}"

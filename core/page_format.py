@@ -1,0 +1,119 @@
+"""What a replay page holds and how it is encoded: the part of core.pages that needs no SQL.
+
+A replay of a SQLite log reads its pages without SQLAlchemy (core.sqlite_reads), so this part loads alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+
+from events import KINDS, RecordedEvent, edtf_bounds
+
+__all__ = ["FORMAT", "PAGE_EVENTS", "PageWindow", "header_row", "page_batches", "page_row"]
+
+PAGE_EVENTS = 4096
+
+
+def _format() -> str:
+    """Return a fingerprint of what a page holds: RecordedEvent's fields in order, and the schema versions."""
+    versions = sorted(f"{name}={kind.schema_version}" for name, kind in KINDS.items())
+    described = ["replay-pages/3 effective, fold column", *RecordedEvent._fields, *versions]
+    return hashlib.sha256("\n".join(described).encode()).hexdigest()[:16]
+
+
+FORMAT = _format()
+
+_encoder = msgspec.msgpack.Encoder()
+_decode_page = msgspec.msgpack.Decoder(list[RecordedEvent]).decode
+
+
+@dataclass(frozen=True)
+class PageWindow:
+    """Which events of the pages a replay wants (the engine's ReplayWindow, days as ISO text)."""
+
+    stream: str | None
+    after_day: str | None
+    until_day: str | None
+    excluded: Collection[str]
+    fold_fields_only: bool = False  # the fold column: see _fold_fields
+
+
+def page_batches(rows: Iterable[Any], window: PageWindow) -> Iterator[list[RecordedEvent]]:
+    """Yield each page's events the window wants, a list per page, in fold order."""
+    for first_latest, last_latest, body in rows:
+        events = _decode_page(body)
+        within_days = (window.after_day is None or first_latest > window.after_day) and (
+            window.until_day is None or last_latest <= window.until_day
+        )
+        if within_days and window.stream is None and not window.excluded:
+            yield events  # the usual case of a whole-log replay: every event of the page
+        elif kept := _kept(events, window, within_days):
+            yield kept
+
+
+def _kept(events: list[RecordedEvent], window: PageWindow, within_days: bool) -> list[RecordedEvent]:
+    stream, excluded = window.stream, window.excluded
+    kept = [event for event in events if (stream is None or event.stream == stream) and event.id not in excluded]
+    if within_days:
+        return kept
+    after, until = window.after_day, window.until_day
+    return [
+        event
+        for event in kept
+        if (after is None or _latest_text(event.occurred) > after)
+        and (until is None or _latest_text(event.occurred) <= until)
+    ]
+
+
+def _latest_text(occurred: str) -> str:
+    return edtf_bounds(occurred)[1].isoformat()
+
+
+def header_row(number: int, through_position: int) -> dict[str, Any]:
+    """Return page 0 of a generation: it holds no events, and says the generation is whole."""
+    return {
+        "generation": number,
+        "page": 0,
+        "format": FORMAT,
+        "through_position": through_position,
+        "first_latest": "",
+        "last_latest": "",
+        "events": 0,
+        "body": b"",
+        "fold": b"",
+    }
+
+
+def page_row(page: int, through_position: int, chunk: list[RecordedEvent]) -> dict[str, Any]:
+    """Return the row of one page of a generation: its events whole, and the fields a fold reads."""
+    return {
+        "page": page,
+        "format": FORMAT,
+        "through_position": through_position,
+        "first_latest": _latest_text(chunk[0].occurred),
+        "last_latest": _latest_text(chunk[-1].occurred),
+        "events": len(chunk),
+        "body": _encoder.encode([event._replace(prev_hash="", hash="") if event.hash else event for event in chunk]),
+        "fold": _encoder.encode([_fold_fields(event) for event in chunk]),
+    }
+
+
+def _fold_fields(event: RecordedEvent) -> tuple[Any, ...]:
+    """Return the leading fields of an event a fold reads, to be decoded as a `RecordedEvent` all the same.
+
+    Up to its source ids (quotes left out) and an empty recorded_at, the fields after it
+    taking their defaults: a page of these decodes in about three quarters of the time of
+    whole events (measured on the bench's 1M log, decoding and freeing: 1.44 µs, not 1.82).
+    A fold reads nothing after `sources` (mypyc reads a named tuple's fields by index,
+    so the order is the class's own).
+    """
+    sources = tuple((source, None) for source, _ in event.sources)
+    return (*event[:_SOURCES], sources, "")
+
+
+_SOURCES = RecordedEvent._fields.index("sources")

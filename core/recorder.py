@@ -78,6 +78,11 @@ _STREAM_VERSION = select(streams.c.version).where(streams.c.stream == bindparam(
 _VERSION_PAST = select(func.max(events.c.stream_version)).where(
     events.c.position > bindparam("through"), events.c.stream == bindparam("stream")
 )
+# SQLite would find those few rows by reading every row of the stream through its fold index (11 ms at 100k events
+# in one stream); `+stream` leaves it the range of positions, the rowid (core.sqlite_reads does the same)
+_VERSION_PAST_SQLITE = select(func.max(events.c.stream_version)).where(
+    events.c.position > bindparam("through"), text("+stream = :stream")
+)
 _VERSIONS_PAST = (
     select(events.c.stream, func.max(events.c.stream_version))
     .where(events.c.position > bindparam("through"))
@@ -99,7 +104,8 @@ def _stream_version(connection: Connection, stream: str) -> int:
     """
     through = connection.execute(_STREAMS_THROUGH).scalar_one()
     kept = connection.execute(_STREAM_VERSION, {"stream": stream}).scalar_one_or_none()
-    past = connection.execute(_VERSION_PAST, {"through": through, "stream": stream}).scalar_one_or_none()
+    statement = _VERSION_PAST_SQLITE if connection.dialect.name == "sqlite" else _VERSION_PAST
+    past = connection.execute(statement, {"through": through, "stream": stream}).scalar_one_or_none()
     return max(kept or 0, past or 0)
 
 

@@ -120,3 +120,22 @@ def test_a_copy_makes_each_streams_version_again_from_the_events(sqlite_url: str
             assert _kept(target) == {"sources": 1, "a": 2, "b": 2}
             target.append(_event("b3", "b"))
             assert _versions(target)[-1] == ("b3", "b", 3)
+
+
+def test_sqlite_finds_a_streams_rows_past_the_streams_head_by_position_not_by_the_streams_index(
+    sqlite_url: str,
+) -> None:
+    """Both ways of reading a stream's version on SQLite (the store's, core.sqlite_reads') look only at the rows past
+    the streams table's head: by the stream's index, SQLite read every row of the stream (11 ms at 100k events)."""
+    from sqlalchemy.dialects import sqlite
+
+    from core import recorder, sqlite_reads
+
+    store_statement = str(recorder._VERSION_PAST_SQLITE.compile(dialect=sqlite.dialect()))
+    with initialised_store(sqlite_url) as opened, opened.database.reading() as connection:
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        for statement in (store_statement, sqlite_reads._VERSION_PAST):
+            plan = " ".join(str(row) for row in driver.execute(f"EXPLAIN QUERY PLAN {statement}", (0, "s")))
+            assert "INTEGER PRIMARY KEY" in plan, (statement, plan)
+            assert "ix_events_stream_fold" not in plan, (statement, plan)

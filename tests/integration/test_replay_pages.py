@@ -77,6 +77,30 @@ windows = st.tuples(
 )
 
 
+def start_generated(store: EventStore, batches: list[list[dict[str, Any]]]) -> tuple[list[str], int]:
+    """Ready a log for generated batches (their source registered, a clock a second a write); return their
+    streams and the head before them."""
+    if not store.sources():
+        register_test_source(store)
+    clock = itertools.count()
+    store._clock = lambda: datetime(2025, 4, 1, tzinfo=UTC) + timedelta(seconds=next(clock))
+    base, _ = store.head()
+    return sorted({obj["stream"] for batch in batches for obj in batch}), base
+
+
+def window_asked(
+    offsets: tuple[int | None, int | None, int | None, int | None], streams: list[str], head: int, base: int
+) -> ReplayWindow:
+    """The window a drawn tuple of `windows` asks for: a stream, known at base + offset, after and until days."""
+    stream_index, known_offset, after_offset, until_offset = offsets
+    return ReplayWindow(
+        None if stream_index is None else streams[stream_index % len(streams)],
+        head if known_offset is None else min(head, base + known_offset),
+        None if after_offset is None else date(2025, 2, 10) + timedelta(days=after_offset),
+        None if until_offset is None else date(2025, 2, 10) + timedelta(days=until_offset),
+    )
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     batches=logs(),
@@ -91,24 +115,14 @@ def test_pages_give_the_events_and_states_the_bodies_give(
     asked: list[tuple[int | None, int | None, int | None, int | None]],
     days: list[int],
 ) -> None:
-    if not store.sources():
-        register_test_source(store)
-    clock = itertools.count()
-    store._clock = lambda: datetime(2025, 4, 1, tzinfo=UTC) + timedelta(seconds=next(clock))
-    streams = sorted({obj["stream"] for batch in batches for obj in batch})
-    base, _ = store.head()
+    streams, base = start_generated(store, batches)
     for batch, rebuild in zip(batches, rebuilds, strict=False):
         store.append_many([Located(parse_event(cited(obj), "s"), Location("generated", 1)) for obj in batch])
         if rebuild:
             assert store.refresh_replay_pages(at_least=1)
-        for stream_index, known_offset, after_offset, until_offset in asked:
+        for offsets in asked:
             head, _ = store.head()
-            window = ReplayWindow(
-                None if stream_index is None else streams[stream_index % len(streams)],
-                head if known_offset is None else min(head, base + known_offset),
-                None if after_offset is None else date(2025, 2, 10) + timedelta(days=after_offset),
-                None if until_offset is None else date(2025, 2, 10) + timedelta(days=until_offset),
-            )
+            window = window_asked(offsets, streams, head, base)
             expected = _expected_window(store, window)
             assert _effective(store, window) == expected
             for_fold = store.effective_events(replace(window, fold_fields_only=True))

@@ -17,7 +17,7 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +30,13 @@ from core.snapshots import SnapshotRecorder
 from core.sqlite_reads import SQLiteLog, sqlite_file
 from events import parse_event
 from projections.coalition import state_document
-from projections.engine import Replayer, ReplayWindow, Snapshot
+from projections.engine import Replayer, Snapshot
 from service import Query
 from service.timeline import Timeline
 from tests.conftest import initialised_store
-from tests.integration.test_replay_pages import windows
+from tests.integration.test_replay_pages import start_generated, window_asked, windows
 from tests.integration.test_replay_snapshots import full_replay, logs
-from tests.support import cited, example_objects, register_test_source
+from tests.support import cited, example_objects
 
 
 @pytest.fixture
@@ -80,12 +80,7 @@ def test_sqlite_reads_answer_as_the_store_does(
     days: list[int],
 ) -> None:
     store = sqlite_store
-    if not store.sources():
-        register_test_source(store)
-    clock = itertools.count()
-    store._clock = lambda: datetime(2025, 4, 1, tzinfo=UTC) + timedelta(seconds=next(clock))
-    streams = sorted({obj["stream"] for batch in batches for obj in batch})
-    base, _ = store.head()
+    streams, base = start_generated(store, batches)
     # snapshots every 2 events, kept by each side: each also reads what the other saved
     ours = Replayer(sqlite_log, sqlite_log.snapshots(Snapshot), snapshot_every=2, defer_saves=True)
     theirs = Replayer(store, SnapshotRecorder(store.database, Snapshot), snapshot_every=2, defer_saves=True)
@@ -101,14 +96,8 @@ def test_sqlite_reads_answer_as_the_store_does(
             assert sqlite_log.stream_version(stream) == store.stream_version(stream)
         for known_at in (None, 0, base + 1, head[0] + 5, "2025-04-01T00:00:00.000000Z", "2025-04-01T00:00:03.000000Z"):
             assert sqlite_log.known_position(known_at) == store.known_position(known_at)
-        for (stream_index, known_offset, after_offset, until_offset), fold_fields_only in asked:
-            window = ReplayWindow(
-                None if stream_index is None else streams[stream_index % len(streams)],
-                head[0] if known_offset is None else min(head[0], base + known_offset),
-                None if after_offset is None else date(2025, 2, 10) + timedelta(days=after_offset),
-                None if until_offset is None else date(2025, 2, 10) + timedelta(days=until_offset),
-            )
-            window = replace(window, fold_fields_only=fold_fields_only)
+        for offsets, fold_fields_only in asked:
+            window = replace(window_asked(offsets, streams, head[0], base), fold_fields_only=fold_fields_only)
             assert list(sqlite_log.effective_batches(window)) == list(store.effective_batches(window))
         for (stream, day_offset), replayer in itertools.product(itertools.product(streams, days), (ours, theirs)):
             as_of = date(2025, 2, 20) + timedelta(days=day_offset)

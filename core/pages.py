@@ -7,9 +7,10 @@ parse and turn into a `RecordedEvent` (about 5 µs together on the bench's logs)
 the amendments known to read and apply. The pages hold the effective events as known
 at their generation's `through_position`, every field but the hashes (which a replay
 leaves out too), as msgpack arrays that msgspec turns straight into `RecordedEvent`s,
-PAGE_EVENTS events to a row (about 1.3 µs an event). The store (EventStore.effective_batches)
-reads them for a window that knows at least that much, applying only the amendments
-recorded since and slotting in the events recorded since, read from their bodies;
+PAGE_EVENTS events to a row (about 1.3 µs an event). A replay (core.replay_reads.effective_batches,
+through the store or core.sqlite_reads) reads them for a window that knows at least that much,
+applying only the amendments recorded since and slotting in the events recorded since, read from
+their bodies;
 tests/integration/test_replay_pages.py compares what it gives, and the states, with an
 independent reading of the whole log on random logs.
 

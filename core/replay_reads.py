@@ -27,6 +27,7 @@ __all__ = [
     "Everything",
     "LogReads",
     "ReplayWindow",
+    "SnapshotLike",
     "effective_batches",
     "known_position",
     "page_window",
@@ -211,17 +212,34 @@ class SnapshotLike(Protocol):
     """What a snapshot store keeps of a snapshot (projections.engine.Snapshot fits it)."""
 
     @property
-    def projection(self) -> str: ...
+    def projection(self) -> str:
+        """The projection the state is of."""
+        ...
+
     @property
-    def stream(self) -> str | None: ...
+    def stream(self) -> str | None:
+        """The stream folded, or None for every stream."""
+        ...
+
     @property
-    def version(self) -> str: ...
+    def version(self) -> str:
+        """The fold's version: a snapshot of another fold is never read."""
+        ...
+
     @property
-    def position(self) -> int: ...
+    def position(self) -> int:
+        """The last position the fold knew."""
+        ...
+
     @property
-    def day(self) -> date: ...
+    def day(self) -> date:
+        """The day the state holds as of."""
+        ...
+
     @property
-    def state(self) -> Mapping[str, Any] | str | bytes: ...
+    def state(self) -> Mapping[str, Any] | str | bytes:
+        """The fold's state, as the projection encodes it."""
+        ...
 
 
 def stream_key(stream: str | None) -> str:

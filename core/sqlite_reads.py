@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from datetime import date
 from pathlib import Path
@@ -187,10 +187,10 @@ class SQLiteLog:
         """Say whether the replay pages are worth building again (the store builds them: core.pages)."""
         if not writable(self.path):
             return False
-        with self._reading() as connection:
+        with self._reading() as connection:  # one read: the head and the pages' position as of one moment
             covered = _Reads(connection).covered_through()
-            head = connection.execute(_HEAD).fetchone()
-        return pages_due(0 if head is None else head[0], covered)
+            head, _ = self.head()
+        return pages_due(head, covered)
 
     def snapshots(self, factory: Any) -> SQLiteSnapshots:
         """Return the snapshots kept beside this log, built with `factory` when read."""
@@ -277,8 +277,7 @@ class _Reads:
         return int(row[0]) if row is not None and row[0] is not None else 0
 
     def amendment_events(self, known_position: int, *, after_position: int = 0) -> list[RecordedEvent]:
-        cursor = self._connection.execute(_AMENDMENT_ROWS, (known_position, after_position))
-        return [from_row(dict(zip(("body", "prev_hash", "hash"), row, strict=True))) for row in cursor]
+        return _events(self._connection.execute(_AMENDMENT_ROWS, (known_position, after_position)))
 
     @contextmanager
     def paged(self, window: PageWindow, through_position: int) -> Iterator[Iterator[list[RecordedEvent]] | None]:
@@ -322,9 +321,13 @@ class _Reads:
                 yield [event for event in batch if event.id not in excluded] if excluded else batch
 
     def events_by_id(self, ids: Collection[str]) -> list[RecordedEvent]:
-        cursor = self._connection.execute(_ROWS_WITH_IDS, (json.dumps(list(ids)),))
-        found = [from_row(dict(zip(("body", "prev_hash", "hash"), row, strict=True))) for row in cursor]
+        found = _events(self._connection.execute(_ROWS_WITH_IDS, (json.dumps(list(ids)),)))
         return sorted(found, key=lambda event: event.position)
+
+
+def _events(rows: Iterable[tuple[str, str, str]]) -> list[RecordedEvent]:
+    """Return the events of rows (body, prev_hash, hash), as the store reads them (core.mapper.from_row)."""
+    return [from_row({"body": body, "prev_hash": prev_hash, "hash": hash}) for body, prev_hash, hash in rows]
 
 
 class SQLiteSnapshots:

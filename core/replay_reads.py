@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 import msgspec
 
+from core.mapper import from_body
 from core.page_format import PageWindow
 from events import RecordedEvent, fold_key, slotted_batches
 from events.amendments import Amendments, amended
@@ -32,6 +33,7 @@ __all__ = [
     "known_position",
     "page_window",
     "pages_due",
+    "plain_events",
     "snapshot_key",
     "snapshot_rows",
     "stream_key",
@@ -163,6 +165,12 @@ def _amended_slotted(
         and (until_day is None or event.latest <= until_day)
     ]
     return slotted_batches(plain, sorted(moved, key=fold_key))
+
+
+def plain_events(bodies: Iterable[str | bytes], excluded: Collection[str]) -> list[RecordedEvent]:
+    """Return the events of stored bodies, those with an excluded id left out (an amendment's target)."""
+    batch = list(map(from_body, bodies))
+    return [event for event in batch if event.id not in excluded] if excluded else batch
 
 
 def page_window(window: ReplayWindow, excluded: Collection[str]) -> PageWindow:

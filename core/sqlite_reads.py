@@ -28,7 +28,7 @@ from typing import Any
 
 from core.config import mask_url, mask_urls, resolve_lock_timeout
 from core.failures import is_locked, refusal
-from core.mapper import GENESIS_HASH, from_body, from_row
+from core.mapper import GENESIS_HASH, from_row
 from core.page_format import FORMAT, PageWindow, page_batches
 from core.replay_reads import (
     SNAPSHOT_CANDIDATES,
@@ -37,6 +37,7 @@ from core.replay_reads import (
     effective_batches,
     known_position,
     pages_due,
+    plain_events,
     snapshot_key,
     snapshot_rows,
     stream_key,
@@ -317,8 +318,7 @@ class _Reads:
         query = f"SELECT body FROM events WHERE {where} ORDER BY occurred_latest, occurred_earliest, position"
         with closing(self._connection.execute(query, parameters)) as cursor:
             while rows := cursor.fetchmany(_BODIES_AT_ONCE):
-                batch = [from_body(body) for (body,) in rows]
-                yield [event for event in batch if event.id not in excluded] if excluded else batch
+                yield plain_events([body for (body,) in rows], excluded)
 
     def events_by_id(self, ids: Collection[str]) -> list[RecordedEvent]:
         found = _events(self._connection.execute(_ROWS_WITH_IDS, (json.dumps(list(ids)),)))

@@ -36,6 +36,7 @@ from core.replay_reads import (
     effective_batches,
     known_position,
     pages_due,
+    plain_events,
     utc_timestamp,
 )
 from core.snapshots import SnapshotRecorder
@@ -173,7 +174,6 @@ _Item = Located | PreparedEvent
 _BODY, _PREV_HASH, _HASH = (COLUMNS.index(name) for name in ("body", "prev_hash", "hash"))
 
 
-# replay pages are rebuilt once they miss this many events (and a quarter of those they hold)
 class _StoreReads:
     """The reads of a replay (core.replay_reads.LogReads) through the store, its pages on one connection."""
 
@@ -196,8 +196,7 @@ class _StoreReads:
     ) -> Iterator[list[RecordedEvent]]:
         with self._store._recorder.replay_bodies(window, after_position=after_position) as partitions:
             for bodies in partitions:
-                batch = list(map(from_body, bodies))
-                yield [event for event in batch if event.id not in excluded] if excluded else batch
+                yield plain_events(bodies, excluded)
 
     def events_by_id(self, ids: Collection[str]) -> list[RecordedEvent]:
         return self._store.events_by_id(ids)

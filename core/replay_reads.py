@@ -26,9 +26,11 @@ from events.amendments import Amendments, amended
 __all__ = [
     "SNAPSHOT_CANDIDATES",
     "Everything",
+    "KeptSnapshots",
     "LogReads",
     "ReplayWindow",
     "SnapshotLike",
+    "SnapshotReads",
     "effective_batches",
     "known_position",
     "page_window",
@@ -275,3 +277,76 @@ def snapshot_rows(taken: Sequence[SnapshotLike]) -> list[dict[str, Any]]:
         }
         for snapshot in taken
     ]
+
+
+class SnapshotReads(Protocol):
+    """What choosing a snapshot reads, within one read of the log (KeptSnapshots)."""
+
+    def candidates(
+        self, projection: str, stream: str, version: str, known_position: int, day: str
+    ) -> list[tuple[Any, int, str]]:
+        """Return (id, position, day) of the latest SNAPSHOT_CANDIDATES snapshots at or before both, latest first."""
+        ...
+
+    def changed_since(self, stream: str | None, position: int, day: str, known_position: int) -> bool:
+        """Say whether an amendment, or an event of the stream dated on or before day, came after position."""
+        ...
+
+    def state(self, snapshot_id: Any) -> str | bytes:
+        """Return a snapshot's state as stored (JSON text, or its bytes)."""
+        ...
+
+
+class KeptSnapshots:
+    """The snapshots kept beside a log (projections.engine.SnapshotStore): which one a replay may start from.
+
+    How a snapshot is chosen, and the last one saved kept in memory, are decided here; a
+    subclass reads (`_reading`) and writes (`_stored`) the snapshots table its own way.
+    """
+
+    def __init__(self, factory: Any) -> None:
+        self._factory = factory
+        # the latest snapshot this process saved, by its identity in the table, with the answer of its day
+        self._recent: dict[tuple[str, ...], Any] = {}
+
+    def find_snapshot(
+        self, projection: str, stream: str | None, version: str, known_position: int, day: date
+    ) -> Any | None:
+        """Return the latest still-valid snapshot at or before (known_position, day), its state decoded."""
+        with self._reading() as reads:
+            for snapshot_id, position, snapshot_day in reads.candidates(
+                projection, stream_key(stream), version, known_position, day.isoformat()
+            ):
+                if known_position != position and reads.changed_since(stream, position, snapshot_day, known_position):
+                    continue
+                recent = self._recent.get(snapshot_key(projection, stream, version, position, snapshot_day))
+                if recent is not None:
+                    return recent
+                # only the chosen snapshot's state is read and decoded: states can be large; not kept undecoded
+                # either: the text would only spare a read, and at a million events weigh 50 MB
+                return self._factory(
+                    projection=projection,
+                    stream=stream,
+                    version=version,
+                    position=position,
+                    day=date.fromisoformat(snapshot_day),
+                    state=reads.state(snapshot_id),  # the projection decodes its own states, in one typed pass
+                )
+        return None
+
+    def save_snapshots(self, taken: Sequence[SnapshotLike]) -> None:
+        """Store snapshots in one transaction, unless the cache is skipped; keep the last one in memory too."""
+        rows = snapshot_rows(taken)
+        if not rows or not self._stored(rows):
+            return
+        last = taken[-1]
+        self._recent = {
+            snapshot_key(last.projection, last.stream, last.version, last.position, last.day.isoformat()): last
+        }
+
+    def _reading(self) -> AbstractContextManager[SnapshotReads]:
+        raise NotImplementedError
+
+    def _stored(self, rows: list[dict[str, Any]]) -> bool:
+        """Insert rows into the snapshots table; return False when the cache was skipped (read-only, or busy)."""
+        raise NotImplementedError

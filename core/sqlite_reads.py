@@ -22,7 +22,6 @@ import os
 import sqlite3
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -32,15 +31,12 @@ from core.mapper import GENESIS_HASH, from_row
 from core.page_format import FORMAT, PageWindow, page_batches
 from core.replay_reads import (
     SNAPSHOT_CANDIDATES,
+    KeptSnapshots,
     ReplayWindow,
-    SnapshotLike,
     effective_batches,
     known_position,
     pages_due,
     plain_events,
-    snapshot_key,
-    snapshot_rows,
-    stream_key,
 )
 from core.schema_facts import HEAD_REVISION, RARE_TYPES
 from errors import TimelineError
@@ -330,61 +326,46 @@ def _events(rows: Iterable[tuple[str, str, str]]) -> list[RecordedEvent]:
     return [from_row({"body": body, "prev_hash": prev_hash, "hash": hash}) for body, prev_hash, hash in rows]
 
 
-class SQLiteSnapshots:
-    """The snapshots kept beside a SQLite log (projections.engine.SnapshotStore), as core.snapshots keeps them."""
+class SQLiteSnapshots(KeptSnapshots):
+    """The snapshots kept beside a SQLite log, read and written through sqlite3 (as core.snapshots keeps them)."""
 
     def __init__(self, log: SQLiteLog, factory: Any) -> None:
+        super().__init__(factory)
         self._log = log
-        self._factory = factory
-        # the latest snapshot this process saved, by its identity in the table, with the answer of its day
-        self._recent: dict[tuple[str, ...], Any] = {}
 
-    def find_snapshot(
-        self, projection: str, stream: str | None, version: str, known_position: int, day: date
-    ) -> Any | None:
-        """Return the latest still-valid snapshot at or before (known_position, day), its state decoded."""
-        key = (projection, stream_key(stream), version, known_position, day.isoformat(), SNAPSHOT_CANDIDATES)
+    @contextmanager
+    def _reading(self) -> Iterator[_SnapshotReads]:
         with self._log._reading() as connection:
-            for snapshot_id, position, snapshot_day in connection.execute(_SNAPSHOT_CANDIDATES, key).fetchall():
-                if not _still_valid(connection, stream, position, snapshot_day, known_position):
-                    continue
-                recent = self._recent.get(snapshot_key(projection, stream, version, position, snapshot_day))
-                if recent is not None:
-                    return recent
-                # only the chosen snapshot's state is read and decoded: states can be large
-                (state,) = connection.execute(_SNAPSHOT_STATE, (snapshot_id,)).fetchone()
-                connection.execute("PRAGMA shrink_memory")  # the state's pages would stay cached beside it
-                return self._factory(
-                    projection=projection,
-                    stream=stream,
-                    version=version,
-                    position=position,
-                    day=date.fromisoformat(snapshot_day),
-                    state=state,  # JSON bytes: the projection decodes its own states, in one typed pass
-                )
-        return None
+            yield _SnapshotReads(connection)
 
-    def save_snapshots(self, taken: Sequence[SnapshotLike]) -> None:
-        """Store snapshots in one transaction, unless a writer holds the log; keep the last one in memory too."""
-        rows = snapshot_rows(taken)
-        if not rows or not self._log.write_skippable(_SNAPSHOT_INSERT, rows):
-            return
-        last = taken[-1]
-        self._recent = {
-            snapshot_key(last.projection, last.stream, last.version, last.position, last.day.isoformat()): last
-        }
+    def _stored(self, rows: list[dict[str, Any]]) -> bool:
+        return self._log.write_skippable(_SNAPSHOT_INSERT, rows)
 
 
-def _still_valid(connection: sqlite3.Connection, stream: str | None, position: int, day: str, known: int) -> bool:
-    """Say whether no amendment, and no event of the stream dated on or before day, came after position."""
-    if known == position:
-        return True
-    dated_before, parameters = "occurred_latest <= ?", [position, known, day]
-    if stream is not None:
-        dated_before += " AND stream = ?"
-        parameters.append(stream)
-    query = (
-        "SELECT position FROM events WHERE position > ? AND position <= ?"
-        f" AND (type IN {_AMENDMENTS} OR ({dated_before})) LIMIT 1"
-    )
-    return connection.execute(query, parameters).fetchone() is None
+class _SnapshotReads:
+    """What choosing a snapshot reads (core.replay_reads.SnapshotReads), within a read of the reader."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+
+    def candidates(
+        self, projection: str, stream: str, version: str, known_position: int, day: str
+    ) -> list[tuple[Any, int, str]]:
+        parameters = (projection, stream, version, known_position, day, SNAPSHOT_CANDIDATES)
+        return self._connection.execute(_SNAPSHOT_CANDIDATES, parameters).fetchall()
+
+    def changed_since(self, stream: str | None, position: int, day: str, known_position: int) -> bool:
+        dated_before, parameters = "occurred_latest <= ?", [position, known_position, day]
+        if stream is not None:
+            dated_before += " AND stream = ?"
+            parameters.append(stream)
+        query = (
+            "SELECT position FROM events WHERE position > ? AND position <= ?"
+            f" AND (type IN {_AMENDMENTS} OR ({dated_before})) LIMIT 1"
+        )
+        return self._connection.execute(query, parameters).fetchone() is not None
+
+    def state(self, snapshot_id: Any) -> str | bytes:
+        (state,) = self._connection.execute(_SNAPSHOT_STATE, (snapshot_id,)).fetchone()
+        self._connection.execute("PRAGMA shrink_memory")  # the state's pages would stay cached beside it
+        return state  # type: ignore[no-any-return]

@@ -12,7 +12,7 @@ talks, from talks or a meeting a member convened; otherwise not a member.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import date
 from itertools import accumulate, pairwise
@@ -49,8 +49,13 @@ __all__ = [
 # (3: actors keep their offers set aside as not standing, and which standing offers are tentative.)
 _SNAPSHOT_VERSION = 4
 
-# An actor's `touched` list is pruned of ids no fact can rest on again once it doubles past this size.
+# An actor's `touched` list is pruned of ids no fact can rest on again once it holds this many,
+# and then once it has grown _PRUNE_GROWTH times what the last prune kept. Most of what an actor
+# touched stays behind some fact (its talks, its offers), so a prune seldom drops much: growing 4
+# times, not twice, halves how often it runs (the fold of 1M events in one stream, 1.85 s to 1.65 s,
+# medians of alternating runs), for some 3 MB more at 1M.
 _PRUNE_AFTER = 64
+_PRUNE_GROWTH = 4
 
 
 def _shared(text: str | None) -> str | None:
@@ -222,7 +227,7 @@ class _Actor:
         self.prune_at = _PRUNE_AFTER
 
     def touch(self, event_id: str) -> None:
-        """Record that an event reached the actor, pruning `touched` first when it has doubled since the last prune."""
+        """Record that an event reached the actor, pruning `touched` first once it has grown since the last prune."""
         if len(self.touched) >= self.prune_at:
             self.prune()  # before the append: this event is not behind a fact yet, but is about to be
         self.touched.append(event_id)
@@ -232,11 +237,11 @@ class _Actor:
 
         A fact only ever gains the id of the event being folded, so an id
         that has left every fact stays out. This keeps memory in proportion
-        to the live facts (amortised: the list must double before the next prune).
+        to the live facts (amortised: the list must grow _PRUNE_GROWTH times before the next prune).
         """
         live = self.ids_behind(fallbacks=True)
         self.touched = [event_id for event_id in self.touched if event_id in live]
-        self.prune_at = max(_PRUNE_AFTER, 2 * len(self.touched))
+        self.prune_at = max(_PRUNE_AFTER, _PRUNE_GROWTH * len(self.touched))
 
     def settle(self, event: RecordedEvent) -> None:
         """Derive the stance again; when it changes, it holds from this event."""
@@ -375,7 +380,7 @@ class _Actor:
             return list(map(touched.__getitem__, accumulate(cast("list[int]", steps))))
 
         actor.touched, actor.position_events, actor.talks = touched, named(position_events), named(talks)
-        actor.prune_at = max(_PRUNE_AFTER, 2 * len(touched))
+        actor.prune_at = max(_PRUNE_AFTER, _PRUNE_GROWTH * len(touched))
         actor.offers = {key: named(steps) for key, steps in offers}
         actor.ruled_out = {key: named(steps) for key, steps in ruled_out}
         actor.conditions = {key: named(steps) for key, steps in conditions}
@@ -439,19 +444,43 @@ class CoalitionFold:
 
     def apply(self, event: RecordedEvent) -> None:
         """Fold one effective event; types that do not bear on the coalition are ignored."""
-        handler = _HANDLERS.get(event.type)
-        if handler is not None:
-            handler(self, event)
+        self._dispatch(event)
 
     def apply_all(self, events: Iterable[RecordedEvent]) -> tuple[int, RecordedEvent | None]:
         """Fold every event of an iterable, in the order given; return how many, and the last (None if none)."""
-        handlers = _HANDLERS
         count, event = 0, None
         for count, event in enumerate(events, 1):  # noqa: B007 - the last pair is the answer
-            handler = handlers.get(event.type)
-            if handler is not None:
-                handler(self, event)
+            self._dispatch(event)
         return count, event
+
+    def _dispatch(self, event: RecordedEvent) -> None:
+        """Hand an event to the handler of its type, if any.
+
+        A chain of comparisons, the commonest types first, rather than a table of
+        handlers: compiled, each branch is a direct call, where a handler looked up
+        in a dict is called as a Python object (its arguments packed and parsed).
+        """
+        kind = event.type
+        if kind == "pledge.made":
+            self._pledge_made(event)
+        elif kind == "count.reported":
+            self._count_reported(event)
+        elif kind == "meeting.convened":
+            self._meeting_convened(event)
+        elif kind == "position.in_talks":
+            self._position_in_talks(event)
+        elif kind == "meeting.scheduled":
+            self._meeting_scheduled(event)
+        elif kind == "condition.stated":
+            self._condition_stated(event)
+        elif kind == "position.considering":
+            self._position_considering(event)
+        elif kind == "position.declined":
+            self._position_declined(event)
+        elif kind == "position.undecided":
+            self._position_undecided(event)
+        elif kind == "pledge.withdrawn":
+            self._pledge_withdrawn(event)
 
     def apply_until(self, events: Iterable[RecordedEvent], as_of: date) -> None:
         """Fold events in fold order, stopping at the first whose latest day is after as_of."""
@@ -712,20 +741,6 @@ class CoalitionFold:
 
     def _count_reported(self, event: RecordedEvent) -> None:
         self._claims[event.data["subject"]].append(claim_of(event))
-
-
-_HANDLERS: dict[str, Callable[[CoalitionFold, RecordedEvent], None]] = {
-    "pledge.made": CoalitionFold._pledge_made,
-    "pledge.withdrawn": CoalitionFold._pledge_withdrawn,
-    "position.declined": CoalitionFold._position_declined,
-    "position.undecided": CoalitionFold._position_undecided,
-    "position.considering": CoalitionFold._position_considering,
-    "position.in_talks": CoalitionFold._position_in_talks,
-    "condition.stated": CoalitionFold._condition_stated,
-    "meeting.convened": CoalitionFold._meeting_convened,
-    "meeting.scheduled": CoalitionFold._meeting_scheduled,
-    "count.reported": CoalitionFold._count_reported,
-}
 
 
 def coalition_state(events: Iterable[RecordedEvent], as_of: date) -> CoalitionState:

@@ -174,7 +174,7 @@ def test_pruning_the_events_that_touched_an_actor_never_changes_an_answer(object
     answers = []
     original = coalition._PRUNE_AFTER
     try:
-        for prune_after in (0, 10**9):  # prune from the very first touch on (at every doubling), and never
+        for prune_after in (0, 10**9):  # prune from the very first touch on (at every growth), and never
             coalition._PRUNE_AFTER = prune_after
             fold = CoalitionFold()
             fold.apply_until(events, as_of)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import date
-from itertools import accumulate, pairwise
+from itertools import accumulate
 from sys import intern
 from types import MappingProxyType
 from typing import Any, cast
@@ -345,10 +345,15 @@ class _Actor:
         where = {event_id: number for number, event_id in enumerate(self.touched)}
 
         def steps(event_ids: list[str]) -> list[int] | list[str]:
-            positions = [where[event_id] for event_id in event_ids if event_id in where]
-            if len(positions) < len(event_ids):  # an id the actor never touched (no fold leaves one): ids as they are
-                return list(event_ids)
-            return [after - before for before, after in pairwise([0, *positions])]
+            taken: list[int] = []
+            before = 0
+            for event_id in event_ids:
+                at = where.get(event_id)
+                if at is None:  # an id the actor never touched (no fold leaves one): ids as they are
+                    return list(event_ids)
+                taken.append(at - before)
+                before = at
+            return taken
 
         return [
             code,

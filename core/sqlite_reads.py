@@ -4,9 +4,10 @@
 650 ms of a 100k-event log on the bench's machine): what it asks needs none of it. So a
 timeline reads a plain `sqlite:///FILE` log for its replays through `SQLiteLog`: the head,
 the streams, the replay pages, the bodies after them, the amendments, and the snapshots
-(found, and saved after the answer). How the effective events follow from those reads is
-core.replay_reads' (shared with the store); the statements here are the store's, written
-as SQLite runs them. tests/integration/test_sqlite_reads.py holds the two to the same answers.
+(found, and saved after the answer); `dtl verify` checks its hash chain through it too
+(core.chain). How the effective events follow from those reads is core.replay_reads'
+(shared with the store); the statements here are the store's, written as SQLite runs them.
+tests/integration/test_sqlite_reads.py holds the two to the same answers.
 
 Anything out of the ordinary (another URL form, no file, a schema not at this code's
 revision) is left to the store, which says what is wrong as it always has. Reads go through
@@ -20,10 +21,10 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.config import mask_url, mask_urls, resolve_lock_timeout
 from core.failures import is_locked, refusal
@@ -42,6 +43,9 @@ from core.schema_facts import HEAD_REVISION, RARE_TYPES
 from errors import TimelineError
 from events import RecordedEvent
 
+if TYPE_CHECKING:
+    from core.chain import VerifyReport
+
 __all__ = ["SQLiteLog", "SQLiteSnapshots", "connect_read_only", "sqlite_file", "writable"]
 
 _AMENDMENTS = "('event.corrected', 'event.retracted')"
@@ -56,6 +60,7 @@ _STREAM_VERSION = "SELECT version FROM streams WHERE stream = ?"
 # which SQLite would otherwise choose (20 ms on a one-stream log of 100k events, for none past the head)
 _VERSION_PAST = "SELECT max(stream_version) FROM events WHERE position > ? AND +stream = ?"
 _STREAMS = "SELECT DISTINCT stream FROM events"
+_TEXTS = "SELECT sha256, text FROM source_texts"
 _AMENDMENT_ROWS = (
     f"SELECT body, prev_hash, hash FROM events WHERE {RARE_TYPES} AND type IN {_AMENDMENTS}"
     " AND position <= ? AND position > ? ORDER BY position"
@@ -121,6 +126,7 @@ class SQLiteLog:
 
     def __init__(self, path: Path, url: str, lock_timeout: float) -> None:
         self.path = path
+        self.url = url
         self._masked_url = mask_url(url)
         self._lock_timeout = lock_timeout
         self._reader: sqlite3.Connection | None = None
@@ -135,7 +141,7 @@ class SQLiteLog:
             return None
         log = cls(path, url, resolve_lock_timeout() if lock_timeout is None else lock_timeout)
         try:
-            with log._reading() as connection:
+            with log.reading() as connection:
                 revision = connection.execute("SELECT version_num FROM alembic_version").fetchone()
         except (TimelineError, sqlite3.Error):
             revision = None  # the store says what is wrong, in its words
@@ -148,7 +154,7 @@ class SQLiteLog:
 
     def head(self) -> tuple[int, str]:
         """Return the last position and its hash (0 and the genesis hash for an empty log)."""
-        with self._reading() as connection:
+        with self.reading() as connection:
             row = connection.execute(_HEAD).fetchone()
         return (0, GENESIS_HASH) if row is None else (int(row[0]), row[1])
 
@@ -158,13 +164,13 @@ class SQLiteLog:
         return known_position(head, known_at, self._recorded_by)
 
     def _recorded_by(self, timestamp: str) -> int:
-        with self._reading() as connection:
+        with self.reading() as connection:
             position = connection.execute(_RECORDED_BY, (timestamp,)).fetchone()[0]
         return int(position or 0)
 
     def stream_version(self, stream: str) -> int:
         """Return the version a stream is at (0 when it has no events), as the store's streams table and rows say."""
-        with self._reading() as connection:
+        with self.reading() as connection:
             through = connection.execute(_STREAMS_THROUGH).fetchone()[0]
             kept = connection.execute(_STREAM_VERSION, (stream,)).fetchone()
             past = connection.execute(_VERSION_PAST, (through, stream)).fetchone()[0]
@@ -172,22 +178,37 @@ class SQLiteLog:
 
     def streams(self) -> list[str]:
         """Return the name of every stream that holds events, sorted."""
-        with self._reading() as connection:
+        with self.reading() as connection:
             return sorted(stream for (stream,) in connection.execute(_STREAMS))
 
     def effective_batches(self, window: ReplayWindow) -> Iterator[Sequence[RecordedEvent]]:
         """Yield a window's effective events in fold order, in batches (core.replay_reads), in one read."""
-        with self._reading() as connection:
+        with self.reading() as connection:
             yield from effective_batches(_Reads(connection), window)
 
     def replay_pages_due(self) -> bool:
         """Say whether the replay pages are worth building again (the store builds them: core.pages)."""
         if not writable(self.path):
             return False
-        with self._reading() as connection:  # one read: the head and the pages' position as of one moment
+        with self.reading() as connection:  # one read: the head and the pages' position as of one moment
             covered = _Reads(connection).covered_through()
             head, _ = self.head()
         return pages_due(head, covered)
+
+    def verify(
+        self, *, on_progress: Callable[[int], None] | None = None, expect: str | None = None, workers: int | None = None
+    ) -> VerifyReport:
+        """Recompute the hash chain and check every row and stored text, as the store's verify does (core.chain)."""
+        from core.chain import check_chain, verified
+        from core.workers import worker_processes
+
+        head, _ = self.head()
+        if workers is None:
+            workers = worker_processes(beside_this_one=False)
+        report = check_chain(self.url, head, expect=expect, on_progress=on_progress, workers=workers)
+        with self.reading() as connection:
+            texts = dict(connection.execute(_TEXTS).fetchall())
+        return verified(report, head, texts, expect)
 
     def snapshots(self, factory: Any) -> SQLiteSnapshots:
         """Return the snapshots kept beside this log, built with `factory` when read."""
@@ -203,7 +224,7 @@ class SQLiteLog:
     # -- connections -----------------------------------------------------------------------------
 
     @contextmanager
-    def _reading(self) -> Iterator[sqlite3.Connection]:
+    def reading(self) -> Iterator[sqlite3.Connection]:
         """Yield the reader in a read transaction (the one under way, when a read is already)."""
         with self._translated():
             if self._reader is None:
@@ -335,7 +356,7 @@ class SQLiteSnapshots(KeptSnapshots):
 
     @contextmanager
     def _reading(self) -> Iterator[_SnapshotReads]:
-        with self._log._reading() as connection:
+        with self._log.reading() as connection:
             yield _SnapshotReads(connection)
 
     def _stored(self, rows: list[dict[str, Any]]) -> bool:

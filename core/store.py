@@ -25,6 +25,7 @@ import orjson
 from sqlalchemy import Connection
 
 from core import tokens
+from core.chain import VerifyReport
 from core.checks import checked, checked_name
 from core.database import Database
 from core.mapper import COLUMNS, GENESIS_HASH, from_body, from_row, landing, row_values
@@ -51,7 +52,7 @@ from core.sources import (
     texts_by_source,
 )
 from core.tokens import IssuedToken, Token
-from errors import ConcurrencyError, IntegrityViolation, Location, StoreBusy
+from errors import ConcurrencyError, Location, StoreBusy
 from events import NewEvent, RecordedEvent, Source, SourceText, source_text
 
 __all__ = [
@@ -158,15 +159,6 @@ class AppendResult:
     first: Appended | None
     last: Appended | None
     unchanged: list[str]
-
-
-@dataclass(frozen=True)
-class VerifyReport:
-    """The outcome of checking the hash chain: how many rows, and the head."""
-
-    count: int
-    head_position: int
-    head_hash: str
 
 
 _Item = Located | PreparedEvent
@@ -853,22 +845,16 @@ class EventStore:
         some position: otherwise history was truncated or rewritten since. A
         long log is checked by `workers` processes (default: one per usable core).
         """
-        from core.chain import check_chain  # with its worker processes, loaded by verify alone
+        from core.chain import check_chain, verified
         from core.workers import worker_processes
 
         self.database.require_schema()
         head, _ = self.head()
         if workers is None:
             workers = worker_processes(beside_this_one=False)
-        report = check_chain(self.database, head, expect=expect, on_progress=on_progress, workers=workers)
+        report = check_chain(
+            self.database.url, head, expect=expect, on_progress=on_progress, workers=workers, database=self.database
+        )
         with self._recorder.reading() as transaction:
             texts = transaction.texts()
-        for digest, stored_text in texts.items():
-            if hashlib.sha256(stored_text.encode("utf-8")).hexdigest() != digest:
-                raise IntegrityViolation(f"the stored text with sha256 {digest} no longer matches its hash")
-        if not report.expect_found:
-            raise IntegrityViolation(
-                f"the published head hash {expect} is not in the chain: history was truncated or rewritten "
-                f"since it was published (the chain now ends at position {head}, hash {report.last_hash})"
-            )
-        return VerifyReport(count=report.count, head_position=head, head_hash=report.last_hash)
+        return verified(report, head, texts, expect)

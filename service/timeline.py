@@ -363,7 +363,8 @@ class Timeline:
                 raise InputError(
                     f"{expect!r} is not a head hash", Location(field="expect"), hint="a head hash is 64 hex digits"
                 )
-        return VerifyAnswer(self.store.verify(on_progress=on_progress, expect=expect))
+        # a plain SQLite file is checked through sqlite3 (core.sqlite_reads), SQLAlchemy never loaded for it
+        return VerifyAnswer(self.replay_log.verify(on_progress=on_progress, expect=expect))
 
     def copy(self, to: str, *, progress: Progress = _no_progress) -> CopyAnswer:
         """Copy the whole log, row for row, into an empty database (created when missing), verified there."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -215,6 +216,52 @@ def test_verify_in_parallel_ranges_names_the_same_first_bad_position(
         logged.verify(workers=2)
     assert str(parallel.value).startswith(first_bad)
     assert (str(parallel.value), parallel.value.position) == (str(sequential.value), sequential.value.position)
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        modify_a_payload,
+        rewrite_an_indexed_column_behind_the_body,
+        delete_a_row,
+        delete_the_first_row,
+        swap_two_rows,
+        forge_a_row_and_rehash_it_alone,
+        modify_a_stored_text,
+        truncate_the_tail,
+    ],
+)
+def test_a_sqlite_file_read_through_sqlite3_gets_the_verdicts_of_the_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tamper: Callable[[EventStore], None]
+) -> None:
+    """A plain SQLite file is verified through sqlite3 (core.sqlite_reads), any other URL through SQLAlchemy's driver.
+
+    The same file named with a query (which only SQLAlchemy reads) goes the other way: both say the same.
+    """
+    from core import chain
+    from core.sqlite_reads import SQLiteLog
+
+    url = f"sqlite:///{tmp_path / 'log.db'}"
+    load_fixture_log(url)
+    monkeypatch.setattr(chain, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(chain, "RANGE_SIZE", 5)
+    published = _published_head(url)
+    through_sqlalchemy = EventStore.open(f"{url}?timeout=5")
+    plain = SQLiteLog.open(url)
+    assert plain is not None
+    try:
+        drop_append_only_guards(through_sqlalchemy)
+        tamper(through_sqlalchemy)
+        verdicts = []
+        for log in (plain, through_sqlalchemy):
+            for workers in (0, 2):
+                with pytest.raises(IntegrityViolation) as refused:
+                    log.verify(workers=workers, expect=published)
+                verdicts.append((str(refused.value), refused.value.position))
+    finally:
+        plain.close()
+        through_sqlalchemy.close()
+    assert verdicts == [verdicts[0]] * 4, verdicts
 
 
 def rewrite_a_column_then_break_a_later_link(store: EventStore) -> None:

@@ -192,7 +192,7 @@ def _run_python(script: str) -> str:
 
 def test_reading_and_replaying_the_log_loads_no_validation_library(tmp_path: Path) -> None:
     """`dtl state` starts faster without pydantic, on SQLite without SQLAlchemy (130 ms) nor the PostgreSQL dialect
-    (50 ms with pydantic), and without the import reader and worker processes."""
+    (50 ms with pydantic), and without the import reader and worker processes; `dtl verify` without SQLAlchemy too."""
 
     from service.timeline import Timeline
     from tests.support import EXAMPLE
@@ -216,8 +216,10 @@ def test_reading_and_replaying_the_log_loads_no_validation_library(tmp_path: Pat
         # nor SQLAlchemy (130 ms): a plain SQLite log is replayed through sqlite3 alone (core.sqlite_reads)
         "timeline.close()\n"
         "assert 'sqlalchemy' not in sys.modules, sorted(m for m in sys.modules if m.startswith('sqlalchemy'))[:3]\n"
-        "[item.to_json() for item in timeline.log()]\n"
+        # nor does verify, which checks the hash chain of a plain SQLite file through sqlite3 too (core.chain)
         "timeline.verify()\n"
+        "assert 'sqlalchemy' not in sys.modules, sorted(m for m in sys.modules if m.startswith('sqlalchemy'))[:3]\n"
+        "[item.to_json() for item in timeline.log()]\n"
         f"{_NO_PYDANTIC}"
         "postgres = sorted(m for m in sys.modules if 'dialects.postgresql' in m or m.startswith('psycopg'))\n"
         "assert not postgres, postgres[:3]\n"

@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import date
-from itertools import accumulate
 from sys import intern
 from types import MappingProxyType
 from typing import Any, cast
@@ -379,19 +378,29 @@ class _Actor:
         numbers, position_events, talks, offers, ruled_out, conditions, earlier, tentative = row[5:]
         touched = list(map(ids.__getitem__, numbers))
 
-        def named(steps: list[int] | list[str]) -> list[str]:
-            if steps and isinstance(steps[0], str):
-                return list(steps)
-            return list(map(touched.__getitem__, accumulate(cast("list[int]", steps))))
-
-        actor.touched, actor.position_events, actor.talks = touched, named(position_events), named(talks)
+        actor.touched, actor.position_events = touched, _named(touched, position_events)
+        actor.talks = _named(touched, talks)
         actor.prune_at = max(_PRUNE_AFTER, _PRUNE_GROWTH * len(touched))
-        actor.offers = {key: named(steps) for key, steps in offers}
-        actor.ruled_out = {key: named(steps) for key, steps in ruled_out}
-        actor.conditions = {key: named(steps) for key, steps in conditions}
-        actor.earlier = {key: named(steps) for key, steps in earlier}
+        actor.offers = {key: _named(touched, steps) for key, steps in offers}
+        actor.ruled_out = {key: _named(touched, steps) for key, steps in ruled_out}
+        actor.conditions = {key: _named(touched, steps) for key, steps in conditions}
+        actor.earlier = {key: _named(touched, steps) for key, steps in earlier}
         actor.tentative = set(tentative)
         return code, actor
+
+
+def _named(touched: list[str], steps: list[int] | list[str]) -> list[str]:
+    """Return the ids a fact of a snapshot's actor row lists: steps along `touched` (see `_Actor.to_row`), or ids."""
+    if steps and isinstance(steps[0], str):
+        return list(steps)
+    # a loop, not accumulate(): compiled, the running position is a machine integer, where accumulate makes an
+    # int object of each (at a million events in one stream, a million talks are read back)
+    names: list[str] = []
+    at = 0
+    for step in cast("list[int]", steps):
+        at += step
+        names.append(touched[at])
+    return names
 
 
 def _latest_day(value: str) -> date:

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, func, inspect, select, update
 
 from core import EventStore, Located, Location
+from core.page_format import FOLD_DATA, FOLD_SOURCES
 from core.pages import FORMAT
 from core.schema import replay_pages
 from events import RecordedEvent, edtf_bounds, parse_event
@@ -59,8 +60,10 @@ def _effective(store: EventStore, window: ReplayWindow) -> list[RecordedEvent]:
 
 
 def _fold_fields(event: RecordedEvent) -> tuple[Any, ...]:
-    """What a fold reads of an event: every field up to the sources, and the sources' ids."""
-    return (*event[: RecordedEvent._fields.index("sources")], [source for source, _ in event.sources])
+    """What a fold reads of an event: every field before the data, the data keys and source ids it reads."""
+    data = {key: value for key, value in event.data.items() if key in FOLD_DATA.get(event.type, ())}
+    sources = [source for source, _ in event.sources] if event.type in FOLD_SOURCES else []
+    return (*event[: RecordedEvent._fields.index("data")], data, sources)
 
 
 def _generations(store: EventStore) -> list[int]:

@@ -81,20 +81,24 @@ def check_chain(
     *,
     expect: str | None,
     on_progress: Progress | None,
-    workers: int,
+    workers: int | None = None,
     database: Database | None = None,
 ) -> ChainReport:
     """Check every row at positions 1..head of the log at `url`; raise IntegrityViolation at the first bad one.
 
-    A plain SQLite file is read through sqlite3 (SQLAlchemy never loaded for it), any other
-    URL through `database` in this process and a Database of each worker's own in workers.
+    A long log is checked by `workers` processes (default: one per usable core). A plain
+    SQLite file is read through sqlite3 (SQLAlchemy never loaded for it), any other URL
+    through `database` in this process and a Database of each worker's own in workers.
     """
+    from core.workers import worker_pool, worker_processes  # with its worker processes, loaded by verify alone
+
+    if workers is None:
+        workers = worker_processes(beside_this_one=False)
     if head == 0:
         return ChainReport(0, GENESIS_HASH, expect in (None, GENESIS_HASH))
     if workers < 1 or head < PARALLEL_FROM:
         with _range_reads(url, database) as reads:
             return _check_range(reads, _Range(1, head), expect, on_progress)
-    from core.workers import worker_pool  # worker processes: loaded by a long log's check alone
 
     ranges = [_Range(first, min(first + RANGE_SIZE - 1, head)) for first in range(1, head + 1, RANGE_SIZE)]
     reports: list[ChainReport] = []

@@ -200,11 +200,8 @@ class SQLiteLog:
     ) -> VerifyReport:
         """Recompute the hash chain and check every row and stored text, as the store's verify does (core.chain)."""
         from core.chain import check_chain, verified
-        from core.workers import worker_processes
 
         head, _ = self.head()
-        if workers is None:
-            workers = worker_processes(beside_this_one=False)
         report = check_chain(self.url, head, expect=expect, on_progress=on_progress, workers=workers)
         with self.reading() as connection:
             texts = dict(connection.execute(_TEXTS).fetchall())

@@ -846,12 +846,9 @@ class EventStore:
         long log is checked by `workers` processes (default: one per usable core).
         """
         from core.chain import check_chain, verified
-        from core.workers import worker_processes
 
         self.database.require_schema()
         head, _ = self.head()
-        if workers is None:
-            workers = worker_processes(beside_this_one=False)
         report = check_chain(
             self.database.url, head, expect=expect, on_progress=on_progress, workers=workers, database=self.database
         )

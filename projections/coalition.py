@@ -343,17 +343,6 @@ class _Actor:
         self.prune()
         where = {event_id: number for number, event_id in enumerate(self.touched)}
 
-        def steps(event_ids: list[str]) -> list[int] | list[str]:
-            taken: list[int] = []
-            before = 0
-            for event_id in event_ids:
-                at = where.get(event_id)
-                if at is None:  # an id the actor never touched (no fold leaves one): ids as they are
-                    return list(event_ids)
-                taken.append(at - before)
-                before = at
-            return taken
-
         return [
             code,
             self.stance,
@@ -361,12 +350,12 @@ class _Actor:
             self.stance_event,
             self.position,
             [numbers.setdefault(event_id, len(numbers)) for event_id in self.touched],
-            steps(self.position_events),
-            steps(self.talks),
-            [[key, steps(ids)] for key, ids in self.offers.items()],
-            [[key, steps(ids)] for key, ids in self.ruled_out.items()],
-            [[key, steps(ids)] for key, ids in self.conditions.items()],
-            [[key, steps(ids)] for key, ids in self.earlier.items()],
+            _steps(where, self.position_events),
+            _steps(where, self.talks),
+            [[key, _steps(where, ids)] for key, ids in self.offers.items()],
+            [[key, _steps(where, ids)] for key, ids in self.ruled_out.items()],
+            [[key, _steps(where, ids)] for key, ids in self.conditions.items()],
+            [[key, _steps(where, ids)] for key, ids in self.earlier.items()],
             [key for key in self.offers if key in self.tentative],  # in offer order: the same fold, the same row
         ]
 
@@ -387,6 +376,19 @@ class _Actor:
         actor.earlier = {key: _named(touched, steps) for key, steps in earlier}
         actor.tentative = set(tentative)
         return code, actor
+
+
+def _steps(where: dict[str, int], event_ids: list[str]) -> list[int] | list[str]:
+    """Return the ids of a fact as steps along the actor's touched ids (`where` numbers them), or as they are."""
+    taken: list[int] = []
+    before = 0
+    for event_id in event_ids:
+        at = where.get(event_id)
+        if at is None:  # an id the actor never touched (no fold leaves one): ids as they are
+            return list(event_ids)
+        taken.append(at - before)
+        before = at
+    return taken
 
 
 def _named(touched: list[str], steps: list[int] | list[str]) -> list[str]:

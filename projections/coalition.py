@@ -571,7 +571,8 @@ class CoalitionFold:
         and held once a report of it comes; a held one left the schedule.
         """
         del as_of
-        return self.capture().to_snapshot()
+        # each actor's row is made of new lists (after a prune, which changes no answer): no copy of the actors
+        return self._captured(self._actors).to_snapshot()
 
     def capture(self) -> FoldCapture:
         """Return the accumulator as it stands, cheaply, while the fold goes on: to_snapshot() of it comes later.
@@ -579,8 +580,11 @@ class CoalitionFold:
         Claims and held meetings are only ever appended (and never changed), so how many
         there are now is enough; the actors and the schedule are copied (a few hundred).
         """
+        return self._captured({code: actor.copy() for code, actor in self._actors.items()})
+
+    def _captured(self, actors: dict[str, _Actor]) -> FoldCapture:
         return FoldCapture(
-            {code: actor.copy() for code, actor in self._actors.items()},
+            actors,
             self._claims,
             {subject: len(claims) for subject, claims in self._claims.items()},
             self._held,

@@ -256,8 +256,34 @@ _ParsedLine = tuple[Any, ...]
 # The types never prepared: they change what the checks of later events read (sources, amendments).
 _UNPREPARED = frozenset(("source.registered", "event.corrected", "event.retracted"))
 _SCHEMA_VERSIONS = {name: kind.schema_version for name, kind in KINDS.items()}
-# In a worker process: each source's stored text and its sha256, by source id (see _know_texts).
-_quote_texts: dict[str, tuple[str, SourceText]] = {}
+
+
+class _QuoteTexts:
+    """The stored texts by source id, each hashed and made ready for quotes to be looked for the first time one is.
+
+    Readying all of them before the first line cost an import about 40 ms (300 texts), spent in this process
+    before its workers started, and mostly on texts that a short import never quotes.
+    """
+
+    __slots__ = ("_ready", "_stored")
+
+    def __init__(self, stored: Mapping[str, str]) -> None:
+        self._stored = stored
+        self._ready: dict[str, tuple[str, SourceText]] = {}
+
+    def get(self, source_id: str) -> tuple[str, SourceText] | None:
+        """Return the sha256 and searchable text of a source's stored text, or None when it has none."""
+        ready = self._ready.get(source_id)
+        if ready is None:
+            stored = self._stored.get(source_id)
+            if stored is None:
+                return None
+            ready = self._ready[source_id] = (hashlib.sha256(stored.encode("utf-8")).hexdigest(), source_text(stored))
+        return ready
+
+
+# In a worker process: the stored texts quotes are looked for in (see _know_texts).
+_quote_texts = _QuoteTexts({})
 # the refused line's reason, line number, field and hint
 _Refusal = tuple[str, int | None, str | None, str | None]
 
@@ -313,7 +339,11 @@ def _parsed_by_workers(
     quote_texts: Callable[[], Mapping[str, str]] | None,
 ) -> Iterator[Located | PreparedEvent]:
     chunks = iter(lambda: list(itertools.islice(numbered, CHUNK_LINES)), [])
-    texts = _texts_with_digests(quote_texts()) if prepare and quote_texts is not None else {}
+    first = next(chunks, None)
+    if first is None:
+        return  # the lines parsed before were all there was: no worker is started
+    chunks = itertools.chain([first], chunks)
+    stored = quote_texts() if prepare and quote_texts is not None else {}
     reparse = functools.partial(_reparsed, file, default_stream)
     # the chunks handed out and not yet answered, oldest first: a prepared line's raw bytes stay here
     sent: deque[list[_Numbered]] = deque()
@@ -325,25 +355,19 @@ def _parsed_by_workers(
 
     try:
         # leaving the block (done, refused, or the consumer gave up) stops the workers
-        with worker_pool(workers, _know_texts, (texts,)) as pool:
-            here = functools.partial(_parse_chunk_with, texts=texts) if HELP_WORKERS else None
+        with worker_pool(workers, _know_texts, (stored,)) as pool:
+            # this process looks for quotes in texts readied here, as it comes to them
+            here = functools.partial(_parse_chunk_with, texts=_QuoteTexts(stored)) if HELP_WORKERS else None
             for result in pool.imap(_parse_chunk, _tasks(), _described, here=here):
                 yield from _unpacked(result, sent.popleft(), file, reparse)
     except WorkerDied as died:
         raise WorkerDied(f"{died}; nothing was written") from None
 
 
-def _texts_with_digests(texts: Mapping[str, str]) -> dict[str, tuple[str, SourceText]]:
-    return {
-        source_id: (hashlib.sha256(text.encode("utf-8")).hexdigest(), source_text(text))
-        for source_id, text in texts.items()
-    }
-
-
-def _know_texts(texts: dict[str, tuple[str, SourceText]]) -> None:
+def _know_texts(stored: Mapping[str, str]) -> None:
     """Keep the stored texts in a worker process, where quotes are looked for in them."""
     global _quote_texts
-    _quote_texts = texts
+    _quote_texts = _QuoteTexts(stored)
 
 
 def _reparsed(file: str, default_stream: str, raw: bytes, line: int) -> Located:
@@ -362,9 +386,7 @@ def _parse_chunk(task: _Chunk) -> tuple[list[_ParsedLine], _Refusal | None]:
     return _parse_chunk_with(task, _quote_texts)
 
 
-def _parse_chunk_with(
-    task: _Chunk, texts: dict[str, tuple[str, SourceText]]
-) -> tuple[list[_ParsedLine], _Refusal | None]:
+def _parse_chunk_with(task: _Chunk, texts: _QuoteTexts) -> tuple[list[_ParsedLine], _Refusal | None]:
     """Parse numbered lines, looking for quotes in these texts; stop at the first bad one."""
     chunk, file, default_stream, prepare = task
     parsed: list[_ParsedLine] = []
@@ -385,7 +407,7 @@ def _parse_chunk_with(
     return parsed, None
 
 
-def _prepared(event: NewEvent, number: int, texts: dict[str, tuple[str, SourceText]]) -> _ParsedLine | None:
+def _prepared(event: NewEvent, number: int, texts: _QuoteTexts) -> _ParsedLine | None:
     """Return an ordinary event's PreparedEvent fields (but `raw` and `reparse`), or None for the full checks."""
     if event.id is None:
         event = event._replace(id=str(uuid.uuid4()))  # as the checks would give it
@@ -395,8 +417,9 @@ def _prepared(event: NewEvent, number: int, texts: dict[str, tuple[str, SourceTe
     sources = []
     for source_id, quote in event.sources:
         found_in = None
-        if quote is not None and source_id in texts:
-            found_in = _found_in(source_id, quote, texts)
+        if quote is not None:
+            text = texts.get(source_id)
+            found_in = None if text is None else _found_in(text, quote)
         sources.append((intern(source_id), quote is not None, found_in))
     # the strings events share are interned: the answer's pickle then holds each once (and is read back faster)
     return (
@@ -419,9 +442,9 @@ _found: dict[tuple[str, str], bool] = {}
 _FOUND_KEPT = 100_000
 
 
-def _found_in(source_id: str, quote: str, texts: dict[str, tuple[str, SourceText]]) -> str | None:
-    """Return the sha256 of the source's text if the quote is found in it, else None."""
-    digest, text = texts[source_id]
+def _found_in(stored: tuple[str, SourceText], quote: str) -> str | None:
+    """Return the sha256 of a stored text (as _QuoteTexts gives it) if the quote is found in it, else None."""
+    digest, text = stored
     key = (digest, quote)
     found = _found.get(key)
     if found is None:

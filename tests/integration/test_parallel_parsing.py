@@ -36,6 +36,22 @@ def test_workers_yield_the_events_the_sequential_parser_does_in_order() -> None:
     assert parallel == sequential
 
 
+def test_an_input_parsed_before_the_workers_would_start_starts_none_and_reads_no_texts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_pool(*_: object) -> None:
+        raise AssertionError("a worker pool was started for lines already parsed")
+
+    def no_texts() -> dict[str, str]:
+        raise AssertionError("the stored texts were read for lines already parsed")
+
+    monkeypatch.setattr(interchange, "worker_pool", no_pool)
+    lines = _lines(_events_only())[:10]  # PARALLEL_AFTER lines: all parsed in this process
+    parsed = list(read_jsonl(lines, "events.jsonl", DEFAULT_STREAM, workers=2, prepare=True, quote_texts=no_texts))
+    assert parsed == list(read_jsonl(lines, "events.jsonl", DEFAULT_STREAM, workers=0))
+    assert len(parsed) == 10
+
+
 @pytest.mark.parametrize(
     ("bad_line", "content", "field"),
     [

@@ -74,6 +74,10 @@ class _TimelineGroup(click.Group):
             )
         finally:
             if collecting:
+                # what the command left (its answer, a snapshot kept) goes to the oldest generation unscanned:
+                # left young, the first pass after (as the log closes) scanned all of it to find nothing
+                gc.freeze()
+                gc.unfreeze()
                 gc.enable()
 
 
@@ -148,3 +152,16 @@ def _register() -> None:
 
 
 _register()
+
+
+def run() -> None:
+    """Run `dtl` as a process (the installed command, `python -m cli`): the command, then the exit.
+
+    The interpreter's last collection as it exits would scan every object left (an answer, the
+    snapshot kept of it) only to find nothing: they are frozen out of it first. Measured on a cold
+    `dtl state` of 100k events: about 35 ms of 560.
+    """
+    try:
+        main(prog_name="dtl")
+    finally:
+        gc.freeze()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -78,6 +77,8 @@ def echo_table(headers: Sequence[str], rows: Sequence[Sequence[object]], *, empt
     cells = [[safe_text(cell) for cell in row] for row in rows]
     widths = [max(len(header), *(len(row[i]) for row in cells)) for i, header in enumerate(headers)]
     if sys.stdout.isatty():  # piped output keeps every character
+        import shutil  # loaded by the tables alone (2 ms of every start otherwise)
+
         widths = fit_widths(widths, shutil.get_terminal_size().columns)
     click.secho(
         "  ".join(_cut(header, width) for header, width in zip(headers, widths, strict=True)).rstrip(), bold=True

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from projections.native import prefer_fresh
 
 prefer_fresh("projections.coalition")  # its mypyc build, unless the source has changed since (projections/native.py)
 
-from projections.changes import diff, event_document, history, timeline, touches
 from projections.coalition import (
     STANCE_ORDER,
     Claim,
@@ -19,8 +21,11 @@ from projections.coalition import (
     state_document,
     state_view,
 )
-from projections.counts import count_series
-from projections.verification import QuoteChecker, QuoteStatus
+
+if TYPE_CHECKING:
+    from projections.changes import diff, event_document, history, timeline, touches
+    from projections.counts import count_series
+    from projections.verification import QuoteChecker, QuoteStatus
 
 __all__ = [
     "STANCE_ORDER",
@@ -42,3 +47,21 @@ __all__ = [
     "timeline",
     "touches",
 ]
+
+
+# Loaded on first use (PEP 562): a replay needs the fold alone, not the diffs, the series or the quote checks
+# (about 7 ms of every `dtl state`'s start).
+_LAZY = {
+    **dict.fromkeys(("diff", "event_document", "history", "timeline", "touches"), "projections.changes"),
+    "count_series": "projections.counts",
+    "QuoteChecker": "projections.verification",
+    "QuoteStatus": "projections.verification",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Load a name of the changes, the counts or the quote checks from its module when first asked for."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'projections' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

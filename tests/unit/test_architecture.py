@@ -213,6 +213,10 @@ def test_reading_and_replaying_the_log_loads_no_validation_library(tmp_path: Pat
         # nor the reader of imports and the worker processes (about 35 ms of a `dtl state`): verify alone loads them
         "machinery = sorted(m for m in ('core.interchange', 'core.chain', 'multiprocessing') if m in sys.modules)\n"
         "assert not machinery, machinery\n"
+        # nor the folds other commands use (diffs, the size series, the quote checks): about 7 ms
+        "others = sorted(m for m in ('projections.changes', 'projections.counts', 'projections.verification')"
+        " if m in sys.modules)\n"
+        "assert not others, others\n"
         # nor SQLAlchemy (130 ms): a plain SQLite log is replayed through sqlite3 alone (core.sqlite_reads)
         "timeline.close()\n"
         "assert 'sqlalchemy' not in sys.modules, sorted(m for m in sys.modules if m.startswith('sqlalchemy'))[:3]\n"

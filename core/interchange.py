@@ -35,7 +35,7 @@ import orjson
 from core.config import resolve_max_line
 from core.mapper import body_parts, iso_bounds
 from core.sources import REGISTRATION_PREFIX
-from core.store import Located, PreparedEvent
+from core.store import Located, PreparedLines
 from core.workers import worker_pool, worker_processes
 from errors import InputError, Location, WorkerDied
 from events import KINDS, NewEvent, SourceText, source_text
@@ -250,8 +250,8 @@ HELP_WORKERS = True
 
 _Numbered = tuple[int, bytes]
 _Chunk = tuple[list[_Numbered], str, str, bool]  # numbered lines, file, default stream, whether to prepare
-# (line number, None, then NewEvent's fields in order) or (line number, then PreparedEvent's fields
-# but `raw`, which this process keeps, and `reparse`): plain tuples cross process boundaries cheaply
+# (line number, None, then NewEvent's fields in order) or laid out as core.store.PreparedEvent (a line
+# number, then the prepared fields): plain tuples cross process boundaries cheaply
 _ParsedLine = tuple[Any, ...]
 # The types never prepared: they change what the checks of later events read (sources, amendments).
 _UNPREPARED = frozenset(("source.registered", "event.corrected", "event.retracted"))
@@ -296,7 +296,7 @@ def read_jsonl(
     workers: int | None = None,
     prepare: bool = False,
     quote_texts: Callable[[], Mapping[str, str]] | None = None,
-) -> Iterator[Located | PreparedEvent]:
+) -> Iterator[Located | PreparedLines]:
     """Yield each line's event with its location, in order; raise InputError at the first bad line.
 
     pieces: the input's bytes in pieces of any size (lines, or blocks of a file; see split_lines),
@@ -305,7 +305,7 @@ def read_jsonl(
     and stores (parsing a chunk itself, too, whenever it would otherwise wait for them). With
     `prepare`, the workers also cut each ordinary event's canonical body and look for its quotes
     in the texts `quote_texts()` gives by source id (the stored texts, read when the workers
-    start): those lines come as PreparedEvent, for the store to splice, hash and insert.
+    start): those lines come in runs, as PreparedLines, for the store to splice, hash and insert.
     """
     too_long: list[InputError] = []
     numbered = enumerate(_until_refused(split_lines(pieces, file, limit=resolve_max_line()), too_long), start=1)
@@ -337,7 +337,7 @@ def _parsed_by_workers(
     workers: int,
     prepare: bool,
     quote_texts: Callable[[], Mapping[str, str]] | None,
-) -> Iterator[Located | PreparedEvent]:
+) -> Iterator[Located | PreparedLines]:
     chunks = iter(lambda: list(itertools.islice(numbered, CHUNK_LINES)), [])
     first = next(chunks, None)
     if first is None:
@@ -408,7 +408,7 @@ def _parse_chunk_with(task: _Chunk, texts: _QuoteTexts) -> tuple[list[_ParsedLin
 
 
 def _prepared(event: NewEvent, number: int, texts: _QuoteTexts) -> _ParsedLine | None:
-    """Return an ordinary event's PreparedEvent fields (but `raw` and `reparse`), or None for the full checks."""
+    """Return an ordinary event laid out as PreparedEvent, or None for the full checks."""
     if event.id is None:
         event = event._replace(id=str(uuid.uuid4()))  # as the checks would give it
     elif event.id.startswith(REGISTRATION_PREFIX) or "\x00" in event.id:
@@ -459,15 +459,19 @@ def _unpacked(
     chunk: list[_Numbered],
     file: str,
     reparse: Callable[[bytes, int], Located],
-) -> Iterator[Located | PreparedEvent]:
+) -> Iterator[Located | PreparedLines]:
     parsed, refusal = result
-    first = chunk[0][0]
+    run: list[_ParsedLine] = []  # consecutive prepared lines
     for entry in parsed:
-        number = entry[0]
-        if entry[1] is None:
-            yield Located(NewEvent(*entry[2:]), Location(file, number))
-        else:
-            yield PreparedEvent(number, chunk[number - first][1], *entry[1:], reparse)  # type: ignore[call-arg]
+        if entry[1] is not None:
+            run.append(entry)
+            continue
+        if run:
+            yield PreparedLines(run, chunk, reparse)
+            run = []
+        yield Located(NewEvent(*entry[2:]), Location(file, entry[0]))
+    if run:
+        yield PreparedLines(run, chunk, reparse)
     if refusal is not None:
         reason, line, field, hint = refusal
         raise InputError(reason, Location(file, line, field), hint=hint)

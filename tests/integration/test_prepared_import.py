@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 import pytest
 
-from core import DEFAULT_STREAM, EventFilter, EventStore, InputError, PreparedEvent, interchange, read_jsonl
+from core import DEFAULT_STREAM, EventFilter, EventStore, InputError, Located, PreparedLines, interchange, read_jsonl
 from core import store as store_module
 from core.mapper import canonical_json
 from core.recorder import Transaction
@@ -107,27 +107,40 @@ def _stored(store: EventStore) -> list[tuple[Any, ...]]:
     return found
 
 
-def test_the_workers_prepare_the_ordinary_lines_and_the_rest_come_as_events(log: EventStore) -> None:
+def test_the_workers_prepare_the_ordinary_lines_in_runs_and_the_rest_come_as_events(log: EventStore) -> None:
     objects = _objects()
     objects[30] = {"type": "source.registered", "occurred": "2025-03-01",
                    "data": {"source_id": "later", "publisher": "FT", "published": "2025-03-11"}}  # fmt: skip
     items = list(_prepared(log, _lines(objects)))
-    assert len(items) == len(objects)
-    assert all(type(item) is not PreparedEvent for item in items[:10])  # parsed here, before the workers start
-    assert type(items[30]) is not PreparedEvent
+    # each line once, in order: a run of prepared lines as its lines (with its index in the run)
+    lines: list[tuple[Located | PreparedLines, int | None]] = []
+    for item in items:
+        lines += [(item, index) for index in range(len(item))] if type(item) is PreparedLines else [(item, None)]
+    assert len(lines) == len(objects)
+    assert all(type(item) is Located for item, _ in lines[:10])  # parsed here, before the workers start
     unprepared = {26, 30, 45, 56}  # a registration and amendments: they change what later checks read
-    assert all(
-        type(item) is PreparedEvent for number, item in enumerate(items) if number >= 10 and number not in unprepared
-    )
-    assert all(type(item) is not PreparedEvent for number, item in enumerate(items) if number in unprepared)
+    assert {number for number, (item, _) in enumerate(lines) if type(item) is Located} == unprepared | set(range(10))
+    runs = [item for item in items if type(item) is PreparedLines]
+    assert all(len(run) <= interchange.CHUNK_LINES for run in runs)  # a run never spans two workers' chunks
+    assert len(runs) < len(lines) - len(unprepared) - 10  # runs, not a line each
     sequential = list(read_jsonl(_lines(objects), "events.jsonl", DEFAULT_STREAM, workers=0))
-    for number, item in enumerate(items):
-        if type(item) is PreparedEvent:
-            assert item.line == number + 1
-            again = item.located()
-            if objects[number].get("id") is None:  # an id is generated on each reading
-                again = again._replace(event=again.event._replace(id=None))
-            assert again == sequential[number]
+    for number, (item, index) in enumerate(lines):
+        if type(item) is Located:
+            assert item == sequential[number]
+            continue
+        assert isinstance(item, PreparedLines)
+        assert index is not None
+        prepared = list(item)[index]
+        assert prepared.line == number + 1
+        again = item.located(index)
+        assert again.location.line == number + 1
+        if objects[number].get("id") is None:  # an id is generated on each reading
+            again = again._replace(event=again.event._replace(id=None))
+        else:
+            assert prepared.id == objects[number]["id"]
+        assert prepared.stream == again.event.stream
+        assert prepared.type == again.event.type
+        assert again == sequential[number]
 
 
 def test_a_prepared_import_stores_what_an_import_without_workers_stores(log: EventStore, tmp_path: Path) -> None:
@@ -217,14 +230,14 @@ def test_a_long_import_into_a_small_log_reads_its_ids_once_and_amends_recent_row
 ) -> None:
     # a query by id would end the COPY on PostgreSQL and wait for the server: a long import asks the ids of
     # its first chunk, then reads the two ids stored before it once, and amends the events it staged lately
-    # (the last two chunks inserted, kept at hand) from their rows
-    monkeypatch.setattr(store_module, "_RECENT_CHUNKS_KEPT", 2)
+    # (the last chunk inserted, kept at hand) from their rows
+    monkeypatch.setattr(store_module, "_RECENT_CHUNKS_KEPT", 1)
     asked = _noting_queries(monkeypatch)
     objects = _objects()
     objects[50] = {**objects[51], "id": "e-late"}
     objects[58] = {**objects[50]}  # the same event again, eight lines on: the one at hand is compared with it
     result = log.append_many(_prepared(log, _lines(objects)))
-    assert asked == [["e1", "e2", "e3", "e4", "e5"], ["e2"]]  # a26 retracts e2: four chunks before, not at hand
+    assert asked == [["e1", "e2", "e3", "e4", "e5"], ["e2"]]  # a26 retracts e2: three chunks before, not at hand
     assert result.unchanged == ["e-late"]
     assert log.get("a45") is not None  # amends e40, in the chunk before
     assert log.get("a56") is not None  # amends e54, in its own chunk (not inserted yet)

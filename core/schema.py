@@ -14,11 +14,12 @@ from sqlalchemy import (
     Text,
 )
 
-from core.schema_facts import HEAD_REVISION, RARE_TYPES
+from core.schema_facts import HEAD_REVISION, RARE_TYPES, RECORDED_THROUGH
 
 __all__ = [
     "HEAD_REVISION",
     "RARE_TYPES",
+    "RECORDED_THROUGH",
     "events",
     "metadata",
     "replay_pages",
@@ -52,7 +53,6 @@ events = Table(
     Column("body", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
-    Index("ix_events_recorded_at", "recorded_at"),
     Index("ix_events_stream_fold", "stream", "occurred_latest", "occurred_earliest", "position"),
     # partial: WHERE RARE_TYPES, as migration 0005 creates it. The metadata only names it (it creates no table):
     # a `postgresql_where` here would load SQLAlchemy's PostgreSQL dialect at every start, 20 ms of `dtl state`

@@ -39,7 +39,7 @@ from core.replay_reads import (
     pages_due,
     plain_events,
 )
-from core.schema_facts import HEAD_REVISION, RARE_TYPES
+from core.schema_facts import HEAD_REVISION, RARE_TYPES, RECORDED_THROUGH
 from errors import TimelineError
 from events import RecordedEvent
 
@@ -53,7 +53,7 @@ _SNAPSHOT_WAIT = 0.2  # seconds a snapshot waits for the write lock before the c
 _BODIES_AT_ONCE = 5000
 
 _HEAD = "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1"
-_RECORDED_BY = "SELECT max(position) FROM events WHERE recorded_at <= ?"
+_RECORDED_BY_SCAN = "SELECT max(position) FROM events WHERE recorded_at <= :recorded_at"
 _STREAMS_THROUGH = "SELECT coalesce(max(through_position), 0) FROM streams"
 _STREAM_VERSION = "SELECT version FROM streams WHERE stream = ?"
 # `+stream`: by position (the rowid) from the streams table's head, not every row of the stream by its index,
@@ -165,8 +165,11 @@ class SQLiteLog:
 
     def _recorded_by(self, timestamp: str) -> int:
         with self.reading() as connection:
-            position = connection.execute(_RECORDED_BY, (timestamp,)).fetchone()[0]
-        return int(position or 0)
+            arguments = {"recorded_at": timestamp}
+            found = connection.execute(RECORDED_THROUGH, arguments).fetchone()
+            if found is None:  # a gap in the positions, which only tampering leaves (`dtl verify` says where)
+                found = connection.execute(_RECORDED_BY_SCAN, arguments).fetchone()
+        return int(found[0] or 0)
 
     def stream_version(self, stream: str) -> int:
         """Return the version a stream is at (0 when it has no events), as the store's streams table and rows say."""

@@ -349,6 +349,30 @@ def test_recorded_at_never_goes_back_along_positions(store: EventStore) -> None:
     assert [e.id for e in store.read(EventFilter(known_at=just_before))] == ["source:test-wire"]
 
 
+@pytest.mark.parametrize("gap", [False, True], ids=["gapless", "a row deleted"])
+def test_known_at_a_time_is_the_prefix_recorded_by_then(store: EventStore, gap: bool) -> None:
+    # no index on recorded_at: the end of the prefix is found by a binary search over the positions (migration 0009)
+    [registration] = store.read()
+    start = datetime.fromisoformat(registration.recorded_at) + timedelta(seconds=1)
+    moments = [utc_timestamp(start + timedelta(seconds=step // 3)) for step in range(40)]
+    for number, moment in enumerate(moments):  # three rows a second, the last second with one
+        insert_recorded_at(store, pledge(f"e{number}"), moment)
+    if gap:  # only tampering leaves one: the answer is then the scan's, which `dtl verify` would not let pass
+        drop_append_only_guards(store)
+        execute_sql(store, "DELETE FROM events WHERE position = 20")
+    rows = [(event.position, event.recorded_at) for event in store.read()]
+    asked = {"2000-01-01T00:00:00.000000Z", "2099-01-01T00:00:00.000000Z"}
+    for _, moment in rows:
+        at = datetime.fromisoformat(moment)
+        asked |= {moment, utc_timestamp(at - timedelta(microseconds=1)), utc_timestamp(at + timedelta(microseconds=1))}
+    for moment in sorted(asked):
+        expected = max((position for position, recorded in rows if recorded <= moment), default=0)
+        assert store.known_position(moment) == expected, moment
+        assert [event.position for event in store.read(EventFilter(known_at=moment))] == [
+            position for position, _ in rows if position <= expected
+        ]
+
+
 def test_one_at_a_time_appends_reuse_the_known_sources_until_a_new_one_is_registered(store: EventStore) -> None:
     register_article(store, with_text=False)
     store.append(pledge("a", quote="anything"))

@@ -127,8 +127,8 @@ class PreparedLines:
 
     Only an ordinary event (no registration, correction or retraction) with an id of its own is
     prepared. The store splices where each lands into its body, hashes and inserts it once the
-    checks that depend on the log pass here cheaply, all of them in one loop (a line, not an
-    object and a call per line: about a tenth of a long import's time in this process). A line
+    checks that depend on the log pass here cheaply, all of them in one loop rather than an object
+    and a call per line (an import of 100k events into SQLite 1.83 s to 1.76 s, medians). A line
     they do not pass at once (an id seen before, a source unknown or published too late, a quote
     the worker did not find in the text it knew) is read again through `located` and goes through
     the full checks, which accept it or word the refusal.

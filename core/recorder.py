@@ -303,15 +303,11 @@ class Recorder:
 
 
 _RECORDED_THROUGH = text(RECORDED_THROUGH)
-_RECORDED_BY_SCAN = select(func.max(events.c.position)).where(events.c.recorded_at <= bindparam("recorded_at"))
 
 
 def recorded_through(connection: Connection, timestamp: str) -> int:
     """Return the last position recorded at or before a timestamp (0 when none was), by RECORDED_THROUGH."""
-    found = connection.execute(_RECORDED_THROUGH, {"recorded_at": timestamp}).scalar_one_or_none()
-    if found is None:  # a gap in the positions, which only tampering leaves (`dtl verify` says where): a scan
-        found = connection.execute(_RECORDED_BY_SCAN, {"recorded_at": timestamp}).scalar_one_or_none()
-    return int(found or 0)
+    return int(connection.execute(_RECORDED_THROUGH, {"recorded_at": timestamp}).scalar_one())
 
 
 _SQLITE_INSERT = f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"

@@ -13,10 +13,12 @@ HEAD_REVISION = "0009"
 # once per row of a bulk import (migration 0005).
 RARE_TYPES = "(type = 'source.registered' OR type = 'event.corrected' OR type = 'event.retracted')"
 
-# The last position recorded at or before a timestamp (the one parameter, :recorded_at; no row when a position
-# is missing), by a binary search over the positions: they are gapless and recorded_at never goes back along
-# them, so what was recorded by a time is a prefix of the log (migration 0009 dropped the index on recorded_at).
-# Each step keeps lo <= the answer <= hi, halving hi - lo; about 2·log2(n) rows are read by position.
+# The last position recorded at or before a timestamp (the one parameter, :recorded_at; 0 when none was), by a
+# binary search over the positions: they are gapless and recorded_at never goes back along them, so what was
+# recorded by a time is a prefix of the log (migration 0009 dropped the index on recorded_at). Each step keeps
+# lo <= the answer <= hi, halving hi - lo; about 2·log2(n) rows are read by position. Where a position is missing
+# (only tampering leaves one; `dtl verify` says where) the search ends without an answer and a scan gives it:
+# SQLite and PostgreSQL both evaluate COALESCE's arguments only as far as needed, so the scan runs only then.
 RECORDED_THROUGH = """
 WITH RECURSIVE search(lo, hi) AS (
     SELECT CAST(0 AS BIGINT), (SELECT coalesce(max(position), 0) FROM events)
@@ -28,5 +30,9 @@ WITH RECURSIVE search(lo, hi) AS (
     JOIN events AS probe ON probe.position = (search.lo + search.hi + 1) / 2
     WHERE search.lo < search.hi
 )
-SELECT lo FROM search WHERE lo = hi
+SELECT coalesce(
+    (SELECT lo FROM search WHERE lo = hi),
+    (SELECT max(position) FROM events WHERE recorded_at <= :recorded_at),
+    0
+)
 """

@@ -53,7 +53,6 @@ _SNAPSHOT_WAIT = 0.2  # seconds a snapshot waits for the write lock before the c
 _BODIES_AT_ONCE = 5000
 
 _HEAD = "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1"
-_RECORDED_BY_SCAN = "SELECT max(position) FROM events WHERE recorded_at <= :recorded_at"
 _STREAMS_THROUGH = "SELECT coalesce(max(through_position), 0) FROM streams"
 _STREAM_VERSION = "SELECT version FROM streams WHERE stream = ?"
 # `+stream`: by position (the rowid) from the streams table's head, not every row of the stream by its index,
@@ -165,11 +164,7 @@ class SQLiteLog:
 
     def _recorded_by(self, timestamp: str) -> int:
         with self.reading() as connection:
-            arguments = {"recorded_at": timestamp}
-            found = connection.execute(RECORDED_THROUGH, arguments).fetchone()
-            if found is None:  # a gap in the positions, which only tampering leaves (`dtl verify` says where)
-                found = connection.execute(_RECORDED_BY_SCAN, arguments).fetchone()
-        return int(found[0] or 0)
+            return int(connection.execute(RECORDED_THROUGH, {"recorded_at": timestamp}).fetchone()[0])
 
     def stream_version(self, stream: str) -> int:
         """Return the version a stream is at (0 when it has no events), as the store's streams table and rows say."""

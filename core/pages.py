@@ -83,7 +83,7 @@ def paged(
     result = connection.execution_options(yield_per=4).execute(query)
     with closing(result):
         header = next(iter(result), None)
-        yield None if header is None else page_batches(result, window)
+        yield None if header is None else page_batches(result, window, header[2])
 
 
 def written_pages(
@@ -110,7 +110,7 @@ def written_pages(
                 number = (newest or 0) + 1
             numbered = [{**row, "generation": number} for row in rows]
             if last:
-                numbered.append(header_row(number, through_position))
+                numbered.append(header_row(number, through_position, actors))
             if numbered:
                 connection.execute(insert(replay_pages), numbered)
             if last:
@@ -120,9 +120,10 @@ def written_pages(
 
     iterator = iter(events)
     page, rows = 0, []
+    actors: set[str] = set()  # the actor codes of every page, for page 0
     while chunk := list(islice(iterator, PAGE_EVENTS)):
         page += 1
-        rows.append(page_row(page, through_position, chunk))
+        rows.append(page_row(page, through_position, chunk, actors))
         if len(rows) == pages_per_write:
             add(rows, last=False)
             rows = []

@@ -310,7 +310,7 @@ class _Reads:
         )
         with closing(self._connection.execute(query, parameters)) as cursor:
             header = cursor.fetchone()
-            yield None if header is None else page_batches(cursor, window)
+            yield None if header is None else page_batches(cursor, window, header[2])
 
     def body_batches(
         self, window: ReplayWindow, excluded: Collection[str], *, after_position: int = 0

@@ -85,12 +85,14 @@ class PageWindow:
     fold_fields_only: bool = False  # the fold column: see _fold_fields
 
 
-def page_batches(rows: Iterable[Any], window: PageWindow, header: bytes = b"") -> Iterator[list[RecordedEvent]]:
+def page_batches(
+    rows: Iterable[Any], window: PageWindow, header: bytes | memoryview = b""
+) -> Iterator[list[RecordedEvent]]:
     """Yield each page's events the window wants, a list per page, in fold order.
 
     header: what page 0 of the generation holds in the column read (the fold column: its actor codes).
     """
-    decode = _fold_decoder(header) if window.fold_fields_only else _decode_page
+    decode = _fold_decoder(bytes(header)) if window.fold_fields_only else _decode_page  # a driver's buffer, as bytes
     for first_latest, last_latest, body in rows:
         events = decode(body)
         within_days = (window.after_day is None or first_latest > window.after_day) and (

@@ -112,7 +112,7 @@ def _fold_pages(events: list[RecordedEvent], size: int) -> tuple[bytes, list[tup
 def test_a_page_of_the_fold_column_reads_as_its_plain_events_with_each_word_one_string(objects, as_of):
     events = _in_fold_order(objects, as_of)
     header, pages = _fold_pages(events, 7)
-    read = [event for batch in page_batches(pages, _FOLD_WINDOW, header) for event in batch]
+    read = [event for batch in page_batches(pages, _FOLD_WINDOW, memoryview(header)) for event in batch]
     plain = [event for _, _, body in pages for event in _PAGE_EVENTS.decode(body)]
     assert read == plain
     assert [event.data for event in read] == [event.data for event in plain]

@@ -150,8 +150,9 @@ def page_row(page: int, through_position: int, chunk: list[RecordedEvent], actor
 
     Adds to `actors` the actor codes the page's fold column holds, for page 0 (header_row).
     """
-    actors.update(event.actor for event in chunk if event.actor is not None)
     for event in chunk:
+        if event.actor is not None:
+            actors.add(event.actor)
         if event.type in _MEETINGS:
             actors.update(event.data.get("participants") or ())
     return {
@@ -184,7 +185,8 @@ def _fold_fields(event: RecordedEvent) -> tuple[Any, ...]:
 _DATA = RecordedEvent._fields.index("data")
 assert RecordedEvent._fields[_DATA + 1] == "sources", "the fold column ends with data, sources and recorded_at"
 _MEETINGS = frozenset(kind for kind, keys in FOLD_DATA.items() if "participants" in keys)
-assert set(_WORDS) <= {key for keys in FOLD_DATA.values() for key in keys}, "a word the fold column never keeps"
+_FOLD_KEYS = sorted({key for keys in FOLD_DATA.values() for key in keys})  # every data key the fold column keeps
+assert set(_WORDS) <= set(_FOLD_KEYS), "a word the fold column never keeps"
 
 
 @lru_cache(maxsize=8)
@@ -200,9 +202,8 @@ def _fold_decoder(header: bytes) -> Callable[[bytes], list[RecordedEvent]]:
     actors = msgspec.msgpack.decode(header, type=list[str]) if header else []
     actor: Any = Literal[tuple(actors)] if actors else str
     # every key the fold column keeps, so that none is dropped: the words typed, the rest as they come
-    keys = {key for keys in FOLD_DATA.values() for key in keys}
     words = {**_WORDS, "participants": list[actor] | None}
-    data = TypedDict("_FoldData", {key: words.get(key, Any) for key in sorted(keys)}, total=False)  # type: ignore[misc]
+    data = TypedDict("_FoldData", {key: words.get(key, Any) for key in _FOLD_KEYS}, total=False)  # type: ignore[misc]
 
     class _FoldEvent(RecordedEvent):
         """A RecordedEvent (of the fold column), its fields read as the words they are."""

@@ -18,8 +18,9 @@ use no third-party library but pydantic and pycountry (tests/unit/test_architect
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable
-from typing import Annotated, Any, ClassVar, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal, NamedTuple, Union
 
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
@@ -30,7 +31,7 @@ from events.kinds import KINDS
 from events.records import NewEvent
 from events.words import Capability, Comparator, Subject
 
-__all__ = ["decode_event", "decode_payload"]
+__all__ = ["RowParts", "decode_event", "decode_payload", "row_parts"]
 
 # `\Z`, not `$`: pydantic's regex engine ends `$` at the end of the text, Python's also before a last newline
 _Identifier = Annotated[str, Meta(min_length=1, max_length=128)]
@@ -73,8 +74,12 @@ def _changes(changes: _CorrectionChanges) -> dict[str, Any]:
 _Normaliser = Callable[[Any], Any]
 
 
-class _Payload(Struct, forbid_unknown_fields=True):
-    """A payload: its fields in the pydantic model's order, and how each is normalised."""
+class _Payload(Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """A payload: its fields in the pydantic model's order, and how each is normalised.
+
+    A field left at its default is not encoded (see row_parts): every default is None but the
+    scope of a refusal, which is UNSET until normalised.
+    """
 
     normalised: ClassVar[dict[str, _Normaliser]] = {}
 
@@ -128,9 +133,14 @@ class _PledgeWithdrawn(_Payload):
     normalised: ClassVar[dict[str, _Normaliser]] = {"offers": _unique}
 
 
+def _scope(given: str | UnsetType) -> str:
+    return "participation" if given is UNSET else given
+
+
 class _PositionDeclined(_Payload):
-    scope: Literal["participation"] | Capability = "participation"
+    scope: Literal["participation"] | Capability | UnsetType = UNSET
     reason: _ShortText | None = None
+    normalised: ClassVar[dict[str, _Normaliser]] = {"scope": _scope}
 
 
 class _PositionUndecided(_Payload):
@@ -209,8 +219,8 @@ if set(_PAYLOADS) != set(KINDS):  # pragma: no cover - a programming error, caug
     raise RuntimeError(f"event types without a fast decoder: {sorted(set(_PAYLOADS) ^ set(KINDS))}")
 
 
-class _Envelope(Struct, forbid_unknown_fields=True, tag_field="type"):
-    """The envelope's fields; each event type's subclass adds its data."""
+class _Envelope(Struct, forbid_unknown_fields=True, tag_field="type", omit_defaults=True):
+    """The envelope's fields; each event type's subclass adds its data (absent ones are not encoded)."""
 
     occurred: str
     id: _Identifier | None = None
@@ -278,6 +288,89 @@ def decode_event(line: bytes, default_stream: str) -> NewEvent | None:
             envelope.occurred_text,
             envelope.note,
             envelope.speaker,
+        )
+    except Exception:  # any refusal is judged again, and explained, by parse_event
+        return None
+
+
+class RowParts(NamedTuple):
+    """What a row is made of, read from one line: the event's columns, and its canonical body in parts.
+
+    core.mapper.spliced_body joins the parts (head, middle, tail) around where the event lands.
+    """
+
+    id: str
+    type: str
+    stream: str
+    occurred: str
+    actor: str | None
+    sources: list[tuple[str, str | None]]
+    head: bytes
+    middle: bytes
+    tail: bytes
+
+
+# The types whose body the structs cannot spell as canonical_json does: a correction's free-form data may hold
+# floats, which orjson and msgspec write differently (1e+300, 1e300).
+_NO_ROW_PARTS = frozenset({"event.corrected"})
+# The body's keys are sorted: the store's position, recorded_at and recorded_by go before `sources` (with
+# schema_version, written here), its stream_version before `type`, the last key. Cut at the last of each:
+# text before is escaped inside strings, and only the event's data, before both, holds objects of its own.
+_BODY_ENCODER = msgspec.json.Encoder(order="sorted")
+_SOURCES_CUT = b',"sources":['
+_TYPE_CUT = b',"type":'
+_STREAM_VERSION_KEY = b',"stream_version":'
+_SCHEMA_VERSION_KEYS = {name: b'"schema_version":%d,' % kind.schema_version for name, kind in KINDS.items()}
+
+
+def row_parts(line: bytes, default_stream: str) -> RowParts | None:
+    """Return what the row of an event with sources is made of, its body encoded from the decoded line.
+
+    The line is judged as decode_event judges it and its values normalised alike (a missing id is a new
+    uuid4), so the parts are those of `decode_event`'s event cut by core.mapper, without building the
+    event and its interchange object: the body is encoded in one step, from the structs. None for a line
+    decode_event declines, an event with no sources, or a correction (see _NO_ROW_PARTS).
+    """
+    if _has_nul_escape(line):
+        return None
+    try:
+        envelope = _DECODER.decode(line)
+        type_name = _TYPE_OF[type(envelope)]
+        if not envelope.sources or type_name in _NO_ROW_PARTS:
+            return None
+        actor = envelope.actor
+        if actor is None:
+            if type_name in _ACTOR_REQUIRED:
+                return None
+        else:
+            actor = envelope.actor = normalise_actor(actor)
+        payload = envelope.data
+        if payload is UNSET:
+            payload = envelope.data = msgspec.convert({}, _PAYLOADS[type_name])
+        for name, normalise in _FIELDS[type(payload)][1]:
+            value = getattr(payload, name)
+            if value is not None:
+                setattr(payload, name, normalise(value))
+        occurred = envelope.occurred = normalise_edtf(envelope.occurred)
+        stream = envelope.stream
+        if stream is None:
+            stream = envelope.stream = default_stream
+        event_id = envelope.id
+        if event_id is None:
+            event_id = envelope.id = str(uuid.uuid4())
+        body = _BODY_ENCODER.encode(envelope)
+        cut = body.rindex(_SOURCES_CUT) + 1
+        end = body.rindex(_TYPE_CUT)
+        return RowParts(
+            event_id,
+            type_name,
+            stream,
+            occurred,
+            actor,
+            [(ref.source, ref.quote) for ref in envelope.sources],
+            body[:cut],
+            _SCHEMA_VERSION_KEYS[type_name] + body[cut:end] + _STREAM_VERSION_KEY,
+            body[end:],
         )
     except Exception:  # any refusal is judged again, and explained, by parse_event
         return None

@@ -23,22 +23,24 @@ import hashlib
 import itertools
 import json
 import math
-import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cache
 from sys import intern
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from core.config import resolve_max_line
-from core.mapper import body_parts, iso_bounds
+from core.mapper import iso_bounds
 from core.sources import REGISTRATION_PREFIX
 from core.store import Located, PreparedLines
 from core.workers import worker_pool, worker_processes
 from errors import InputError, Location, WorkerDied
 from events import KINDS, NewEvent, SourceText, source_text
+
+if TYPE_CHECKING:
+    from core.fast_decoder import RowParts
 
 __all__ = ["check_values", "event_from_object", "parse_json", "read_jsonl", "split_lines"]
 
@@ -390,32 +392,41 @@ def _parse_chunk_with(task: _Chunk, texts: _QuoteTexts) -> tuple[list[_ParsedLin
     """Parse numbered lines, looking for quotes in these texts; stop at the first bad one."""
     chunk, file, default_stream, prepare = task
     parsed: list[_ParsedLine] = []
+    row_parts = _row_parts() if prepare else None
     for number, raw in chunk:
+        raw = raw.rstrip(b"\r")
+        if row_parts is not None:
+            # an ordinary event's row made straight from the line; what this declines is parsed as below
+            parts = row_parts(raw, default_stream)
+            if parts is not None and parts.type not in _UNPREPARED:
+                prepared = _prepared(parts, number, texts)
+                if prepared is not None:
+                    parsed.append(prepared)
+                    continue
         try:
-            located = _parse_line(raw.rstrip(b"\r"), file, number, default_stream)
+            located = _parse_line(raw, file, number, default_stream)
         except InputError as error:
             return parsed, (error.reason, error.location.line, error.location.field, error.hint)
-        if located is None:
-            continue
-        event = located.event
-        if prepare and event.type not in _UNPREPARED:
-            prepared = _prepared(event, number, texts)
-            if prepared is not None:
-                parsed.append(prepared)
-                continue
-        parsed.append((number, None, *event))
+        if located is not None:
+            parsed.append((number, None, *located.event))
     return parsed, None
 
 
-def _prepared(event: NewEvent, number: int, texts: _QuoteTexts) -> _ParsedLine | None:
-    """Return an ordinary event laid out as PreparedEvent, or None for the full checks."""
-    if event.id is None:
-        event = event._replace(id=str(uuid.uuid4()))  # as the checks would give it
-    elif event.id.startswith(REGISTRATION_PREFIX) or "\x00" in event.id:
+@cache
+def _row_parts() -> Callable[[bytes, str], RowParts | None]:
+    from core.fast_decoder import row_parts
+
+    return row_parts
+
+
+def _prepared(parts: RowParts, number: int, texts: _QuoteTexts) -> _ParsedLine | None:
+    """Return an ordinary event's row parts laid out as PreparedEvent, or None for the full checks."""
+    event_id = parts.id
+    if event_id.startswith(REGISTRATION_PREFIX) or "\x00" in event_id:
         return None  # refused by the full checks, which say why
-    earliest, latest = iso_bounds(event.occurred)
+    earliest, latest = iso_bounds(parts.occurred)
     sources = []
-    for source_id, quote in event.sources:
+    for source_id, quote in parts.sources:
         found_in = None
         if quote is not None:
             text = texts.get(source_id)
@@ -424,16 +435,18 @@ def _prepared(event: NewEvent, number: int, texts: _QuoteTexts) -> _ParsedLine |
     # the strings events share are interned: the answer's pickle then holds each once (and is read back faster)
     return (
         number,
-        event.id,
-        event.type,
-        intern(event.stream),
-        intern(event.occurred),
+        event_id,
+        parts.type,
+        intern(parts.stream),
+        intern(parts.occurred),
         earliest,
         latest,
-        event.actor,
-        _SCHEMA_VERSIONS[event.type],
+        parts.actor,
+        _SCHEMA_VERSIONS[parts.type],
         tuple(sources),
-        *body_parts(event),
+        parts.head,
+        parts.middle,
+        parts.tail,
     )
 
 

@@ -17,7 +17,6 @@ __all__ = [
     "COLUMNS",
     "GENESIS_HASH",
     "BodyParts",
-    "body_parts",
     "canonical_json",
     "chain_hash",
     "first_mismatch",
@@ -119,34 +118,8 @@ def row_values(
     )
 
 
-# A canonical body cut where the store's fields go: (head, middle, tail); see body_parts.
+# A canonical body cut where the store's fields go: (head, middle, tail); see core.fast_decoder.row_parts.
 BodyParts = tuple[bytes, bytes, bytes]
-
-
-def body_parts(event: NewEvent) -> BodyParts:
-    """Return the canonical body of an event (id assigned) cut where the store adds where it landed.
-
-    The body's keys are sorted, so the store's `position`, `recorded_at` and `recorded_by` fall
-    together between the event's own keys (after `occurred_text`, before `schema_version`) and
-    `stream_version` between `stream` and `type`: spliced_body joins the parts around them into
-    the bytes row_values makes, without serialising the event again (a worker process cuts them).
-    """
-    record = interchange(event)
-    record["position"] = 0
-    record["recorded_at"] = ""
-    record["schema_version"] = kind_of(event.type).schema_version
-    record["stream_version"] = 0
-    body = canonical_json(record)
-    # the last occurrence of each is the store's own: text before it in the body is escaped inside strings,
-    # and only the event's data, before `position`, holds keys of its own
-    cut = body.rindex(_POSITION_CUT)
-    head, rest = body[:cut], body[cut + len(_POSITION_CUT) :]
-    cut = rest.rindex(_STREAM_VERSION_CUT) + len(_STREAM_VERSION_CUT)
-    return head, rest[: cut - 1], rest[cut:]
-
-
-_POSITION_CUT = b'"position":0,"recorded_at":"",'
-_STREAM_VERSION_CUT = b'"stream_version":0'
 
 
 def landing(recorded_at: str, recorded_by: str | None) -> bytes:

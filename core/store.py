@@ -100,7 +100,7 @@ Reparse = Callable[[bytes, int], Located]
 
 
 class PreparedEvent(NamedTuple):
-    """How a worker lays out a line it parsed, validated and cut into its canonical body (core.mapper.body_parts).
+    """How a worker lays out a line it parsed, validated and cut into its canonical body (core.fast_decoder.row_parts).
 
     The worker sends each as a plain tuple (they cross process boundaries cheaply); PreparedLines
     holds them as sent, and this names their fields.

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
+from collections.abc import Iterable
 from functools import lru_cache
 from itertools import islice
 
@@ -51,7 +52,8 @@ _SPACES = re.compile(" {2,}")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 _ASCII_SPACE = re.compile("[" + "".join(chr(code) for code in range(128) if chr(code).isspace() and code != 32) + "]")
 # An ASCII quote differs from its normalised form only by white space other than single spaces, a
-# backtick, or an ellipsis; without them it is its own normal form once stripped. (Two substring
+# backtick, or an ellipsis; without the first two it is its own normal form once stripped, or once cut
+# at each ellipsis and each part stripped. (Two substring
 # tests and a one-class search take a fifth of the time of one search with alternatives.)
 _ASCII_FOLDED = re.compile(r"[\t-\r\x1c-\x1f`]")
 
@@ -107,9 +109,12 @@ def _normalise_with_offsets(text: str) -> tuple[str, list[int]]:
 
 def normalise_quote(quote: str) -> list[str]:
     """Return the normalised parts of a quote that must appear in order."""
-    if quote.isascii() and "  " not in quote and "..." not in quote and _ASCII_FOLDED.search(quote) is None:
-        stripped = quote.strip(" ")
-        return [stripped] if stripped else []
+    if quote.isascii() and "  " not in quote and _ASCII_FOLDED.search(quote) is None:
+        if "..." not in quote:
+            stripped = quote.strip(" ")
+            return [stripped] if stripped else []
+        # single spaces only: an ellipsis takes at most one on each side, which stripping the parts removes
+        return [part for part in (piece.strip(" ") for piece in quote.split("...")) if part]
     parts = _ELLIPSIS.split(quote)
     normalised = [_normalise(part) for part in parts]
     return [part for part in normalised if part]
@@ -142,6 +147,31 @@ def quote_shortfall(quote: str) -> str | None:
     )
 
 
+# Put where a paragraph breaks before a text is normalised: no white space, and no character folds into it.
+_PARAGRAPH_MARK = "\x00"
+
+
+def _normalised_paragraphs(text: str) -> tuple[str, list[int]]:
+    """Return the normalised text and where each of its paragraphs but the first starts, normalising it once.
+
+    A break is white space only, so the normalised text is the normalised paragraphs joined by single
+    spaces: the text is normalised with each break marked, and cut at the marks (a text that holds the
+    mark already has each paragraph normalised on its own, as fast with no offsets to track).
+    """
+    pieces: Iterable[str]
+    if _PARAGRAPH_MARK in text:
+        pieces = map(_normalise, _PARAGRAPH_BREAK.split(text))
+    else:
+        marked = _normalise(_PARAGRAPH_BREAK.sub(f" {_PARAGRAPH_MARK} ", text))
+        pieces = (piece.strip(" ") for piece in marked.split(_PARAGRAPH_MARK))
+    paragraphs = [paragraph for paragraph in pieces if paragraph]
+    starts, position = [], 0
+    for paragraph in paragraphs[:-1]:
+        position += len(paragraph) + 1
+        starts.append(position)
+    return " ".join(paragraphs), starts
+
+
 class SourceText:
     """A source's text, normalised once, in which quotes are looked up."""
 
@@ -149,10 +179,9 @@ class SourceText:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self._normalised = _normalise(text)
-        # computed on the first locate or ellipsis quote: most quotes need neither
+        self._normalised, self._paragraph_starts = _normalised_paragraphs(text)
+        # computed on the first locate: most quotes need none
         self._offsets: list[int] | None = None
-        self._paragraph_starts: list[int] | None = None
 
     def _original_offsets(self) -> list[int]:
         """Return, for each character of the normalised text, the index in the original text it came from."""
@@ -161,18 +190,7 @@ class SourceText:
         return self._offsets
 
     def _paragraphs(self) -> list[int]:
-        """Return where each paragraph but the first starts in the normalised text, in order.
-
-        A break is white space only, so the normalised text is the normalised paragraphs joined by single
-        spaces: each normalised fast, with no offsets to track.
-        """
-        if self._paragraph_starts is None:
-            paragraphs = [paragraph for paragraph in map(_normalise, _PARAGRAPH_BREAK.split(self.text)) if paragraph]
-            starts, position = [], 0
-            for paragraph in paragraphs[:-1]:
-                position += len(paragraph) + 1
-                starts.append(position)
-            self._paragraph_starts = starts
+        """Return where each paragraph but the first starts in the normalised text, in order."""
         return self._paragraph_starts
 
     def _span(self, parts: list[str]) -> tuple[int, int] | None:

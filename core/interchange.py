@@ -241,9 +241,11 @@ def event_from_object(obj: object, location: Location, default_stream: str) -> L
     return Located(event, location)
 
 
-# Lines parsed here before workers are started: a short input is done before they would be ready. A worker
-# forks in milliseconds and starts on the next chunk at once (medians of alternating runs against 5,000:
-# 1,500 lines 0.41 s to 0.38 s, 10,000 lines 0.61 s to 0.55 s, 100,000 lines on PostgreSQL 2.09 s to 2.06 s).
+# The most lines an input may hold to be parsed here, with no workers: a short input is done before they
+# would be ready (medians of alternating runs against 5,000: 1,500 lines 0.41 s to 0.38 s, 10,000 lines
+# 0.61 s to 0.55 s, 100,000 lines on PostgreSQL 2.09 s to 2.06 s). A longer one goes to workers from its
+# first line, so that every line of it is prepared (the first thousand checked here one by one cost an
+# import of 100,000 lines into SQLite about 40 ms).
 PARALLEL_AFTER = 1_000
 # Lines a worker parses per task (a worker holds two tasks at a time, bounding memory on any input).
 CHUNK_LINES = 2_000
@@ -302,24 +304,33 @@ def read_jsonl(
     """Yield each line's event with its location, in order; raise InputError at the first bad line.
 
     pieces: the input's bytes in pieces of any size (lines, or blocks of a file; see split_lines),
-    lines at most DTL_MAX_LINE bytes long. Past the first PARALLEL_AFTER lines, `workers` processes
-    (default: one per usable core but this one, at most four) parse the rest while this one checks
+    lines at most DTL_MAX_LINE bytes long. An input longer than PARALLEL_AFTER lines is parsed by `workers`
+    processes (default: one per usable core but this one, at most four) while this one checks
     and stores (parsing a chunk itself, too, whenever it would otherwise wait for them). With
     `prepare`, the workers also cut each ordinary event's canonical body and look for its quotes
     in the texts `quote_texts()` gives by source id (the stored texts, read when the workers
     start): those lines come in runs, as PreparedLines, for the store to splice, hash and insert.
     """
     too_long: list[InputError] = []
-    numbered = enumerate(_until_refused(split_lines(pieces, file, limit=resolve_max_line()), too_long), start=1)
+    numbered: Iterator[_Numbered] = enumerate(
+        _until_refused(split_lines(pieces, file, limit=resolve_max_line()), too_long), start=1
+    )
     if workers is None:
         workers = worker_processes(beside_this_one=True)
+    if workers >= 1:
+        head = list(itertools.islice(numbered, PARALLEL_AFTER + 1))
+        if len(head) > PARALLEL_AFTER:  # a long input: the workers take it from its first line on
+            yield from _parsed_by_workers(
+                itertools.chain(head, numbered), file, default_stream, workers, prepare, quote_texts
+            )
+            numbered = iter(())
+        else:
+            numbered = iter(head)
     # a short input (or the whole of it, without workers) is parsed here
-    for number, raw in numbered if workers < 1 else itertools.islice(numbered, PARALLEL_AFTER):
+    for number, raw in numbered:
         located = _parse_line(raw.rstrip(b"\r"), file, number, default_stream)
         if located is not None:
             yield located
-    if workers >= 1:
-        yield from _parsed_by_workers(numbered, file, default_stream, workers, prepare, quote_texts)
     if too_long:  # every line before it was good
         raise too_long[0]
 

@@ -12,7 +12,7 @@ from tests.support import example_objects
 
 @pytest.fixture(autouse=True)
 def _small_thresholds(monkeypatch: pytest.MonkeyPatch) -> None:
-    # workers start after 10 lines and take 7 at a time, so a short input crosses many chunks
+    # an input of more than 10 lines goes to workers, 7 lines at a time, so a short input crosses many chunks
     monkeypatch.setattr(interchange, "PARALLEL_AFTER", 10)
     monkeypatch.setattr(interchange, "CHUNK_LINES", 7)
 
@@ -55,7 +55,7 @@ def test_an_input_parsed_before_the_workers_would_start_starts_none_and_reads_no
 @pytest.mark.parametrize(
     ("bad_line", "content", "field"),
     [
-        (5, b'{"type": "position.in_talks"', None),  # before the workers start
+        (5, b'{"type": "position.in_talks"', None),  # in the first chunk
         (57, b'{"type": "position.in_talks", "occurred": "2025-02-30", "actor": "GB"}', "occurred"),
         (
             98,

@@ -36,8 +36,8 @@ QUOTES = [
 
 @pytest.fixture(autouse=True)
 def _small_thresholds(monkeypatch: pytest.MonkeyPatch) -> None:
-    # workers start after 10 lines and take 7 at a time, and the store inserts 6 at a time (on PostgreSQL
-    # into a COPY left open while it checks the next ones), so a short input crosses many chunks of each
+    # an input of more than 10 lines goes to workers, 7 lines at a time, and the store inserts 6 at a time (on
+    # PostgreSQL into a COPY left open while it checks the next ones), so a short input crosses many chunks of each
     monkeypatch.setattr(interchange, "PARALLEL_AFTER", 10)
     monkeypatch.setattr(interchange, "CHUNK_LINES", 7)
     monkeypatch.setattr(store_module, "_INSERT_CHUNK", 6)
@@ -117,12 +117,12 @@ def test_the_workers_prepare_the_ordinary_lines_in_runs_and_the_rest_come_as_eve
     for item in items:
         lines += [(item, index) for index in range(len(item))] if type(item) is PreparedLines else [(item, None)]
     assert len(lines) == len(objects)
-    assert all(type(item) is Located for item, _ in lines[:10])  # parsed here, before the workers start
+    # a long input goes to the workers from its first line: only these are not prepared
     unprepared = {26, 30, 45, 56}  # a registration and amendments: they change what later checks read
-    assert {number for number, (item, _) in enumerate(lines) if type(item) is Located} == unprepared | set(range(10))
+    assert {number for number, (item, _) in enumerate(lines) if type(item) is Located} == unprepared
     runs = [item for item in items if type(item) is PreparedLines]
     assert all(len(run) <= interchange.CHUNK_LINES for run in runs)  # a run never spans two workers' chunks
-    assert len(runs) < len(lines) - len(unprepared) - 10  # runs, not a line each
+    assert len(runs) < len(lines) - len(unprepared)  # runs, not a line each
     sequential = list(read_jsonl(_lines(objects), "events.jsonl", DEFAULT_STREAM, workers=0))
     for number, (item, index) in enumerate(lines):
         if type(item) is Located:
@@ -237,7 +237,9 @@ def test_a_long_import_into_a_small_log_reads_its_ids_once_and_amends_recent_row
     objects[50] = {**objects[51], "id": "e-late"}
     objects[58] = {**objects[50]}  # the same event again, eight lines on: the one at hand is compared with it
     result = log.append_many(_prepared(log, _lines(objects)))
-    assert asked == [["e1", "e2", "e3", "e4", "e5"], ["e2"]]  # a26 retracts e2: three chunks before, not at hand
+    # the first chunk: a run of seven prepared lines, the first given no id; then a26 retracts e2, three chunks
+    # before, not at hand
+    assert [ids[1:] for ids in asked[:1]] + asked[1:] == [["e1", "e2", "e3", "e4", "e5", "e6"], ["e2"]]
     assert result.unchanged == ["e-late"]
     assert log.get("a45") is not None  # amends e40, in the chunk before
     assert log.get("a56") is not None  # amends e54, in its own chunk (not inserted yet)

@@ -60,12 +60,12 @@ print(f"left: {{len(multiprocessing.active_children())}} {{len(children())}}")
 sys.exit(code)
 """
 
-# the fourth task of each (lines 32-38 after 10 parsed here in chunks of 7; positions 16-20 of 30 in ranges
+# the fourth task of each (lines 22-28 of a long input in chunks of 7; positions 16-20 of 30 in ranges
 # of 5) kills its worker before it answers
 _KILLED_PARSING = """
 parse = core.interchange._parse_chunk
 def _parse_chunk(*task):
-    if (task[0][0] if len(task) == 1 else task[0])[0][0] == 32:
+    if (task[0][0] if len(task) == 1 else task[0])[0][0] == 22:
         die()
     return parse(*task)
 core.interchange._parse_chunk = _parse_chunk
@@ -83,7 +83,7 @@ _KILLED_ANSWERING = """
 import multiprocessing.connection
 parse = core.interchange._parse_chunk
 def _parse_chunk(*task):
-    if (task[0][0] if len(task) == 1 else task[0])[0][0] != 18:
+    if (task[0][0] if len(task) == 1 else task[0])[0][0] != 8:
         return parse(*task)
     send = multiprocessing.connection.Connection._send
     def send_half_then_die(self, buffer, *rest):
@@ -92,7 +92,7 @@ def _parse_chunk(*task):
         send(self, memoryview(buffer)[: len(buffer) // 2], *rest)
         die()
     multiprocessing.connection.Connection._send = send_half_then_die
-    return [(18, b"x" * 8_000_000)], None
+    return [(8, b"x" * 8_000_000)], None
 core.interchange._parse_chunk = _parse_chunk
 """
 
@@ -118,7 +118,7 @@ def empty_log(tmp_path: Path) -> str:
 
 
 @pytest.mark.parametrize(
-    ("fault", "lines"), [(_KILLED_PARSING, "32-38"), (_KILLED_ANSWERING, "18-24")], ids=["mid-task", "mid-answer"]
+    ("fault", "lines"), [(_KILLED_PARSING, "22-28"), (_KILLED_ANSWERING, "8-14")], ids=["mid-task", "mid-answer"]
 )
 def test_an_import_whose_worker_dies_exits_1_naming_the_lines_and_writes_nothing(
     empty_log: str, tmp_path: Path, fault: str, lines: str

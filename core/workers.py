@@ -4,12 +4,14 @@ Each worker holds up to two tasks: the one it runs and the next, which a thread 
 reads as soon as it is sent, while another thread sends the answers back as they are ready. A
 worker thus never waits for this process between tasks (with one task at a time, a worker that
 finished first sat idle until this process had taken in the answer before, about a fifth of
-a long import's time).
+a long import's time). Tasks go over one pipe and answers come back over another, each made
+large enough to hold a whole task or answer where the system lets it (about 1 MB): a writer
+then hands over a message in one step, without waiting for the reader to take it in pieces.
 
 A worker that dies (killed from outside, out of memory) can never leave this process waiting:
-each worker talks to this process over a connection of its own, which no other process holds,
-so its death ends the connection, even halfway through a message, and the task it held becomes
-a WorkerDied error naming the task. (multiprocessing.Pool and ProcessPoolExecutor share one
+each worker talks to this process over pipes of its own, which no other process holds, so its
+death ends them, even halfway through a message, and the task it held becomes a WorkerDied
+error naming the task. (multiprocessing.Pool and ProcessPoolExecutor share one
 result queue and its lock among their workers: a worker killed while sending holds the lock
 and leaves half a message, and the pool waits forever.) Leaving the pool's block, however it
 is left, stops every worker: none lingers.
@@ -44,15 +46,19 @@ _GRACE = 5.0
 _TASKS_HELD = 2
 # Seconds a worker's running thread holds the interpreter while its reader or sender waits for it.
 _SWITCH_INTERVAL = 0.0002
+# Bytes each pipe to or from a worker is asked to hold: a task or an answer of an import is 0.6-0.9 MB.
+# Linux lets any process make a pipe this large; a pipe holds 64 KiB by default, and the socket pair
+# used before about 200 KiB: a task went over in steps, each waiting for the worker's reader thread.
+_PIPE_BYTES = 1 << 20
 
 _Task = TypeVar("_Task")
 _Result = TypeVar("_Result")
 
-# This process's ends of its workers' connections: a worker started later by fork closes its copies,
-# so that this process's death ends every worker's connection, and every worker.
+# This process's ends of its workers' pipes: a worker started later by fork closes its copies,
+# so that this process's death ends every worker's pipes, and every worker.
 _OUR_ENDS: list[Connection] = []
-# Held from making a worker's connection until the worker has it alone, so that no other thread's
-# fork copies the worker's end (which would keep the connection open after the worker dies).
+# Held from making a worker's pipes until the worker has its ends alone, so that no other thread's
+# fork copies them (which would keep them open after the worker dies).
 _STARTING = threading.Lock()
 
 
@@ -68,14 +74,38 @@ def worker_processes(*, beside_this_one: bool) -> int:
 @dataclass(frozen=True)
 class _Worker:
     process: BaseProcess
-    connection: Connection
+    tasks: Connection  # this process writes the tasks
+    answers: Connection  # and reads the answers
+
+    @property
+    def ends(self) -> tuple[Connection, Connection]:
+        return self.tasks, self.answers
+
+
+def _pipes(context: Any) -> tuple[tuple[Connection, Connection], tuple[Connection, Connection]]:
+    """Return a worker's two pipes, as (this process's ends: tasks, answers) and (the worker's: tasks, answers)."""
+    task_reader, task_writer = context.Pipe(duplex=False)
+    answer_reader, answer_writer = context.Pipe(duplex=False)
+    for end in (task_writer, answer_writer):
+        _widen(end)
+    return (task_writer, answer_reader), (task_reader, answer_writer)
+
+
+def _widen(end: Connection) -> None:
+    """Ask that a pipe hold _PIPE_BYTES; where the system refuses (or has no such call) it keeps its size."""
+    if sys.platform != "linux":
+        return
+    import fcntl
+
+    with suppress(OSError):  # above the system's limit (fs.pipe-max-size): the pipe works as it is
+        fcntl.fcntl(end.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
 
 
 class WorkerPool:
     """Worker processes that run a function over tasks, each worker holding at most two tasks at a time.
 
     Fork starts a worker in milliseconds and shares the imported modules (spawn where there is no
-    fork); a worker never touches the connections it inherits. Workers ignore Ctrl-C: this process
+    fork); a worker never touches the pipes it inherits. Workers ignore Ctrl-C: this process
     receives it too, and stops them as it unwinds. Use it through worker_pool.
     """
 
@@ -92,20 +122,22 @@ class WorkerPool:
         try:
             for _ in range(processes):
                 with _STARTING:
-                    ours, theirs = context.Pipe()
+                    ours, theirs = _pipes(context)
                     process = context.Process(
-                        target=_serve, args=(theirs, initializer, initargs), name="dtl-worker", daemon=True
+                        target=_serve, args=(*theirs, initializer, initargs), name="dtl-worker", daemon=True
                     )
-                    _OUR_ENDS.append(ours)  # the worker closes its copy of this end too
+                    _OUR_ENDS.extend(ours)  # the worker closes its copies of these ends too
                     try:
                         process.start()
                     except BaseException:
-                        _OUR_ENDS.remove(ours)
-                        ours.close()
+                        for end in ours:
+                            _OUR_ENDS.remove(end)
+                            end.close()
                         raise
                     finally:
-                        theirs.close()  # only the worker holds its end: its death ends the connection
-                self._workers.append(_Worker(process, ours))
+                        for end in theirs:
+                            end.close()  # only the worker holds its ends: its death ends the pipes
+                self._workers.append(_Worker(process, *ours))
         except BaseException:
             self.stop(at_once=True)
             raise
@@ -182,7 +214,7 @@ class WorkerPool:
     def _answered(worker: _Worker) -> bool:
         """Say whether a worker's next answer has begun to arrive (or its connection has ended)."""
         try:
-            return worker.connection.poll()
+            return worker.answers.poll()
         except (EOFError, OSError):
             return True  # receiving says how it died
 
@@ -191,7 +223,7 @@ class WorkerPool:
         if not at_once:
             for worker in self._workers:
                 with suppress(OSError):  # it is gone already
-                    worker.connection.send(None)
+                    worker.tasks.send(None)
         for worker in self._workers:
             if at_once and worker.process.is_alive():
                 worker.process.terminate()
@@ -199,20 +231,21 @@ class WorkerPool:
             if worker.process.is_alive():
                 worker.process.kill()
                 worker.process.join(_GRACE)
-            worker.connection.close()
-            if worker.connection in _OUR_ENDS:
-                _OUR_ENDS.remove(worker.connection)
+            for end in worker.ends:
+                end.close()
+                if end in _OUR_ENDS:
+                    _OUR_ENDS.remove(end)
         self._workers = []
 
     def _send(self, worker: _Worker, function: Callable[[Any], Any], task: Any) -> None:
         try:
-            worker.connection.send((function, task))
+            worker.tasks.send((function, task))
         except OSError:
             raise _Gone(worker) from None
 
     def _receive(self, worker: _Worker) -> Any:
         try:
-            succeeded, value = worker.connection.recv()
+            succeeded, value = worker.answers.recv()
         except (EOFError, OSError):  # the worker died: before, while or instead of answering
             raise _Gone(worker) from None
         if not succeeded:
@@ -223,7 +256,7 @@ class WorkerPool:
         worker.process.join(_GRACE)  # it has closed its end: it is dead or dying
         code = worker.process.exitcode
         if code is None:
-            how = "it closed its connection"
+            how = "it closed its pipes"
         elif code < 0:
             how = f"signal {-code}"
             if -code in signal.valid_signals():
@@ -269,7 +302,12 @@ def worker_pool(
     pool.stop(at_once=False)
 
 
-def _serve(connection: Connection, initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
+def _serve(
+    tasks_in: Connection,
+    answers_out: Connection,
+    initializer: Callable[..., None] | None,
+    initargs: tuple[Any, ...],
+) -> None:
     """Run tasks as they arrive, answering (True, result) or (False, exception), until told to leave.
 
     A thread reads the tasks as they come and another sends the answers: this one only runs them.
@@ -284,8 +322,8 @@ def _serve(connection: Connection, initializer: Callable[..., None] | None, init
     sys.setswitchinterval(_SWITCH_INTERVAL)
     tasks: queue.SimpleQueue[tuple[Callable[[Any], Any], Any] | None] = queue.SimpleQueue()
     answers: queue.SimpleQueue[tuple[bool, Any] | None] = queue.SimpleQueue()
-    threading.Thread(target=_read_tasks, args=(connection, tasks), daemon=True).start()
-    sender = threading.Thread(target=_send_answers, args=(connection, answers), daemon=True)
+    threading.Thread(target=_read_tasks, args=(tasks_in, tasks), daemon=True).start()
+    sender = threading.Thread(target=_send_answers, args=(answers_out, answers), daemon=True)
     sender.start()
     try:
         while (message := tasks.get()) is not None:

@@ -32,9 +32,8 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from core.config import resolve_max_line
+from core.lines import REGISTRATION_PREFIX, Located, PreparedLines
 from core.mapper import iso_bounds
-from core.sources import REGISTRATION_PREFIX
-from core.store import Located, PreparedLines
 from core.workers import worker_pool, worker_processes
 from errors import InputError, Location, WorkerDied
 from events import KINDS, NewEvent, SourceText, source_text

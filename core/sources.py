@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from core.lines import REGISTRATION_PREFIX
 from core.mapper import from_body, from_row
 from core.recorder import Recorder, Transaction
 from errors import DuplicateIdError, InputError, Location, NotFound, TextMismatch
@@ -35,8 +36,6 @@ _R = TypeVar("_R")
 # Work to run inside the append's write transaction, given the transaction and its recorded_at.
 StoreText = Callable[[Transaction, str], None]
 
-# Ids starting with it are reserved: only a source's registration carries one, `source:` and its source id.
-REGISTRATION_PREFIX = "source:"
 # How a correction or retraction of a `source:` registration starts in a stored body (canonical JSON, no spaces).
 _SOURCE_TARGET = f'"target":"{REGISTRATION_PREFIX}'
 

@@ -25,6 +25,7 @@ import json
 import math
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import ExitStack
 from functools import cache
 from sys import intern
 from typing import TYPE_CHECKING, Any
@@ -34,14 +35,14 @@ import orjson
 from core.config import resolve_max_line
 from core.lines import REGISTRATION_PREFIX, Located, PreparedLines
 from core.mapper import iso_bounds
-from core.workers import worker_pool, worker_processes
+from core.workers import WorkerPool, shared, worker_pool, worker_processes
 from errors import InputError, Location, WorkerDied
 from events import KINDS, NewEvent, SourceText, source_text
 
 if TYPE_CHECKING:
     from core.fast_decoder import RowParts
 
-__all__ = ["check_values", "event_from_object", "parse_json", "read_jsonl", "split_lines"]
+__all__ = ["Reader", "check_values", "event_from_object", "parse_json", "read_jsonl", "split_lines"]
 
 _MAX_DEPTH = 32
 
@@ -285,10 +286,110 @@ class _QuoteTexts:
         return ready
 
 
-# In a worker process: the stored texts quotes are looked for in (see _know_texts).
-_quote_texts = _QuoteTexts({})
 # the refused line's reason, line number, field and hint
 _Refusal = tuple[str, int | None, str | None, str | None]
+# Lines a long input's first task holds when the caller has work of its own to do before it asks for the
+# events (Reader's `ahead`): the workers parse them meanwhile, and look for their quotes once the stored
+# texts come. `dtl import` loads SQLAlchemy, opens the log and takes the write lock meanwhile: about a fifth
+# of a second, in which a worker parses about this many lines.
+FIRST_TASK_LINES = 16_000
+# The name the stored texts are shared with the workers under (WorkerPool.share).
+_TEXTS = "texts"
+
+
+class Reader:
+    """An input's lines as events, in order (see read_jsonl); a long input's workers start when it is entered.
+
+    Use it in a `with` block, which stops the workers when left, and take the events from `events()`:
+
+        with Reader(lines, "log.jsonl", "main", prepare=True, ahead=True) as reader:
+            ...  # the workers parse meanwhile
+            for item in reader.events(quote_texts): ...
+
+    ahead: the caller has work of its own to do between entering and asking for the events, so the
+    first task is FIRST_TASK_LINES long (otherwise CHUNK_LINES, like the others).
+    """
+
+    def __init__(
+        self,
+        pieces: Iterable[bytes],
+        file: str,
+        default_stream: str,
+        *,
+        workers: int | None = None,
+        prepare: bool = False,
+        ahead: bool = False,
+    ) -> None:
+        self.file, self.default_stream, self.prepare, self.ahead = file, default_stream, prepare, ahead
+        self._too_long: list[InputError] = []
+        self._numbered: Iterator[_Numbered] = enumerate(
+            _until_refused(split_lines(pieces, file, limit=resolve_max_line()), self._too_long), start=1
+        )
+        self._workers = worker_processes(beside_this_one=True) if workers is None else workers
+        self._stack = ExitStack()
+        self._pool: WorkerPool | None = None
+        self._answers: Iterator[tuple[list[_ParsedLine], _Refusal | None]] = iter(())
+        # the chunks handed out and not yet answered, oldest first: a prepared line's raw bytes stay here
+        self._sent: deque[list[_Numbered]] = deque()
+        self._texts = _QuoteTexts({})  # where this process looks for quotes when it parses a chunk itself
+
+    def __enter__(self) -> Reader:
+        if self._workers >= 1:
+            head = list(itertools.islice(self._numbered, PARALLEL_AFTER + 1))
+            self._numbered = itertools.chain(head, self._numbered)
+            if len(head) > PARALLEL_AFTER:  # a long input: the workers take it from its first line on
+                try:
+                    self._start()
+                except BaseException as error:
+                    self._stack.__exit__(type(error), error, error.__traceback__)
+                    raise
+        return self
+
+    def __exit__(self, *raised: Any) -> None:
+        self._stack.__exit__(*raised)
+
+    def _start(self) -> None:
+        lines = self._numbered
+        first = list(itertools.islice(lines, FIRST_TASK_LINES if self.ahead else CHUNK_LINES))
+        chunks = itertools.chain([first], iter(lambda: list(itertools.islice(lines, CHUNK_LINES)), []))
+        try:
+            self._pool = pool = self._stack.enter_context(worker_pool(self._workers, _forget_texts))
+            # this process looks for quotes in the texts readied here, as it comes to them
+            here = self._parse_here if HELP_WORKERS else None
+            self._answers = pool.imap(_parse_chunk, self._tasks(chunks), _described, here=here)
+        except WorkerDied as died:
+            raise WorkerDied(f"{died}; nothing was written") from None
+
+    def _tasks(self, chunks: Iterator[list[_Numbered]]) -> Iterator[_Chunk]:
+        for chunk in chunks:
+            self._sent.append(chunk)
+            yield chunk, self.file, self.default_stream, self.prepare
+
+    def _parse_here(self, task: _Chunk) -> tuple[list[_ParsedLine], _Refusal | None]:
+        return _parse_chunk_with(task, lambda: self._texts)
+
+    def events(self, quote_texts: Callable[[], Mapping[str, str]] | None = None) -> Iterator[Located | PreparedLines]:
+        """Yield each line's event with its location, in order (see read_jsonl); raise InputError at the first bad line.
+
+        quote_texts: the stored texts by source id, read now, when the workers are told them.
+        """
+        if self._pool is not None:
+            stored = quote_texts() if self.prepare and quote_texts is not None else {}
+            self._texts = _QuoteTexts(stored)
+            self._pool.share(_TEXTS, stored)
+            reparse = functools.partial(_reparsed, self.file, self.default_stream)
+            try:
+                for result in self._answers:
+                    yield from _unpacked(result, self._sent.popleft(), self.file, reparse)
+            except WorkerDied as died:
+                raise WorkerDied(f"{died}; nothing was written") from None
+        else:  # a short input (or the whole of it, without workers) is parsed here
+            for number, raw in self._numbered:
+                located = _parse_line(raw.rstrip(b"\r"), self.file, number, self.default_stream)
+                if located is not None:
+                    yield located
+        if self._too_long:  # every line before it was good
+            raise self._too_long[0]
 
 
 def read_jsonl(
@@ -308,30 +409,11 @@ def read_jsonl(
     and stores (parsing a chunk itself, too, whenever it would otherwise wait for them). With
     `prepare`, the workers also cut each ordinary event's canonical body and look for its quotes
     in the texts `quote_texts()` gives by source id (the stored texts, read when the workers
-    start): those lines come in runs, as PreparedLines, for the store to splice, hash and insert.
+    are told them): those lines come in runs, as PreparedLines, for the store to splice, hash and
+    insert. (Reader starts the workers before the events are asked for.)
     """
-    too_long: list[InputError] = []
-    numbered: Iterator[_Numbered] = enumerate(
-        _until_refused(split_lines(pieces, file, limit=resolve_max_line()), too_long), start=1
-    )
-    if workers is None:
-        workers = worker_processes(beside_this_one=True)
-    if workers >= 1:
-        head = list(itertools.islice(numbered, PARALLEL_AFTER + 1))
-        if len(head) > PARALLEL_AFTER:  # a long input: the workers take it from its first line on
-            yield from _parsed_by_workers(
-                itertools.chain(head, numbered), file, default_stream, workers, prepare, quote_texts
-            )
-            numbered = iter(())
-        else:
-            numbered = iter(head)
-    # a short input (or the whole of it, without workers) is parsed here
-    for number, raw in numbered:
-        located = _parse_line(raw.rstrip(b"\r"), file, number, default_stream)
-        if located is not None:
-            yield located
-    if too_long:  # every line before it was good
-        raise too_long[0]
+    with Reader(pieces, file, default_stream, workers=workers, prepare=prepare) as reader:
+        yield from reader.events(quote_texts)
 
 
 def _until_refused(lines: Iterator[bytes], refusals: list[InputError]) -> Iterator[bytes]:
@@ -342,44 +424,22 @@ def _until_refused(lines: Iterator[bytes], refusals: list[InputError]) -> Iterat
         refusals.append(refusal)
 
 
-def _parsed_by_workers(
-    numbered: Iterator[_Numbered],
-    file: str,
-    default_stream: str,
-    workers: int,
-    prepare: bool,
-    quote_texts: Callable[[], Mapping[str, str]] | None,
-) -> Iterator[Located | PreparedLines]:
-    chunks = iter(lambda: list(itertools.islice(numbered, CHUNK_LINES)), [])
-    first = next(chunks, None)
-    if first is None:
-        return  # the lines parsed before were all there was: no worker is started
-    chunks = itertools.chain([first], chunks)
-    stored = quote_texts() if prepare and quote_texts is not None else {}
-    reparse = functools.partial(_reparsed, file, default_stream)
-    # the chunks handed out and not yet answered, oldest first: a prepared line's raw bytes stay here
-    sent: deque[list[_Numbered]] = deque()
-
-    def _tasks() -> Iterator[_Chunk]:
-        for chunk in chunks:
-            sent.append(chunk)
-            yield chunk, file, default_stream, prepare
-
-    try:
-        # leaving the block (done, refused, or the consumer gave up) stops the workers
-        with worker_pool(workers, _know_texts, (stored,)) as pool:
-            # this process looks for quotes in texts readied here, as it comes to them
-            here = functools.partial(_parse_chunk_with, texts=_QuoteTexts(stored)) if HELP_WORKERS else None
-            for result in pool.imap(_parse_chunk, _tasks(), _described, here=here):
-                yield from _unpacked(result, sent.popleft(), file, reparse)
-    except WorkerDied as died:
-        raise WorkerDied(f"{died}; nothing was written") from None
+# In a worker process: the stored texts its tasks look for quotes in, once the parent has shared them.
+_worker_texts: _QuoteTexts | None = None
 
 
-def _know_texts(stored: Mapping[str, str]) -> None:
-    """Keep the stored texts in a worker process, where quotes are looked for in them."""
-    global _quote_texts
-    _quote_texts = _QuoteTexts(stored)
+def _forget_texts() -> None:
+    """Start a worker with no texts known (a fork copies those of the process it came from)."""
+    global _worker_texts
+    _worker_texts = None
+
+
+def _shared_texts() -> _QuoteTexts:
+    """Return the stored texts in a worker, waiting for the parent to share them."""
+    global _worker_texts
+    if _worker_texts is None:
+        _worker_texts = _QuoteTexts(shared(_TEXTS))
+    return _worker_texts
 
 
 def _reparsed(file: str, default_stream: str, raw: bytes, line: int) -> Located:
@@ -395,31 +455,41 @@ def _described(task: _Chunk) -> str:
 
 def _parse_chunk(task: _Chunk) -> tuple[list[_ParsedLine], _Refusal | None]:
     """Parse numbered lines in a worker (preparing the ordinary events when asked); stop at the first bad one."""
-    return _parse_chunk_with(task, _quote_texts)
+    return _parse_chunk_with(task, _shared_texts)
 
 
-def _parse_chunk_with(task: _Chunk, texts: _QuoteTexts) -> tuple[list[_ParsedLine], _Refusal | None]:
-    """Parse numbered lines, looking for quotes in these texts; stop at the first bad one."""
+def _parse_chunk_with(task: _Chunk, texts: Callable[[], _QuoteTexts]) -> tuple[list[_ParsedLine], _Refusal | None]:
+    """Parse numbered lines, then look for the quotes of those prepared in texts(); stop at the first bad line.
+
+    The quotes come last: a worker started before the stored texts are shared parses meanwhile.
+    """
     chunk, file, default_stream, prepare = task
-    parsed: list[_ParsedLine] = []
+    parsed: list[Any] = []
+    refusal: _Refusal | None = None
+    prepared: list[int] = []  # where the lines prepared are in `parsed`, as (number, row parts) until their quotes
     row_parts = _row_parts() if prepare else None
     for number, raw in chunk:
         raw = raw.rstrip(b"\r")
         if row_parts is not None:
             # an ordinary event's row made straight from the line; what this declines is parsed as below
             parts = row_parts(raw, default_stream)
-            if parts is not None and parts.type not in _UNPREPARED:
-                prepared = _prepared(parts, number, texts)
-                if prepared is not None:
-                    parsed.append(prepared)
-                    continue
+            if parts is not None and parts.type not in _UNPREPARED and _preparable(parts.id):
+                prepared.append(len(parsed))
+                parsed.append((number, parts))
+                continue
         try:
             located = _parse_line(raw, file, number, default_stream)
         except InputError as error:
-            return parsed, (error.reason, error.location.line, error.location.field, error.hint)
+            refusal = (error.reason, error.location.line, error.location.field, error.hint)
+            break
         if located is not None:
             parsed.append((number, None, *located.event))
-    return parsed, None
+    if prepared:
+        known = texts()
+        for index in prepared:
+            number, parts = parsed[index]
+            parsed[index] = _prepared(parts, number, known)
+    return parsed, refusal
 
 
 @cache
@@ -429,11 +499,14 @@ def _row_parts() -> Callable[[bytes, str], RowParts | None]:
     return row_parts
 
 
-def _prepared(parts: RowParts, number: int, texts: _QuoteTexts) -> _ParsedLine | None:
-    """Return an ordinary event's row parts laid out as PreparedEvent, or None for the full checks."""
+def _preparable(event_id: str) -> bool:
+    """Whether an id may be prepared: the full checks refuse a reserved one, or one holding NUL, and say why."""
+    return not event_id.startswith(REGISTRATION_PREFIX) and "\x00" not in event_id
+
+
+def _prepared(parts: RowParts, number: int, texts: _QuoteTexts) -> _ParsedLine:
+    """Return an ordinary event's row parts laid out as PreparedEvent, with where its quotes were found."""
     event_id = parts.id
-    if event_id.startswith(REGISTRATION_PREFIX) or "\x00" in event_id:
-        return None  # refused by the full checks, which say why
     earliest, latest = iso_bounds(parts.occurred)
     sources = []
     for source_id, quote in parts.sources:

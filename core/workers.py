@@ -32,11 +32,11 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from errors import WorkerDied
 
-__all__ = ["WorkerPool", "worker_pool", "worker_processes"]
+__all__ = ["WorkerLeaving", "WorkerPool", "shared", "worker_pool", "worker_processes"]
 
 # Worker processes never number more than this, however many cores there are.
 _MAX_WORKERS = 4
@@ -160,16 +160,54 @@ class WorkerPool:
         here: what this process runs on the next task itself, rather than wait for an answer that is
         not in yet (at most two tasks ahead): when the workers are the slower side, this process
         works beside them instead of waiting (`function` as this process can run it).
+
+        The first tasks are handed out at once, before the first answer is asked for: the workers
+        start while this process does something else.
         """
         pending = iter(tasks)
         # oldest first: the worker running each task, or None and the outcome of a task run here
         in_flight: deque[tuple[_Worker | None, _Task, tuple[bool, Any] | None]] = deque()
         try:
+            for _ in range(_TASKS_HELD):  # in turn, so that a short input is shared among the workers
+                for each in self._workers:
+                    for task in itertools.islice(pending, 1):  # the next task, if there is one
+                        in_flight.append((each, task, None))
+                        self._send(each, function, task)
+        except _Gone as gone:
+            raise self._died_holding(gone.worker, in_flight, describe) from None
+        return self._answers(function, pending, in_flight, describe, here)
+
+    def share(self, name: str, value: Any) -> None:
+        """Hand every worker a value, which its tasks take with `shared(name)` (waiting for it until it comes).
+
+        A worker that has died meanwhile is passed over: asking for its answers says so.
+        """
+        for worker in self._workers:
+            with suppress(_Gone):
+                self._post(worker, _Shared(name, value))
+
+    def _answers(
+        self,
+        function: Callable[[_Task], _Result],
+        pending: Iterator[_Task],
+        in_flight: deque[tuple[_Worker | None, _Task, tuple[bool, Any] | None]],
+        describe: Callable[[_Task], str],
+        here: Callable[[_Task], _Result] | None,
+    ) -> Iterator[_Result]:
+        try:
             yield from self._in_order(function, pending, in_flight, here)
         except _Gone as gone:
-            # it died holding these (its answer to the first not in): which one it was running cannot be told
-            held = [task for worker, task, _ in in_flight if worker is gone.worker]
-            raise self._died(gone.worker, " and ".join(map(describe, held))) from None
+            raise self._died_holding(gone.worker, in_flight, describe) from None
+
+    def _died_holding(
+        self,
+        worker: _Worker,
+        in_flight: deque[tuple[_Worker | None, _Task, tuple[bool, Any] | None]],
+        describe: Callable[[_Task], str],
+    ) -> WorkerDied:
+        # it died holding these (its answer to the first not in): which one it was running cannot be told
+        held = [task for each, task, _ in in_flight if each is worker]
+        return self._died(worker, " and ".join(map(describe, held)))
 
     def _in_order(
         self,
@@ -182,10 +220,6 @@ class WorkerPool:
             in_flight.append((worker, task, None))
             self._send(worker, function, task)
 
-        for _ in range(_TASKS_HELD):  # in turn, so that a short input is shared among the workers
-            for each in self._workers:
-                for task in itertools.islice(pending, 1):  # the next task, if there is one
-                    send(each, task)
         run_here = 0  # tasks run here whose turn has not come
         while in_flight:
             worker, _, outcome = in_flight[0]
@@ -238,8 +272,11 @@ class WorkerPool:
         self._workers = []
 
     def _send(self, worker: _Worker, function: Callable[[Any], Any], task: Any) -> None:
+        self._post(worker, (function, task))
+
+    def _post(self, worker: _Worker, message: Any) -> None:
         try:
-            worker.tasks.send((function, task))
+            worker.tasks.send(message)
         except OSError:
             raise _Gone(worker) from None
 
@@ -267,6 +304,42 @@ class WorkerPool:
 
 
 _NO_TASK: Any = object()
+
+
+class _Shared(NamedTuple):
+    """A value this process hands every worker (WorkerPool.share): the worker keeps it on arrival, not as a task."""
+
+    name: str
+    value: Any
+
+
+class WorkerLeaving(Exception):
+    """Raised in a worker's task that waits for a shared value the parent will never send: it is gone, or stopping."""
+
+
+# In a worker process: the values its parent shared, by name, and a condition set when one arrives or none
+# ever will (made when the worker starts: a worker's copy of its parent's would be a copy of a lock it may hold).
+_shared: dict[str, Any] = {}
+_shared_arrived: threading.Condition | None = None
+_LEFT = object()  # under its own key in _shared: the parent said to leave, or is gone
+
+
+def shared(name: str) -> Any:
+    """In a worker: return the value the parent shared under this name, waiting for it (WorkerLeaving: never)."""
+    assert _shared_arrived is not None, "shared() is for a worker's tasks"
+    with _shared_arrived:
+        while name not in _shared:
+            if _LEFT in _shared:
+                raise WorkerLeaving(f"the value {name!r} was never shared")
+            _shared_arrived.wait()
+        return _shared[name]
+
+
+def _keep(key: Any, value: Any) -> None:
+    assert _shared_arrived is not None
+    with _shared_arrived:
+        _shared[key] = value
+        _shared_arrived.notify_all()
 
 
 class _Gone(Exception):
@@ -312,9 +385,12 @@ def _serve(
 
     A thread reads the tasks as they come and another sends the answers: this one only runs them.
     """
+    global _shared_arrived
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for inherited in _OUR_ENDS:  # fork copied the parent's ends (this worker's too): the parent's death ends it
         inherited.close()
+    _shared.clear()
+    _shared_arrived = threading.Condition()
     if initializer is not None:
         initializer(*initargs)
     # the threads move a message a buffer at a time, each time waiting for this one to let go of the
@@ -338,12 +414,16 @@ def _serve(
 
 
 def _read_tasks(connection: Connection, tasks: queue.SimpleQueue[tuple[Callable[[Any], Any], Any] | None]) -> None:
-    """Queue each task as it arrives; queue None once told to leave, or once the parent is gone."""
+    """Queue each task as it arrives, keeping what is shared; queue None once told to leave, or the parent is gone."""
     try:
         while (message := connection.recv()) is not None:
-            tasks.put(message)
+            if type(message) is _Shared:
+                _keep(message.name, message.value)
+            else:
+                tasks.put(message)
     except (EOFError, OSError):
         pass  # the parent is gone
+    _keep(_LEFT, True)  # a task waiting for a value gives up
     tasks.put(None)
 
 

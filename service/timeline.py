@@ -229,15 +229,19 @@ class Timeline:
         by: str | None = None,
     ) -> AppendResult:
         """Import JSON Lines (one interchange object each) in one transaction: all of them or none."""
-        from core import DEFAULT_STREAM, read_jsonl
+        from core import DEFAULT_STREAM
+        from core.interchange import Reader
 
-        return self.store.append_many(
-            # long inputs: worker processes prepare each line's row, looking for quotes in the texts stored now
-            read_jsonl(lines, name, DEFAULT_STREAM, prepare=True, quote_texts=self.store.source_texts),
-            unverified=unverified,
-            expected_version=expected_version,
-            recorded_by=by or self.recorded_by,
-        )
+        # a long input's worker processes start first, before the store is loaded and opened: they prepare
+        # each line's row meanwhile, and look for its quotes once told the texts stored when the write begins
+        with Reader(lines, name, DEFAULT_STREAM, prepare=True, ahead=True) as reader:
+            store = self.store
+            return store.append_many(
+                reader.events(store.source_texts),
+                unverified=unverified,
+                expected_version=expected_version,
+                recorded_by=by or self.recorded_by,
+            )
 
     def register_source(
         self,

@@ -7,7 +7,9 @@ the same line, field and words as an import without workers, and writes nothing.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ import pytest
 
 from core import DEFAULT_STREAM, EventFilter, EventStore, InputError, Located, PreparedLines, interchange, read_jsonl
 from core import store as store_module
+from core.lines import PreparedEvent
 from core.mapper import canonical_json
 from core.recorder import Transaction
 from tests.conftest import initialised_store
@@ -269,3 +272,44 @@ def test_a_long_import_finds_what_it_staged_whether_still_at_hand_or_not(
         _with_sources(other)
         other.append_many(read_jsonl(_lines(objects), "events.jsonl", DEFAULT_STREAM, workers=0))
         assert _stored(log) == _stored(other)
+
+
+def test_workers_started_ahead_look_for_quotes_in_the_texts_read_when_the_events_are_asked_for(
+    log: EventStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `dtl import` enters the reader before it opens the store: the workers parse meanwhile, and are told the
+    # texts stored when the write begins
+    monkeypatch.setattr(interchange, "FIRST_TASK_LINES", 30)
+    objects = _objects()
+    lines = _lines(objects)
+    read: list[int] = []
+
+    def texts() -> dict[str, str]:
+        read.append(len(read))
+        return log.source_texts()
+
+    with interchange.Reader(lines, "events.jsonl", DEFAULT_STREAM, workers=1, prepare=True, ahead=True) as reader:
+        time.sleep(0.2)  # the worker parses its first task
+        assert read == []
+        ahead = list(reader.events(texts))
+    assert read == [0]
+    entries = [entry for item in ahead if type(item) is PreparedLines for entry in item]
+    assert entries[0].line == 1  # the first task, of 30 lines, was prepared as well
+    digest = hashlib.sha256(TEXT.encode()).hexdigest()
+    quoted = [found for entry in entries for source, given, found in entry.sources if source == "art" and given]
+    assert quoted
+    assert set(quoted) == {digest}  # each quote found in the text told after the task began
+
+    def comparable(entry: PreparedEvent) -> tuple[Any, ...]:
+        given = objects[entry.line - 1].get("id") is not None  # else a new id each reading, in the head too
+        return (*entry[:1], *entry[2:10], *entry[11:], *(entry[1:2] + entry[10:11] if given else ()))
+
+    unhurried = [entry for item in _prepared(log, lines) if type(item) is PreparedLines for entry in item]
+    assert [comparable(entry) for entry in entries] == [comparable(entry) for entry in unhurried]
+
+
+def test_a_reader_left_before_its_events_are_asked_for_stops_its_workers_at_once(log: EventStore) -> None:
+    started = time.monotonic()
+    with interchange.Reader(_lines(_objects()), "events.jsonl", DEFAULT_STREAM, workers=2, prepare=True, ahead=True):
+        pass  # opening the store failed, say: the workers wait for texts that never come
+    assert time.monotonic() - started < 5  # they left when told, not after their grace

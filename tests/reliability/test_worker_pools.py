@@ -31,7 +31,7 @@ import core.chain, core.interchange, core.store
 from cli.main import main
 
 core.interchange.worker_processes = core.store.worker_processes = lambda **_: 2
-core.interchange.PARALLEL_AFTER, core.interchange.CHUNK_LINES = 10, 7
+core.interchange.PARALLEL_AFTER, core.interchange.CHUNK_LINES, core.interchange.FIRST_TASK_LINES = 10, 7, 7
 core.interchange.HELP_WORKERS = False  # every chunk goes to a worker, the faulty ones too
 core.chain.PARALLEL_FROM, core.chain.RANGE_SIZE = 1, 5
 PARENT = os.getpid()

@@ -358,7 +358,7 @@ class Reader:
             here = self._parse_here if HELP_WORKERS else None
             self._answers = pool.imap(_parse_chunk, self._tasks(chunks), _described, here=here)
         except WorkerDied as died:
-            raise WorkerDied(f"{died}; nothing was written") from None
+            raise _nothing_written(died) from None
 
     def _tasks(self, chunks: Iterator[list[_Numbered]]) -> Iterator[_Chunk]:
         for chunk in chunks:
@@ -382,7 +382,7 @@ class Reader:
                 for result in self._answers:
                     yield from _unpacked(result, self._sent.popleft(), self.file, reparse)
             except WorkerDied as died:
-                raise WorkerDied(f"{died}; nothing was written") from None
+                raise _nothing_written(died) from None
         else:  # a short input (or the whole of it, without workers) is parsed here
             for number, raw in self._numbered:
                 located = _parse_line(raw.rstrip(b"\r"), self.file, number, self.default_stream)
@@ -390,6 +390,11 @@ class Reader:
                     yield located
         if self._too_long:  # every line before it was good
             raise self._too_long[0]
+
+
+def _nothing_written(died: WorkerDied) -> WorkerDied:
+    """Say of a worker's death while reading that the import wrote nothing (its transaction rolls back)."""
+    return WorkerDied(f"{died}; nothing was written")
 
 
 def read_jsonl(

@@ -171,8 +171,7 @@ class WorkerPool:
             for _ in range(_TASKS_HELD):  # in turn, so that a short input is shared among the workers
                 for each in self._workers:
                     for task in itertools.islice(pending, 1):  # the next task, if there is one
-                        in_flight.append((each, task, None))
-                        self._send(each, function, task)
+                        self._hand(each, function, task, in_flight)
         except _Gone as gone:
             raise self._died_holding(gone.worker, in_flight, describe) from None
         return self._answers(function, pending, in_flight, describe, here)
@@ -216,10 +215,6 @@ class WorkerPool:
         in_flight: deque[tuple[_Worker | None, _Task, tuple[bool, Any] | None]],
         here: Callable[[_Task], _Result] | None,
     ) -> Iterator[_Result]:
-        def send(worker: _Worker, task: _Task) -> None:
-            in_flight.append((worker, task, None))
-            self._send(worker, function, task)
-
         run_here = 0  # tasks run here whose turn has not come
         while in_flight:
             worker, _, outcome = in_flight[0]
@@ -241,7 +236,7 @@ class WorkerPool:
             result: _Result = self._receive(worker)
             in_flight.popleft()
             for following in itertools.islice(pending, 1):
-                send(worker, following)
+                self._hand(worker, function, following, in_flight)
             yield result
 
     @staticmethod
@@ -271,7 +266,15 @@ class WorkerPool:
                     _OUR_ENDS.remove(end)
         self._workers = []
 
-    def _send(self, worker: _Worker, function: Callable[[Any], Any], task: Any) -> None:
+    def _hand(
+        self,
+        worker: _Worker,
+        function: Callable[[Any], Any],
+        task: Any,
+        in_flight: deque[tuple[_Worker | None, Any, tuple[bool, Any] | None]],
+    ) -> None:
+        """Send a worker a task, noting it among those in flight (first: if it dies, it held this one)."""
+        in_flight.append((worker, task, None))
         self._post(worker, (function, task))
 
     def _post(self, worker: _Worker, message: Any) -> None:

@@ -152,7 +152,7 @@ def import_events(app: AppContext, file: str, unverified: bool) -> None:
     size = 0 if file == "-" else os.fstat(handle.fileno()).st_size
     try:
         with progress(size, "importing", threshold=1_000_000) as advance:
-            result = app.timeline.import_lines(_counting(handle, advance), name, unverified=unverified)
+            result = app.timeline.import_lines(_counting(handle, advance), name, unverified=unverified, alone=True)
     finally:
         if handle is not sys.stdin.buffer:
             handle.close()

@@ -348,6 +348,11 @@ class Reader:
     def __exit__(self, *raised: Any) -> None:
         self._stack.__exit__(*raised)
 
+    @property
+    def long(self) -> bool:
+        """Whether the input is long: more than PARALLEL_AFTER lines, read by worker processes."""
+        return self._pool is not None
+
     def _start(self) -> None:
         lines = self._numbered
         first = list(itertools.islice(lines, FIRST_TASK_LINES if self.ahead else CHUNK_LINES))

@@ -129,8 +129,8 @@ class Recorder:
         with self.database.reading() as connection:
             yield Transaction(self, connection)
 
-    def writing(self, work: Callable[[Transaction], _T]) -> _T:
-        """Run `work` once in one serialised write transaction (see Database.writing)."""
+    def writing(self, work: Callable[[Transaction], _T], *, alone: bool = False) -> _T:
+        """Run `work` once in one serialised write transaction (see Database.writing, and its `alone`)."""
 
         def _run(connection: Connection) -> _T:
             transaction = Transaction(self, connection)
@@ -142,7 +142,7 @@ class Recorder:
             transaction.settle()
             return done
 
-        return self.database.writing(_run)
+        return self.database.writing(_run, alone=alone)
 
     # -- the statements that differ by backend ---------------------------------------------------
 

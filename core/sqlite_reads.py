@@ -96,15 +96,21 @@ def connect_read_only(path: Path, timeout: float) -> sqlite3.Connection:
     """Open a SQLite log read-only; on read-only media, as immutable.
 
     There SQLite cannot create the shared-memory file a WAL reader needs, and nobody can
-    write the file, so it is read as immutable (no locks, no shared memory).
+    write the file, so it is read as immutable (no locks, no shared memory). A write killed
+    under a rollback journal (a long import, core.database) leaves a hot journal that only
+    a connection that may write can roll back: one is opened for that, then the log is read.
     """
     location = path.absolute().as_uri()
     try:
         return _open_read_only(f"{location}?mode=ro", timeout)
-    except sqlite3.OperationalError:
-        if writable(path):
+    except sqlite3.OperationalError as error:
+        if not writable(path):
+            return _open_read_only(f"{location}?immutable=1", timeout)
+        if getattr(error, "sqlite_errorname", None) != "SQLITE_READONLY_ROLLBACK":
             raise
-    return _open_read_only(f"{location}?immutable=1", timeout)
+    with closing(sqlite3.connect(path, timeout=timeout, isolation_level=None)) as recovering:
+        recovering.execute("PRAGMA schema_version").fetchone()  # reading first rolls the journal back
+    return _open_read_only(f"{location}?mode=ro", timeout)
 
 
 def _open_read_only(uri: str, timeout: float) -> sqlite3.Connection:

@@ -541,6 +541,7 @@ class EventStore:
         unverified: bool = False,
         on_progress: Progress | None = None,
         recorded_by: str | None = None,
+        alone: bool = False,
     ) -> AppendResult:
         """Append events (or lines a worker prepared) in one transaction: all of them, or (on any error) none.
 
@@ -548,7 +549,8 @@ class EventStore:
         alone; with other content it is a DuplicateIdError. `expected_version`
         applies to the stream of the first event. `on_progress` is called with
         the number of events handled since its last call. `recorded_by` names
-        who appends them (stored in each hashed row).
+        who appends them (stored in each hashed row). `alone`: a long import by
+        the log's only user, which may hold a SQLite log alone (Database.writing).
         """
         return self._append(
             batch,
@@ -556,6 +558,7 @@ class EventStore:
             unverified=unverified,
             on_progress=on_progress,
             recorded_by=recorded_by,
+            alone=alone,
         )
 
     def _append(
@@ -567,6 +570,7 @@ class EventStore:
         on_progress: Progress | None = None,
         also: StoreText | None = None,
         recorded_by: str | None = None,
+        alone: bool = False,
     ) -> AppendResult:
         self.database.require_schema()
         recorded_by = checked_name(recorded_by, "recorded_by")
@@ -610,7 +614,7 @@ class EventStore:
             )
 
         with _collector_paused():
-            return self._recorder.writing(_work)
+            return self._recorder.writing(_work, alone=alone)
 
     def _append_located(
         self, event: NewEvent, location: Location, also: StoreText, recorded_by: str | None = None

@@ -227,8 +227,14 @@ class Timeline:
         unverified: bool = False,
         expected_version: int | None = None,
         by: str | None = None,
+        alone: bool = False,
     ) -> AppendResult:
-        """Import JSON Lines (one interchange object each) in one transaction: all of them or none."""
+        """Import JSON Lines (one interchange object each) in one transaction: all of them or none.
+
+        alone: this door is the log's only user while it imports (the command line, not a server,
+        whose readers would wait): a long import may then hold a SQLite log alone, and write it
+        once rather than twice (core.database).
+        """
         from core import DEFAULT_STREAM
         from core.interchange import Reader
 
@@ -241,6 +247,7 @@ class Timeline:
                 unverified=unverified,
                 expected_version=expected_version,
                 recorded_by=by or self.recorded_by,
+                alone=alone and reader.long,
             )
 
     def register_source(

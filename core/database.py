@@ -10,8 +10,8 @@ the user.
 
 A long import from the command line (`writing(..., alone=True)`) into a SQLite log that no other
 connection has open runs under a rollback journal instead of the write-ahead log: its new pages
-are written once, into the file, rather than twice (into the WAL, then by the checkpoint), which
-took 20% off an import of a million events. Whoever opens the log meanwhile waits for the import,
+are written once, into the file, rather than twice (into the WAL, then by the checkpoint, 3-4 s
+of an import of a million events). Whoever opens the log meanwhile waits for the import,
 as a writer always does, instead of reading the log as it was; the log is in WAL mode again once
 the import ends, and a log held open elsewhere (a server) is imported into through the WAL as ever.
 
@@ -85,20 +85,25 @@ def _begin_explicitly(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def _wait_for_locks(connection: Connection, seconds: float) -> None:
-    """Set how long a SQLite connection's statements wait for a lock another connection holds."""
-    driver = connection.connection.driver_connection
-    driver.execute(f"PRAGMA busy_timeout = {max(1, round(seconds * 1000))}")  # type: ignore[union-attr]
+def _wait_for_locks(driver: sqlite3.Connection, seconds: float) -> None:
+    """Set how long a SQLite connection's statements wait for a lock another connection holds (0: not at all)."""
+    milliseconds = max(1, round(seconds * 1000)) if seconds > 0 else 0
+    driver.execute(f"PRAGMA busy_timeout = {milliseconds}")
+
+
+def _driver(connection: Connection) -> sqlite3.Connection:
+    """Return the sqlite3 connection under a SQLite one: its statements begin no transaction, as SQLAlchemy's would."""
+    return connection.connection.driver_connection  # type: ignore[return-value]
 
 
 @contextmanager
 def _locks_not_waited_for(driver: sqlite3.Connection, seconds: float) -> Iterator[None]:
     """Let a SQLite connection's statements fail at once on a lock held elsewhere, then wait `seconds` again."""
-    driver.execute("PRAGMA busy_timeout = 0")
+    _wait_for_locks(driver, 0)
     try:
         yield
     finally:
-        driver.execute(f"PRAGMA busy_timeout = {max(1, round(seconds * 1000))}")
+        _wait_for_locks(driver, seconds)
 
 
 def _is_locked(error: exc.DBAPIError) -> bool:
@@ -211,8 +216,7 @@ class Database:
             held.callback(connection.close)
             try:
                 if self.dialect == "sqlite" and lock_timeout != self.lock_timeout:
-                    # on the driver's connection: a statement through SQLAlchemy would begin the transaction first
-                    _wait_for_locks(connection, lock_timeout)
+                    _wait_for_locks(_driver(connection), lock_timeout)
                 if alone and self._path is not None:
                     held.enter_context(self._rollback_journal(connection, lock_timeout))
                 transaction = connection.begin()  # SQLite: BEGIN IMMEDIATE, which waits in the busy handler
@@ -241,7 +245,7 @@ class Database:
                     yield connection
             finally:
                 if self.dialect == "sqlite" and lock_timeout != self.lock_timeout:
-                    _wait_for_locks(connection, self.lock_timeout)  # pooled: the next one waits the usual time
+                    _wait_for_locks(_driver(connection), self.lock_timeout)  # pooled: the next one waits the usual time
 
     @contextmanager
     def _rollback_journal(self, connection: Connection, lock_timeout: float) -> Iterator[None]:
@@ -256,7 +260,7 @@ class Database:
         if self._reader is not self.engine:
             self._reader.dispose()
         self.engine.dispose()  # the idle connections: the one given here stays open
-        driver: sqlite3.Connection = connection.connection.driver_connection  # type: ignore[assignment]
+        driver = _driver(connection)
         with _locks_not_waited_for(driver, lock_timeout):
             try:
                 mode = driver.execute("PRAGMA journal_mode=DELETE").fetchone()[0]

@@ -67,12 +67,13 @@ def json_indented(document: Any) -> bytes:
     return b"".join(json_indented_parts(document))
 
 
-def json_indented_parts(document: Any, *, items: int = 4096) -> Iterator[bytes]:
+def json_indented_parts(document: Any, *, items: int = 4096) -> Iterator[bytes | memoryview]:
     """Yield `json_indented(document)` in parts, so a document of a hundred megabytes is never whole in memory.
 
     An array longer than `items` goes out `items` elements at a time, and the objects holding one key by
     key; everything else is encoded whole. Each part is indented as where it sits: JSON puts no raw line
-    break inside a string, so shifting every line of a part shifts exactly its structure.
+    break inside a string, so shifting every line of a part shifts exactly its structure. A slice of an
+    array goes out as a view of its encoding, not a copy (at a million events, 120 MB copied twice).
     """
     seen: dict[int, int] = {}
     _count_long(document, items, seen)
@@ -81,7 +82,7 @@ def json_indented_parts(document: Any, *, items: int = 4096) -> Iterator[bytes]:
     yield from _parts(document, b"", items, encoded)
 
 
-def _parts(value: Any, indent: bytes, items: int, encoded: dict[int, list[bytes]]) -> Iterator[bytes]:
+def _parts(value: Any, indent: bytes, items: int, encoded: dict[int, list[bytes]]) -> Iterator[bytes | memoryview]:
     inner = indent + b"  "
     if isinstance(value, list | tuple) and len(value) > items:
         kept = encoded.get(id(value))
@@ -93,7 +94,8 @@ def _parts(value: Any, indent: bytes, items: int, encoded: dict[int, list[bytes]
                 if kept is not None:
                     kept.append(part)
             shifted = part.replace(b"\n", b"\n" + indent) if indent else part
-            yield (b"[" if start == 0 else b",") + shifted[1 : -len(indent) - 2]
+            yield b"[" if start == 0 else b","
+            yield memoryview(shifted)[1 : -len(indent) - 2]
         yield b"\n" + indent + b"]"
     elif isinstance(value, dict) and _is_long(value, items) and all(isinstance(key, str) for key in value):
         for number, (key, item) in enumerate(value.items()):

@@ -71,31 +71,33 @@ def json_indented_parts(document: Any, *, items: int = 4096) -> Iterator[bytes |
     """Yield `json_indented(document)` in parts, so a document of a hundred megabytes is never whole in memory.
 
     An array longer than `items` goes out `items` elements at a time, and the objects holding one key by
-    key; everything else is encoded whole. Each part is indented as where it sits: JSON puts no raw line
-    break inside a string, so shifting every line of a part shifts exactly its structure. A slice of an
-    array goes out as a view of its encoding, not a copy (at a million events, 120 MB copied twice).
+    key; everything else is encoded whole. Each part is encoded indented as where it sits (see
+    `_indented`), and goes out as a view of its encoding, not a copy.
     """
     seen: dict[int, int] = {}
     _count_long(document, items, seen)
-    # an array met twice (the state's participants claims) is encoded once, its parts shifted for each place
-    encoded: dict[int, list[bytes]] = {key: [] for key, count in seen.items() if count > 1}
+    # an array met twice (the state's participants claims) is encoded once, its parts shifted for another depth
+    encoded: dict[int, list[tuple[bytes, bytes | memoryview]]] = {key: [] for key, count in seen.items() if count > 1}
     yield from _parts(document, b"", items, encoded)
 
 
-def _parts(value: Any, indent: bytes, items: int, encoded: dict[int, list[bytes]]) -> Iterator[bytes | memoryview]:
+def _parts(
+    value: Any, indent: bytes, items: int, encoded: dict[int, list[tuple[bytes, bytes | memoryview]]]
+) -> Iterator[bytes | memoryview]:
     inner = indent + b"  "
     if isinstance(value, list | tuple) and len(value) > items:
         kept = encoded.get(id(value))
         for number, start in enumerate(range(0, len(value), items)):
             if kept is not None and number < len(kept):
-                part = kept[number]
+                at, part = kept[number]
+                if at != indent:
+                    part = _shifted(part, at, indent)
             else:
-                part = _indented(list(value[start : start + items]), b"")  # [\n  item,\n  item\n]
+                part = _indented(list(value[start : start + items]), indent)  # [\n{inner}item,\n{inner}item\n{indent}]
                 if kept is not None:
-                    kept.append(part)
-            shifted = part.replace(b"\n", b"\n" + indent) if indent else part
+                    kept.append((indent, part))
             yield b"[" if start == 0 else b","
-            yield memoryview(shifted)[1 : -len(indent) - 2]
+            yield memoryview(part)[1 : -len(indent) - 2]
         yield b"\n" + indent + b"]"
     elif isinstance(value, dict) and _is_long(value, items) and all(isinstance(key, str) for key in value):
         for number, (key, item) in enumerate(value.items()):
@@ -104,6 +106,16 @@ def _parts(value: Any, indent: bytes, items: int, encoded: dict[int, list[bytes]
         yield b"\n" + indent + b"}"
     else:
         yield _indented(value, indent)
+
+
+def _shifted(part: bytes | memoryview, at: bytes, indent: bytes) -> bytes:
+    """Return a part encoded where lines start with `at` as if encoded where they start with `indent`.
+
+    Every line break in it is followed by at least `at` (JSON holds no raw line break in a string).
+    """
+    if len(indent) >= len(at):  # one byte to look for (memchr), not two
+        return bytes(part).replace(b"\n", b"\n" + indent[len(at) :])
+    return bytes(part).replace(b"\n" + at[len(indent) :], b"\n")
 
 
 def _is_long(value: Any, items: int) -> bool:
@@ -122,16 +134,28 @@ def _count_long(value: Any, items: int, seen: dict[int, int]) -> None:
             _count_long(item, items, seen)
 
 
-def _indented(value: Any, indent: bytes) -> bytes:
-    """Encode one value indented by two, its lines shifted by `indent` (the first one starts where it sits)."""
+def _indented(value: Any, indent: bytes) -> bytes | memoryview:
+    """Encode one value indented by two, its lines shifted by `indent` (the first one starts where it sits).
+
+    The encoder shifts the lines itself: the value goes in as the innermost of as many one-element
+    arrays as `indent` holds levels, so it is written at that depth, and what wraps it is cut off
+    (a view, not a copy). No line break is added after the encoding, and no byte copied to make room.
+    """
+    depth = len(indent) // 2
+    wrapped = value
+    for _ in range(depth):
+        wrapped = [wrapped]
     try:
-        dumped = orjson.dumps(value, default=_struct_fields, option=orjson.OPT_INDENT_2)
+        dumped = orjson.dumps(wrapped, default=_struct_fields, option=orjson.OPT_INDENT_2)
     except (TypeError, orjson.JSONEncodeError):  # what orjson does not take (lone surrogates, huge integers)
-        dumped = _json_dumps(value, 2).encode("utf-8")
+        dumped = _json_dumps(wrapped, 2).encode("utf-8")
     else:
         if _has_raw_control(dumped):
             dumped = _JSON_RAW_CONTROL.sub(_escaped, dumped.decode("utf-8")).encode("utf-8")
-    return dumped.replace(b"\n", b"\n" + indent) if indent else dumped
+    if not depth:
+        return dumped
+    # each wrapping array opens with "[\n" on a line at its depth and closes with "\n" and "]" at it
+    return memoryview(dumped)[depth * depth + 3 * depth : len(dumped) - depth * depth - depth]
 
 
 def json_bytes(document: Any) -> bytes:

@@ -54,9 +54,12 @@ def test_an_object_with_keys_other_than_strings_is_written_whole_as_json_dumps_w
 
 def test_an_array_met_twice_is_written_at_each_depth_from_one_encoding():
     claims = tuple({"amount": number, "sources": ["a", "b"]} for number in range(9))
-    document = {"reported_size": {"claims": claims}, "reported_sizes": {"participants": {"claims": claims}}}
-    for items in (1, 2, 4, 8):
-        assert b"".join(json_indented_parts(document, items=items)) == expected(document)
+    deeper_second = {"reported_size": {"claims": claims}, "reported_sizes": {"participants": {"claims": claims}}}
+    shallower_second = {"sizes": {"participants": {"claims": claims}}, "claims": claims}
+    same_depth = {"a": claims, "b": claims, "c": [claims, {"d": [claims]}]}
+    for document in (deeper_second, shallower_second, same_depth):
+        for items in (1, 2, 4, 8):
+            assert b"".join(json_indented_parts(document, items=items)) == expected(document)
 
 
 class Row(msgspec.Struct, frozen=True, array_like=True):

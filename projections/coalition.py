@@ -22,7 +22,7 @@ from typing import Any, cast
 import msgspec
 
 from events import STANCE_ORDER, SUBJECTS, RecordedEvent, edtf_bounds
-from projections.structs import Claim, Meeting, decode_actor_row, decode_snapshot
+from projections.structs import Claim, Meeting, decode_snapshot, pack_numbers, unpack_numbers
 
 __all__ = [
     "STANCE_ORDER",
@@ -42,11 +42,12 @@ __all__ = [
 
 # The order stances are counted and listed in, most committed first.
 
-# Version 4: actors, claims (by subject) and meetings as arrays, which msgspec decodes straight into claims
-# and meetings; the actors' touched ids numbered in one list, their facts as steps between positions in their
-# touched ids. Bump on any change.
-# (3: actors keep their offers set aside as not standing, and which standing offers are tentative.)
-_SNAPSHOT_VERSION = 4
+# Version 5: actors, claims (by subject) and meetings as arrays, which msgspec decodes straight into claims
+# and meetings; the actors' touched ids numbered in one list (each actor's numbers packed in one string),
+# their facts as steps between positions in their touched ids. Bump on any change.
+# (4: an actor's numbers as a JSON array; 3: actors keep their offers set aside as not standing, and which
+# standing offers are tentative.)
+_SNAPSHOT_VERSION = 5
 
 # An actor's `touched` list is pruned of ids no fact can rest on again once it holds this many,
 # and then once it has grown _PRUNE_GROWTH times what the last prune kept. Most of what an actor
@@ -335,10 +336,14 @@ class _Actor:
 
         The ids an actor touched are numbered in `numbers`, shared by every actor of a
         snapshot (a meeting reaches each participant): read back, each id is one string,
-        as in the fold. Pruned first, `touched` holds every id behind a fact, so a fact
-        lists where its ids sit in `touched`, as the steps from one to the next (small
-        numbers, mostly 1, which Python and msgspec never allocate): at a million events,
-        a million talks read back with no string and no number of their own.
+        as in the fold. The row holds its numbers packed in one string (`pack_numbers`):
+        read back, they make no object each (at a million events in one stream, 1.2
+        million numbers, most too large for Python to share one object of, would be alive
+        at once while the snapshot is read). Pruned first, `touched` holds every id
+        behind a fact, so a fact lists where its ids sit in `touched`, as the steps from
+        one to the next (small numbers, mostly 1, which Python and msgspec never
+        allocate): at a million events, a million talks read back with no string and no
+        number of their own.
         """
         self.prune()
         where = {event_id: number for number, event_id in enumerate(self.touched)}
@@ -349,7 +354,7 @@ class _Actor:
             self.since,
             self.stance_event,
             self.position,
-            [numbers.setdefault(event_id, len(numbers)) for event_id in self.touched],
+            pack_numbers([numbers.setdefault(event_id, len(numbers)) for event_id in self.touched]),
             _steps(where, self.position_events),
             _steps(where, self.talks),
             [[key, _steps(where, ids)] for key, ids in self.offers.items()],
@@ -365,7 +370,7 @@ class _Actor:
         code, actor = row[0], cls()
         actor.stance, actor.since, actor.stance_event, actor.position = row[1:5]
         numbers, position_events, talks, offers, ruled_out, conditions, earlier, tentative = row[5:]
-        touched = list(map(ids.__getitem__, numbers))
+        touched = _picked(ids, unpack_numbers(numbers).tolist())
 
         actor.touched, actor.position_events = touched, _named(touched, position_events)
         actor.talks = _named(touched, talks)
@@ -389,6 +394,11 @@ def _steps(where: dict[str, int], event_ids: list[str]) -> list[int] | list[str]
         taken.append(at - before)
         before = at
     return taken
+
+
+def _picked(ids: list[str], numbers: list[int]) -> list[str]:
+    """Return the ids at these numbers (compiled, a loop over machine integers: no call per number)."""
+    return [ids[number] for number in numbers]
 
 
 def _named(touched: list[str], steps: list[int] | list[str]) -> list[str]:
@@ -611,7 +621,10 @@ class CoalitionFold:
             raise ValueError(f"unsupported coalition snapshot version {state.version!r}")
         fold = cls()
         for row in state.actors:
-            code, actor = _Actor.from_row(decode_actor_row(row), state.ids)
+            try:
+                code, actor = _Actor.from_row(row, state.ids)
+            except (IndexError, TypeError, ValueError) as error:  # a row of another shape, numbers beyond the ids
+                raise ValueError(f"a coalition snapshot's actor row does not read back ({error})") from None
             fold._actors[code] = actor
         for subject, claims in state.claims.items():
             fold._claims[subject].extend(claims)

@@ -1,4 +1,4 @@
-"""The fold's msgspec structs: claims and meetings as it keeps them, and what a snapshot of it holds.
+"""The fold's msgspec structs: claims and meetings as it keeps them, and what a snapshot of it holds and packs.
 
 They live apart from the fold (projections.coalition) because the fold is compiled
 with mypyc (tools/build_native.py), which keeps of a class's annotations only the
@@ -9,11 +9,14 @@ makes its claims and meetings itself (`claim_of`, `meeting_of`), compiled.
 
 from __future__ import annotations
 
+import sys
+from array import array
+from base64 import b64decode, b64encode
 from typing import Any
 
 import msgspec
 
-__all__ = ["Claim", "Meeting", "SnapshotState", "decode_actor_row", "decode_snapshot"]
+__all__ = ["Claim", "Meeting", "SnapshotState", "decode_snapshot", "pack_numbers", "unpack_numbers"]
 
 
 class Claim(msgspec.Struct, frozen=True, array_like=True, gc=False):
@@ -77,14 +80,13 @@ class SnapshotState(msgspec.Struct):
 
     version: int
     ids: list[str]
-    actors: list[msgspec.Raw]  # decoded one by one: a row's numbers go as soon as it is read
+    actors: list[list[Any]]  # see `projections.coalition._Actor.to_row`
     claims: dict[str, list[Claim]]
     held: list[Meeting]
     scheduled: list[Meeting]
 
 
 _SNAPSHOT_DECODER = msgspec.json.Decoder(SnapshotState)
-_ACTOR_DECODER = msgspec.json.Decoder(list[Any])
 
 
 def decode_snapshot(data: str | bytes) -> SnapshotState:
@@ -92,6 +94,29 @@ def decode_snapshot(data: str | bytes) -> SnapshotState:
     return _SNAPSHOT_DECODER.decode(data)
 
 
-def decode_actor_row(row: msgspec.Raw) -> list[Any]:
-    """Return one actor's row of a snapshot (see `projections.coalition._Actor.to_row`)."""
-    return _ACTOR_DECODER.decode(row)
+# an unsigned 32-bit array's type code (4 bytes on every platform CPython runs on, where "L" is 8 on most)
+_UINT32 = next(code for code in "IL" if array(code).itemsize == 4)
+
+
+def pack_numbers(numbers: list[int]) -> str:
+    """Return numbers below 2**32 as one string: base64 of each as 4 bytes, little-endian (see `unpack_numbers`).
+
+    A snapshot's actor keeps the numbers of the ids it touched so: read back, a JSON array of
+    them would make an int object of each, all alive at once while the snapshot is read.
+    """
+    packed = array(_UINT32, numbers)
+    if sys.byteorder == "big":
+        packed.byteswap()
+    return b64encode(packed.tobytes()).decode("ascii")
+
+
+def unpack_numbers(text: str) -> array[int]:
+    """Return the numbers `pack_numbers` packed; ValueError when the text is not such a packing."""
+    numbers = array(_UINT32)
+    try:
+        numbers.frombytes(b64decode(text, validate=True))
+    except ValueError as error:  # not base64 (binascii.Error), or not a whole number of numbers
+        raise ValueError(f"packed numbers that do not read back ({error})") from None
+    if sys.byteorder == "big":
+        numbers.byteswap()
+    return numbers

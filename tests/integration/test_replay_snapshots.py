@@ -274,7 +274,22 @@ def test_a_snapshot_taken_on_the_day_asked_answers_without_reading_the_log(store
     assert warm.state == full.state
 
 
-@pytest.mark.parametrize("damage", ["{not json", '{"version": 4}', "[]", '{"version": 4, "ids": [1]}'])
+_ACTOR_ROW = '["IT", "declined", "2025-03-01", "e1", "declined", "{numbers}", [0], [], [], [], [], [], []]'
+_DAMAGED_ACTOR = '{{"version": 5, "ids": ["e1"], "actors": [{row}], "claims": {{}}, "held": [], "scheduled": []}}'
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "{not json",
+        '{"version": 4}',
+        "[]",
+        '{"version": 5, "ids": [1]}',
+        _DAMAGED_ACTOR.format(row=_ACTOR_ROW.format(numbers="AAA=")),  # numbers packed wrongly
+        _DAMAGED_ACTOR.format(row=_ACTOR_ROW.format(numbers="AQAAAA==")),  # number 1, beyond the one id
+        _DAMAGED_ACTOR.format(row='["IT"]'),  # a row cut short
+    ],
+)
 def test_a_snapshot_damaged_from_outside_is_passed_over_and_the_log_replayed(store: EventStore, damage: str) -> None:
     day = date(2025, 3, 17)
     _example_store(store).state(as_of=day, stream="ukraine-coalition")

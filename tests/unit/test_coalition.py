@@ -12,6 +12,7 @@ import pytest
 from events import RecordedEvent
 from projections.coalition import STANCE_ORDER, CoalitionFold, CoalitionState, coalition_state, state_document
 from projections.replay import fold_order
+from projections.structs import pack_numbers, unpack_numbers
 from tests.support import example_events, recorded
 
 END = date(2025, 12, 31)
@@ -769,7 +770,7 @@ def test_snapshot_leaves_out_events_that_can_never_be_behind_a_fact_again():
     snapshot = fold.to_snapshot()
     [italy] = snapshot["actors"]
     assert italy[0] == "IT"
-    assert [snapshot["ids"][number] for number in italy[5]] == ["b"]  # touched
+    assert [snapshot["ids"][number] for number in unpack_numbers(italy[5])] == ["b"]  # touched
 
 
 def test_an_actor_row_names_its_facts_by_steps_through_its_touched_ids_or_else_as_they_are():
@@ -782,7 +783,7 @@ def test_an_actor_row_names_its_facts_by_steps_through_its_touched_ids_or_else_a
     actor.conditions = {"UN mandate": ["b", "d"]}
     numbers = {"z": 0}  # numbering shared with the actors before this one
     row = actor.to_row("IT", numbers)
-    assert row[5] == [1, 2, 3, 4]  # touched, by number
+    assert list(unpack_numbers(row[5])) == [1, 2, 3, 4]  # touched, by number
     assert row[7] == ["a", "x", "b", "c"]  # talks: an id it never touched, so as they are
     assert row[10] == [["UN mandate", [1, 2]]]  # the steps to positions 1 and 3 of touched
     code, back = _Actor.from_row(json.loads(json.dumps(row)), list(numbers))
@@ -849,3 +850,17 @@ def test_a_snapshot_does_not_change_as_the_fold_goes_on():
     frozen = msgspec.json.encode(snapshot)
     fold.apply_until(events[split:], END)
     assert msgspec.json.encode(snapshot) == frozen
+
+
+@pytest.mark.parametrize("numbers", [[], [0], [1, 2, 3], [2**32 - 1, 0, 70_000, 5]])
+def test_an_actors_numbers_are_packed_in_one_string_and_read_back_the_same(numbers):
+    packed = pack_numbers(numbers)
+    assert isinstance(packed, str)
+    assert packed.isascii()
+    assert list(unpack_numbers(packed)) == numbers
+
+
+@pytest.mark.parametrize("damaged", ["not base64!", "AAA=", "AAAAAAA="])
+def test_numbers_packed_wrongly_are_refused_as_a_value_error(damaged):
+    with pytest.raises(ValueError, match="packed numbers that do not read back"):
+        unpack_numbers(damaged)

@@ -66,7 +66,8 @@ _PLAIN_START = re.compile(" ".join([r"[^\W_]+"] * (MINIMUM_QUOTE_WORDS - 1) + [r
 _UNSPACED = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 # A blank line (only white space between two line breaks, as str.splitlines breaks lines) or a paragraph separator.
-_LINE_BREAK = "(?:\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029])"
+# "\r\n" is one line break (an atomic group: a search never takes its "\r" and its "\n" as two, a blank line).
+_LINE_BREAK = "(?>\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029])"
 _PARAGRAPH_BREAK = re.compile(rf"\u2029|{_LINE_BREAK}(?:[^\S\n\r\v\f\x1c-\x1e\x85\u2028\u2029]*{_LINE_BREAK})+")
 
 

@@ -115,8 +115,10 @@ def test_blank_lines_and_paragraph_separators_part_paragraphs(separator: str) ->
     assert text.contains("Poland offered to ... deploy logistics units.")
 
 
-def test_one_line_break_does_not_part_a_paragraph() -> None:
-    text = SourceText("Italy has declined to take part,\nbut Poland offered to deploy logistics units.")
+@pytest.mark.parametrize("line_break", ["\n", "\r\n", "\r"])
+def test_one_line_break_does_not_part_a_paragraph(line_break: str) -> None:
+    # "\r\n" too (a text written on Windows), as str.splitlines takes it: one break, not a blank line
+    text = SourceText(f"Italy has declined to take part,{line_break}but Poland offered to deploy logistics units.")
     assert text.contains("Italy has declined ... offered to deploy logistics")
 
 
